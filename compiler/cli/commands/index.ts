@@ -1,0 +1,9 @@
+// Every CLI command, one a file. A command registers itself on the program; it reports a
+// non-zero exit through setCode or by throwing a UserError.
+
+import type { Command } from 'commander';
+import type { CliIO } from '../io.ts';
+
+export type RegisterCommand = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

@@ -1,0 +1,50 @@
+// squish CLI entry: parses argv with commander, runs one command, maps errors to exit codes
+// (0 ok, 1 user error with a clear message, 2 internal error). Commands live in ./commands/, one a file.
+
+import { Command, CommanderError } from 'commander';
+import { isUserError } from '../../runtime/errors.ts';
+import { COMMANDS } from './commands/index.ts';
+import { type CliIO, processIO } from './io.ts';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
+  const program = new Command('squish')
+    .description('Compile trained ONNX models into small, fast ONNX models by following a recipe.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+  for (const register of COMMANDS) register(program, io, setCode);
+  return program;
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with exitCode 0; usage errors were already printed.
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    if (isUserError(e)) {
+      io.err(`error: ${e.message}\n`);
+      if (e.help) io.err(`help: ${e.help}\n`);
+      return 1;
+    }
+    const err = e as Error;
+    io.err(`internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.SQUISH_DEBUG) io.err(`${err?.stack}\n`);
+    io.err('this is a bug in squish; set SQUISH_DEBUG=1 for the stack trace\n');
+    return 2;
+  }
+}

@@ -1,0 +1,2 @@
+// compiler/: the public API for build tools.
+export * from '../runtime/index.ts';

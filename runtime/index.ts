@@ -1,0 +1,5 @@
+// runtime/: the graph IR, ONNX import/export, op registry and executor. Imports nothing else of squish.
+export * from './errors.ts';
+export * from './ir/dtype.ts';
+export * from './ir/tensor.ts';
+export * from './ops/registry.ts';

@@ -1,0 +1,58 @@
+// The op registry: per op type a shape function and kernels per backend.
+// An op with no kernel fails before anything runs, naming the op and listing what is registered.
+
+import type { DType } from '../ir/dtype.ts';
+import type { Tensor } from '../ir/tensor.ts';
+
+/** Attribute values as kernels see them (ONNX AttributeProto decoded). */
+export type AttrValue = number | bigint | string | number[] | string[] | Tensor | Tensor[] | undefined;
+export type Attrs = Readonly<Record<string, AttrValue>>;
+
+/** A dim is a number, or a symbolic name for a dynamic dim ("batch", "unk_0"). */
+export type Dim = number | string;
+export interface ValueType {
+  dtype: DType;
+  shape: Dim[] | undefined; // undefined: rank unknown
+}
+
+export interface KernelContext {
+  opset: number; // default-domain opset of the model
+}
+
+export interface OpDef {
+  type: string;
+  domain?: string; // '' = ai.onnx
+  /** Output types from input types (and constant inputs, when known). */
+  shape?: (
+    inputs: (ValueType | undefined)[],
+    attrs: Attrs,
+    ctx: KernelContext,
+    consts: (Tensor | undefined)[],
+  ) => ValueType[];
+  /** Plain-TypeScript reference kernel: the oracle and the fallback. Missing optional inputs are undefined. */
+  reference: (
+    inputs: (Tensor | undefined)[],
+    attrs: Attrs,
+    ctx: KernelContext,
+  ) => Tensor[] | Promise<Tensor[]>;
+}
+
+const REGISTRY = new Map<string, OpDef>();
+
+function key(type: string, domain = ''): string {
+  return domain === '' || domain === 'ai.onnx' ? type : `${domain}::${type}`;
+}
+
+export function registerOp(def: OpDef): void {
+  const k = key(def.type, def.domain);
+  if (REGISTRY.has(k)) throw new Error(`op ${k} registered twice`);
+  REGISTRY.set(k, def);
+}
+
+export function getOp(type: string, domain = ''): OpDef | undefined {
+  return REGISTRY.get(key(type, domain));
+}
+
+export function registeredOps(): string[] {
+  return [...REGISTRY.keys()].sort();
+}
