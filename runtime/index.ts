@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './ir/dtype.ts';
 export * from './ir/tensor.ts';
 export * from './ops/registry.ts';
+export * from './backends/backend.ts';

@@ -1,0 +1,30 @@
+// A backend runs nodes. The executor asks it to prepare each node once per session (weights are
+// known then, so it can pack and upload them once); a node it does not prepare runs on the op's
+// plain-TypeScript reference kernel. 'cpu' is the reference backend.
+
+import type { Tensor } from '../ir/tensor.ts';
+import type { Attrs, KernelContext, ValueType } from '../ops/registry.ts';
+
+export type BackendName = 'webgpu' | 'headlessgl' | 'webasm' | 'cpu';
+
+export interface NodeSpec {
+  op: string;
+  domain: string;
+  name: string;
+  attrs: Attrs;
+  /** Static types of the inputs (undefined for an absent optional input). */
+  inputTypes: (ValueType | undefined)[];
+  /** Inputs whose value is fixed for the session (weights, constants); undefined otherwise. */
+  constInputs: (Tensor | undefined)[];
+  outputTypes: (ValueType | undefined)[];
+}
+
+export type PreparedKernel = (inputs: (Tensor | undefined)[]) => Promise<Tensor[]>;
+
+export interface Backend {
+  readonly name: BackendName;
+  /** Prepare one node for this session, or return undefined to fall back to the reference kernel. */
+  prepareNode(node: NodeSpec, ctx: KernelContext): PreparedKernel | undefined;
+  /** Release everything the backend holds for the session. */
+  dispose?(): void;
+}
