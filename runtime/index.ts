@@ -4,3 +4,4 @@ export * from './ir/dtype.ts';
 export * from './ir/tensor.ts';
 export * from './ops/registry.ts';
 export * from './backends/backend.ts';
+export * from './npy.ts';
