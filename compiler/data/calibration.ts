@@ -1,0 +1,142 @@
+// Calibration data from a recipe's `calibrate { … }`: images (decoded by the host), .npy tensors,
+// or seeded random tensors shaped like the model's inputs. Paths are relative to the recipe file.
+
+import { UserError } from '../../runtime/errors.ts';
+import type { DType } from '../../runtime/ir/dtype.ts';
+import { makeTensor, sizeOf, type Tensor } from '../../runtime/ir/tensor.ts';
+import { parseNpy } from '../../runtime/npy.ts';
+import type { Host } from './host.ts';
+import { normal, rng, shuffled } from './random.ts';
+
+export interface CalibrationSpec {
+  source: 'images' | 'tensors' | 'random';
+  glob?: string;
+  samples?: number;
+  resize?: [width: number, height: number];
+  mean?: number[];
+  std?: number[];
+  channels?: 'rgb' | 'bgr';
+  layout?: 'nchw' | 'nhwc';
+  seed?: number;
+  /** The recipe file the block came from (paths are relative to it) and where, for messages. */
+  file: string;
+  where?: string;
+}
+
+/** A model input as the data loader needs it (dynamic dims may be pinned by `model { input … }`). */
+export interface InputSpec {
+  name: string;
+  dtype: DType;
+  shape: (number | string)[] | undefined;
+}
+
+export type Sample = Record<string, Tensor>;
+
+const DEFAULT_RANDOM_SAMPLES = 8;
+
+function fixedShape(input: InputSpec, where: string): number[] {
+  const s = input.shape;
+  if (!s || s.some((d) => typeof d !== 'number' || d < 0)) {
+    throw new UserError(
+      `${where}: random calibration data needs a fixed shape for input ${input.name} (it is [${(s ?? ['?']).join(', ')}])`,
+      `pin it in the recipe: model { input ${input.name}: ${input.dtype}[1, 3, 48, 192] }`,
+    );
+  }
+  return s as number[];
+}
+
+function randomTensor(input: InputSpec, dims: number[], draw: () => number): Tensor {
+  const t = makeTensor(input.dtype, dims);
+  const n = sizeOf(dims);
+  const d = t.data;
+  if (d instanceof Float32Array || d instanceof Float64Array) for (let i = 0; i < n; i++) d[i] = draw();
+  else if (d instanceof BigInt64Array)
+    for (let i = 0; i < n; i++) d[i] = BigInt(Math.floor(Math.abs(draw()) * 4));
+  else if (!Array.isArray(d))
+    for (let i = 0; i < n; i++) (d as Int32Array)[i] = Math.floor(Math.abs(draw()) * 4);
+  return t;
+}
+
+async function pick(spec: CalibrationSpec, host: Host, where: string): Promise<string[]> {
+  const files = await host.glob(spec.file, spec.glob ?? '');
+  if (files.length === 0) {
+    throw new UserError(
+      `${where}: ${spec.source} "${spec.glob}" matches no file (relative to ${spec.file})`,
+      'paths in calibrate are relative to the recipe file; check the glob',
+    );
+  }
+  const ordered = spec.seed === undefined ? files : shuffled(files, rng(spec.seed));
+  return ordered.slice(0, spec.samples ?? ordered.length);
+}
+
+function imageInput(inputs: InputSpec[], where: string): InputSpec {
+  const images = inputs.filter(
+    (i) => i.shape?.length === 4 && (i.dtype === 'float32' || i.dtype === 'float64'),
+  );
+  if (images.length !== 1) {
+    throw new UserError(
+      `${where}: images calibration needs exactly one 4-D float input, the model has ${images.length}`,
+      'use tensors "…/*.npy" or random instead',
+    );
+  }
+  return images[0];
+}
+
+/** Load (or generate) the calibration samples: one feeds record per sample. */
+export async function loadCalibration(
+  spec: CalibrationSpec,
+  inputs: InputSpec[],
+  host: Host,
+): Promise<Sample[]> {
+  const where = spec.where ?? spec.file;
+  if (spec.source === 'random') {
+    const draw = normal(rng(spec.seed ?? 0));
+    const shapes = inputs.map((i) => fixedShape(i, where));
+    const out: Sample[] = [];
+    for (let s = 0; s < (spec.samples ?? DEFAULT_RANDOM_SAMPLES); s++) {
+      const feeds: Sample = {};
+      inputs.forEach((inp, k) => {
+        feeds[inp.name] = randomTensor(inp, shapes[k], draw);
+      });
+      out.push(feeds);
+    }
+    return out;
+  }
+  const files = await pick(spec, host, where);
+  if (spec.source === 'tensors') {
+    if (inputs.length !== 1) {
+      throw new UserError(
+        `${where}: tensors calibration feeds a single-input model; this model has ${inputs.length} inputs`,
+      );
+    }
+    const out: Sample[] = [];
+    for (const f of files) out.push({ [inputs[0].name]: parseNpy(await host.readFile(f), f) });
+    return out;
+  }
+  const input = imageInput(inputs, where);
+  if (!host.loadImage)
+    throw new UserError(`${where}: this host cannot decode images`, 'use tensors or random');
+  const nhwc = spec.layout === 'nhwc';
+  const shape = input.shape ?? [];
+  const fixedH = shape[nhwc ? 1 : 2];
+  const fixedW = shape[nhwc ? 2 : 3];
+  const [width, height] =
+    spec.resize ??
+    (typeof fixedH === 'number' && typeof fixedW === 'number' && fixedH > 0
+      ? [fixedW, fixedH]
+      : [undefined, undefined]);
+  const out: Sample[] = [];
+  for (const f of files) {
+    const t = await host.loadImage(f, {
+      width,
+      height,
+      fit: width ? 'fill' : 'none',
+      mean: spec.mean,
+      std: spec.std,
+      channels: spec.channels ?? 'rgb',
+      layout: spec.layout ?? 'nchw',
+    });
+    out.push({ [input.name]: t });
+  }
+  return out;
+}
