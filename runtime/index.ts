@@ -5,3 +5,5 @@ export * from './ir/tensor.ts';
 export * from './ops/registry.ts';
 export * from './backends/backend.ts';
 export * from './npy.ts';
+export * from './ir/index.ts';
+export * from './onnx/index.ts';

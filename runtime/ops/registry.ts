@@ -2,10 +2,21 @@
 // An op with no kernel fails before anything runs, naming the op and listing what is registered.
 
 import type { DType } from '../ir/dtype.ts';
+import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 
 /** Attribute values as kernels see them (ONNX AttributeProto decoded). */
-export type AttrValue = number | bigint | string | number[] | string[] | Tensor | Tensor[] | undefined;
+export type AttrValue =
+  | number
+  | bigint
+  | string
+  | number[]
+  | string[]
+  | Tensor
+  | Tensor[]
+  | Graph // GRAPH attribute (If branches, Loop/Scan bodies)
+  | Graph[]
+  | undefined;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 /** A dim is a number, or a symbolic name for a dynamic dim ("batch", "unk_0"). */

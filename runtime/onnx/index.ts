@@ -1,0 +1,5 @@
+// runtime/onnx: ONNX bytes ↔ the IR (lossless, deterministic), and the raw protobuf codec.
+export { decodeMessage, encode, type Msg } from './codec.ts';
+export { type ExternalDataOptions, exportModel, exportModelWithData } from './export.ts';
+export { type ImportOptions, importModel } from './import.ts';
+export { type ExternalReader, TENSOR_META, type TensorMeta } from './tensor-proto.ts';
