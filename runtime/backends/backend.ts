@@ -19,12 +19,25 @@ export interface NodeSpec {
   outputTypes: (ValueType | undefined)[];
 }
 
+/** A node with its value names, as a graph-level hook sees it (topological order, '' = absent input). */
+export interface GraphNode extends NodeSpec {
+  inputs: string[];
+  outputs: string[];
+}
+
 export type PreparedKernel = (inputs: (Tensor | undefined)[]) => Promise<Tensor[]>;
 
 export interface Backend {
   readonly name: BackendName;
   /** Prepare one node for this session, or return undefined to fall back to the reference kernel. */
   prepareNode(node: NodeSpec, ctx: KernelContext): PreparedKernel | undefined;
+  /**
+   * Optional graph-level fusion, run once per session before prepareNode: returns the node list to
+   * run instead, where chains the backend fuses (e.g. Conv + BatchNormalization + activations) are
+   * replaced by nodes of its own op types (which only this backend prepares). Values in `keep`
+   * (graph outputs, observed intermediates) are never fused away.
+   */
+  fuseGraph?(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[];
   /** Release everything the backend holds for the session. */
   dispose?(): void;
 }

@@ -1,0 +1,184 @@
+// Direct Conv on gpu.js (grouped/depthwise, pads, strides, dilations, bias, fused epilogue):
+// one output per cell, x fastest so a quad of cells reads 4 consecutive inputs (one v128.load
+// with the patched webasm backend); weights resident as kernel constants.
+import type { Tensor } from '../../ir/tensor.ts';
+import type { PreparedKernel } from '../backend.ts';
+import type { Epilogue } from './epilogue.ts';
+import { epilogueSource } from './epilogue.ts';
+import type { KernelHost } from './gpu.ts';
+
+export interface ConvParams {
+  group: number;
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  /** [top, left, bottom, right] */
+  pads: [number, number, number, number];
+}
+
+export interface ConvGeometry extends ConvParams {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  oc: number;
+  oh: number;
+  ow: number;
+}
+
+/** Resolve pads (incl. auto_pad) and output size; undefined when the attrs are not 2-D conv. */
+export function convGeometry(
+  xDims: readonly number[],
+  wDims: readonly number[],
+  attrs: Readonly<Record<string, unknown>>,
+): ConvGeometry | undefined {
+  if (xDims.length !== 4 || wDims.length !== 4) return undefined;
+  const [n, c, h, w] = xDims as [number, number, number, number];
+  const [oc, , kh, kw] = wDims as [number, number, number, number];
+  const ints = (v: unknown, d: number[]): number[] => (Array.isArray(v) ? (v as number[]).map(Number) : d);
+  const group = Number(attrs.group ?? 1);
+  const strides = ints(attrs.strides, [1, 1]) as [number, number];
+  const dilations = ints(attrs.dilations, [1, 1]) as [number, number];
+  let pads = ints(attrs.pads, [0, 0, 0, 0]);
+  const auto = typeof attrs.auto_pad === 'string' ? attrs.auto_pad : 'NOTSET';
+  if (strides.length !== 2 || dilations.length !== 2 || pads.length !== 4) return undefined;
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const total = (i: number, size: number, k: number) => {
+      const out = Math.ceil(size / (strides[i] as number));
+      return Math.max(
+        0,
+        (out - 1) * (strides[i] as number) + ((k - 1) * (dilations[i] as number) + 1) - size,
+      );
+    };
+    const th = total(0, h, kh);
+    const tw = total(1, w, kw);
+    const lo = (t: number) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2));
+    pads = [lo(th), lo(tw), th - lo(th), tw - lo(tw)];
+  } else if (auto === 'VALID') {
+    pads = [0, 0, 0, 0];
+  }
+  const [sy, sx] = strides;
+  const [dy, dx] = dilations;
+  const oh = Math.floor((h + (pads[0] as number) + (pads[2] as number) - dy * (kh - 1) - 1) / sy) + 1;
+  const ow = Math.floor((w + (pads[1] as number) + (pads[3] as number) - dx * (kw - 1) - 1) / sx) + 1;
+  if (oh <= 0 || ow <= 0 || c % group !== 0 || oc % group !== 0) return undefined;
+  return {
+    n,
+    c,
+    h,
+    w,
+    oc,
+    oh,
+    ow,
+    group,
+    kernel: [kh, kw],
+    strides,
+    dilations,
+    pads: pads as [number, number, number, number],
+  };
+}
+
+/**
+ * Lay the padded input out as [C][Hp][sx][Wq]: element (c, r, col) of the padded image sits at
+ * phase col % sx, column ⌊col / sx⌋, so a strided conv still reads consecutive columns.
+ */
+export function padPhases(src: Float32Array, srcOff: number, g: ConvGeometry, dst: Float32Array): void {
+  const [pt, pl] = g.pads;
+  const sx = g.strides[1];
+  const hp = padRows(g);
+  const wq = phaseCols(g);
+  const row = sx * wq;
+  for (let c = 0; c < g.c; c++) {
+    for (let y = 0; y < g.h; y++) {
+      const s = srcOff + (c * g.h + y) * g.w;
+      const d = (c * hp + y + pt) * row;
+      if (sx === 1) {
+        dst.set(src.subarray(s, s + g.w), d + pl);
+      } else {
+        for (let x = 0; x < g.w; x++) {
+          const col = x + pl;
+          dst[d + (col % sx) * wq + Math.floor(col / sx)] = src[s + x] as number;
+        }
+      }
+    }
+  }
+}
+
+export const padRows = (g: ConvGeometry) => g.h + g.pads[0] + g.pads[2];
+export const phaseCols = (g: ConvGeometry) => Math.ceil((g.w + g.pads[1] + g.pads[3]) / g.strides[1]);
+
+/** Kernel body for one output cell (x = ox, y = oy, z = oc). */
+export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): string {
+  const [kh, kw] = g.kernel;
+  const [sy, sx] = g.strides;
+  const [dy, dx] = g.dilations;
+  const icg = g.c / g.group;
+  const ocg = g.oc / g.group;
+  const hp = padRows(g);
+  const wq = phaseCols(g);
+  const row = sx * wq;
+  const kk = kh * kw;
+  const cbase =
+    g.group === 1
+      ? ''
+      : ocg === 1
+        ? `this.thread.z * ${icg} + `
+        : `Math.floor(this.thread.z / ${ocg}) * ${icg} + `;
+  const unroll = kk <= 2 && icg % 4 === 0 ? 4 : 1;
+  const ci = (j: number) => (unroll === 1 ? 'ci' : `(cq * 4 + ${j})`);
+  let taps = '';
+  for (let j = 0; j < unroll; j++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
+        const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
+        taps +=
+          `v0 += inp[((${cbase}${ci(j)}) * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x]` +
+          ` * this.constants.w[(this.thread.z * ${icg} + ${ci(j)}) * ${kk} + ${ky * kw + kx}];\n`;
+      }
+    }
+  }
+  const loop =
+    unroll === 1
+      ? `for (let ci = 0; ci < ${icg}; ci++) {\n${taps}}\n`
+      : `for (let cq = 0; cq < ${icg / 4}; cq++) {\n${taps}}\n`;
+  const { lines, result } = epilogueSource(ep.steps, (k) => `this.constants.e${k}[this.thread.z]`);
+  return `let v0 = ${hasBias ? 'this.constants.b[this.thread.z]' : '0.0'};\n${loop}${lines}return ${result};`;
+}
+
+/** Prepare a Conv (x: [N,C,H,W] float32, weights constant) as a gpu.js kernel. */
+export function prepareConv(
+  host: KernelHost,
+  g: ConvGeometry,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  ep: Epilogue,
+): PreparedKernel {
+  const constants: Record<string, Float32Array> = { w: weight.data as Float32Array };
+  if (bias) constants.b = bias.data as Float32Array;
+  ep.channels.forEach((a, k) => {
+    constants[`e${k}`] = a;
+  });
+  const k = host.kernel(['inp'], convSource(g, bias !== undefined, ep), [g.ow, g.oh, g.oc], constants);
+  const direct = g.pads.every((p) => p === 0) && g.strides[1] === 1;
+  const padded = direct ? undefined : new Float32Array(g.c * padRows(g) * g.strides[1] * phaseCols(g));
+  const inSize = g.c * g.h * g.w;
+  const outSize = g.oc * g.oh * g.ow;
+  return async (inputs) => {
+    const x = inputs[0]?.data as Float32Array;
+    const out = new Float32Array(g.n * outSize);
+    for (let b = 0; b < g.n; b++) {
+      let arg: Float32Array;
+      if (padded) {
+        padPhases(x, b * inSize, g, padded);
+        arg = padded;
+      } else {
+        arg = g.n === 1 ? x : x.subarray(b * inSize, (b + 1) * inSize);
+      }
+      const r = await k.run([arg]);
+      if (g.n === 1) return [{ dtype: 'float32', dims: [1, g.oc, g.oh, g.ow], data: r }];
+      out.set(r, b * outSize);
+    }
+    return [{ dtype: 'float32', dims: [g.n, g.oc, g.oh, g.ow], data: out }];
+  };
+}

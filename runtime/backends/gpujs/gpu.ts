@@ -1,0 +1,112 @@
+// gpu.js plumbing: which gpu.js backends exist here, one GPU per mode, and a typed kernel runner.
+import * as gpujs from 'gpu.js';
+
+const { GPU } = gpujs;
+// gpu.js's typings declare `input` as a type only; the module exports the function
+const input = (gpujs as unknown as { input: (v: Float32Array, size: number[]) => unknown }).input;
+
+import type { BackendName } from '../backend.ts';
+
+export type GpujsMode = Exclude<BackendName, 'cpu'>;
+
+/** The gpu.js backends this process can use, fastest first (webgpu, headlessgl, webasm). */
+export function availableGpujsModes(): GpujsMode[] {
+  const out: GpujsMode[] = [];
+  const g = GPU as unknown as Record<string, unknown>;
+  if (g.isWebGPUSupported === true) out.push('webgpu');
+  if (g.isHeadlessGLSupported === true) out.push('headlessgl');
+  if (g.isWebAssemblySupported === true) out.push('webasm');
+  return out;
+}
+
+/** 'auto': the first available gpu.js backend, or undefined when none is (use 'cpu'). */
+export function pickGpujsMode(): GpujsMode | undefined {
+  return availableGpujsModes()[0];
+}
+
+interface KernelInternals {
+  _pool?: unknown;
+}
+interface RunShortcut {
+  (...args: unknown[]): unknown;
+  kernel: KernelInternals;
+  destroy(): void;
+}
+
+/** A compiled kernel over flat float32 arrays: call(args) → flat output of `cells` floats. */
+export interface FlatKernel {
+  run(args: Float32Array[]): Promise<Float32Array>;
+  readonly cells: number;
+}
+
+/**
+ * Owns one gpu.js GPU in async mode (webasm threads engage under the async contract) and the
+ * kernels built on it. All webasm kernels share one worker pool (gpu.js gives each kernel its
+ * own by default: a graph of 100 kernels would otherwise start 100 pools).
+ */
+export class KernelHost {
+  readonly gpu: InstanceType<typeof GPU>;
+  private readonly kernels: RunShortcut[] = [];
+  private pool: unknown;
+
+  constructor(readonly mode: GpujsMode) {
+    this.gpu = new GPU({ mode });
+  }
+
+  /**
+   * Build a kernel from generated source. `output` is gpu.js's [x, y, z] (x fastest); every
+   * argument is a flat Float32Array passed as a 1-D input; `constants` hold resident arrays
+   * (copied into wasm memory once, when the kernel is instantiated).
+   */
+  kernel(
+    argNames: string[],
+    body: string,
+    output: number[],
+    constants: Record<string, Float32Array> = {},
+  ): FlatKernel {
+    const fn = new Function(...argNames, body);
+    const consts: Record<string, unknown> = {};
+    const constantTypes: Record<string, string> = {};
+    for (const [k, v] of Object.entries(constants)) {
+      consts[k] = input(v, [v.length]);
+      constantTypes[k] = 'Input';
+    }
+    const settings: Record<string, unknown> = {
+      output,
+      asyncMode: true,
+      tactic: 'precision',
+      ...(Object.keys(consts).length > 0 ? { constants: consts, constantTypes } : {}),
+    };
+    const k = this.gpu.createKernel(fn as never, settings as never) as unknown as RunShortcut;
+    this.kernels.push(k);
+    const cells = output.reduce((a, b) => a * b, 1);
+    const run = async (args: Float32Array[]): Promise<Float32Array> => {
+      if (this.pool && !k.kernel._pool) k.kernel._pool = this.pool;
+      const res = await k(...args.map((a) => input(a, [a.length])));
+      if (!this.pool && k.kernel._pool) this.pool = k.kernel._pool;
+      return flatOf(res, cells);
+    };
+    return { run, cells };
+  }
+
+  dispose(): void {
+    // kernels share one pool: detach it from all but the last so it is destroyed exactly once
+    for (let i = 0; i < this.kernels.length; i++) {
+      const k = this.kernels[i] as RunShortcut;
+      if (i < this.kernels.length - 1 && k.kernel._pool === this.pool) k.kernel._pool = null;
+    }
+    const last = this.kernels[this.kernels.length - 1];
+    if (last && this.pool && !last.kernel._pool) last.kernel._pool = this.pool;
+    for (const k of this.kernels) k.destroy();
+    this.kernels.length = 0;
+    this.pool = undefined;
+  }
+}
+
+/** gpu.js shapes results as nested rows over one fresh Float32Array: recover the flat view. */
+function flatOf(res: unknown, cells: number): Float32Array {
+  let r = res;
+  while (Array.isArray(r)) r = r[0];
+  if (!(r instanceof Float32Array)) throw new Error('gpu.js kernel returned no Float32Array');
+  return new Float32Array(r.buffer, r.byteOffset, cells);
+}

@@ -1,0 +1,98 @@
+// The gpu.js backend: Conv / ConvTranspose / MatMul / Gemm (and their fused epilogues) as gpu.js
+// kernels with resident weights; every other node falls back to the reference kernel.
+import type { Tensor } from '../../ir/tensor.ts';
+import type { KernelContext } from '../../ops/registry.ts';
+import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
+import { convGeometry, prepareConv } from './conv.ts';
+import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
+import { decodeSteps, type Epilogue } from './epilogue.ts';
+import { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
+import { type GpujsMode, KernelHost, pickGpujsMode } from './gpu.ts';
+import { prepareMatMul } from './matmul.ts';
+
+export { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
+export { availableGpujsModes, pickGpujsMode } from './gpu.ts';
+
+type Builder = (x: Tensor) => PreparedKernel | undefined;
+
+export class GpujsBackend implements Backend {
+  readonly name: GpujsMode;
+  private readonly host: KernelHost;
+  /** Nodes whose kernel could not be built for the shapes they met: run by `fallback`. */
+  readonly declined: string[] = [];
+
+  constructor(mode: GpujsMode | 'auto' = 'auto') {
+    const m = mode === 'auto' ? pickGpujsMode() : mode;
+    if (!m) throw new Error('no gpu.js backend is available here (webgpu, headlessgl, webasm)');
+    this.name = m;
+    this.host = new KernelHost(m);
+  }
+
+  fuseGraph(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[] {
+    return fuseForGpujs(nodes, keep);
+  }
+
+  prepareNode(node: NodeSpec, _ctx: KernelContext): PreparedKernel | undefined {
+    const fused = node.domain === FUSED_DOMAIN;
+    if (!fused && node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
+    const op = fused ? node.op.replace(/^Fused/, '') : node.op;
+    const ep: Epilogue = fused
+      ? { steps: decodeSteps(node.attrs.epilogue), channels: chanArrays(node.attrs.channels) }
+      : { steps: [], channels: [] };
+    const t0 = node.inputTypes[0];
+    if (t0 && t0.dtype !== 'float32') return undefined;
+    const w = node.constInputs[1];
+    const bias = node.constInputs[2];
+    const rank = t0?.shape?.length;
+    let build: Builder | undefined;
+    if (op === 'Conv' || op === 'ConvTranspose') {
+      if (w?.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return undefined;
+      if (node.inputTypes[2] && !bias) return undefined;
+      if (rank !== undefined && rank !== 4) return undefined;
+      if (op === 'ConvTranspose' && !upsampleGeometry([1, w.dims[0] ?? 0, 1, 1], w.dims, node.attrs))
+        return undefined;
+      build =
+        op === 'Conv'
+          ? (x) => {
+              const g = convGeometry(x.dims, w.dims, node.attrs);
+              return g ? prepareConv(this.host, g, w, bias, ep) : undefined;
+            }
+          : (x) => {
+              const g = upsampleGeometry(x.dims, w.dims, node.attrs);
+              return g ? prepareUpsample(this.host, g, w, bias, ep) : undefined;
+            };
+    } else if (op === 'MatMul' || op === 'Gemm') {
+      if (fused) return undefined;
+      build = prepareMatMul(this.host, node);
+    }
+    if (!build) return undefined;
+    return this.lazy(node, build);
+  }
+
+  /** Build per input shape at first call (static shapes: once per session). */
+  private lazy(node: NodeSpec, build: Builder): PreparedKernel {
+    const cache = new Map<string, PreparedKernel | null>();
+    return async (inputs) => {
+      const x = inputs[0];
+      if (x?.dtype !== 'float32') throw new Error(`${node.op} ${node.name}: float32 input expected`);
+      const key = x.dims.join('x');
+      let k = cache.get(key);
+      if (k === undefined) {
+        k = build(x) ?? null;
+        cache.set(key, k);
+        if (!k) this.declined.push(node.name);
+      }
+      if (!k) throw new Error(`gpu.js backend cannot run ${node.op} ${node.name} on input [${key}]`);
+      return k(inputs);
+    };
+  }
+
+  dispose(): void {
+    this.host.dispose();
+  }
+}
+
+function chanArrays(v: unknown): Float32Array[] {
+  if (!Array.isArray(v)) return [];
+  return (v as Tensor[]).map((t) => t.data as Float32Array);
+}
