@@ -1,0 +1,119 @@
+// `npm run bench`: median latency of the squish runtime (gpu.js backend) on PP-OCR cls and det,
+// and its ratio to onnxruntime-node and onnxruntime-web (wasm), same run, same thread count.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { GpujsBackend } from '../runtime/backends/gpujs/index.ts';
+import { MODELS } from '../specs/support/paths.ts';
+import { loadModel } from './model.ts';
+import { BenchSession } from './session.ts';
+
+const THREADS = 2;
+const require = createRequire(import.meta.url);
+
+interface Case {
+  name: string;
+  path: string;
+  shape: number[];
+  runs: number;
+}
+const CASES: Case[] = [
+  { name: 'PP-OCR cls', path: MODELS.cls, shape: [1, 3, 48, 192], runs: 30 },
+  { name: 'PP-OCRv4 det', path: MODELS.det, shape: [1, 3, 640, 640], runs: 7 },
+];
+
+function inputData(shape: number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const d = new Float32Array(n);
+  let s = 12345;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    d[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return d;
+}
+
+async function median(runs: number, f: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 3; i++) await f();
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    ts.push(performance.now() - t);
+  }
+  ts.sort((a, b) => a - b);
+  return ts[Math.floor(ts.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  ortWeb.env.wasm.numThreads = THREADS;
+  ortWeb.env.wasm.wasmPaths = `${join(dirname(require.resolve('onnxruntime-web')), '/')}`;
+  const backend = new GpujsBackend('auto');
+  const rows: string[][] = [];
+  for (const c of CASES) {
+    const x = inputData(c.shape);
+    const model = loadModel(c.path);
+    const inName = model.inputs[0] as string;
+    const session = new BenchSession(model, backend);
+    const feeds = { [inName]: { dtype: 'float32' as const, dims: c.shape, data: x } };
+    const node = await ortNode.InferenceSession.create(c.path, {
+      intraOpNumThreads: THREADS,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+    const web = await ortWeb.InferenceSession.create(c.path, { executionProviders: ['wasm'] });
+    const nodeFeeds = { [inName]: new ortNode.Tensor('float32', x, c.shape) };
+    const webFeeds = { [inName]: new ortWeb.Tensor('float32', x, c.shape) };
+    // agreement check first (also the squish warm-up: kernels compile on the first call)
+    const ours = await session.run(feeds);
+    const theirs = await node.run(nodeFeeds);
+    let maxDiff = 0;
+    for (const o of model.outputs) {
+      const a = ours[o]?.data as Float32Array;
+      const b = theirs[o]?.data as Float32Array;
+      for (let i = 0; i < b.length; i++)
+        maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
+    }
+    const tSquish = await median(c.runs, () => session.run(feeds));
+    const tNode = await median(c.runs, () => node.run(nodeFeeds));
+    const tWeb = await median(c.runs, () => web.run(webFeeds));
+    rows.push([
+      c.name,
+      `[${c.shape.join(',')}]`,
+      `gpujs-${backend.name}`,
+      `${session.onBackend}/${session.nodes.length}`,
+      tSquish.toFixed(1),
+      tNode.toFixed(1),
+      tWeb.toFixed(1),
+      (tSquish / tNode).toFixed(2),
+      (tSquish / tWeb).toFixed(2),
+      maxDiff.toExponential(2),
+    ]);
+    await node.release();
+    await web.release();
+  }
+  const head = [
+    'model',
+    'input',
+    'squish backend',
+    'nodes on backend',
+    'squish ms',
+    'ort-node ms',
+    'ort-web ms',
+    '× ort-node',
+    '× ort-web',
+    'max |Δ| vs ort-node',
+  ];
+  console.log(`threads: ${THREADS} (squish gpu.js pool, ort-node intra-op, ort-web wasm)`);
+  console.log(`| ${head.join(' | ')} |`);
+  console.log(`| ${head.map(() => '---').join(' | ')} |`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  backend.dispose();
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
