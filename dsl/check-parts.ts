@@ -1,0 +1,174 @@
+// Model-free checks of selectors, `where` predicates and targets.
+import type { CmpOp, Expr, Selector, Statement } from './ast.ts';
+import { type Diagnostic, diag } from './diagnostics.ts';
+import { ONNX_OPS, onnxOp, PSEUDO_TYPES } from './onnx-ops.ts';
+import { TARGET_METRICS, WHERE_PROPERTIES } from './schema.ts';
+import { didYouMean } from './suggest.ts';
+import { valueText } from './values.ts';
+
+export function checkSelectors(out: Diagnostic[], selectors: Selector[]): void {
+  for (const s of selectors) {
+    if (s.kind === 'op' || s.kind === 'position') {
+      if (!onnxOp(s.op) && !PSEUDO_TYPES.includes(s.op.toLowerCase())) {
+        out.push(
+          diag(
+            'SQ309',
+            s.span,
+            `unknown op type '${s.op}'`,
+            didYouMean(s.op, [...ONNX_OPS.map((o) => o.toLowerCase()), ...PSEUDO_TYPES]) ??
+              'names of layers are quoted: "backbone/*"',
+          ),
+        );
+      }
+      if (
+        s.kind === 'position' &&
+        s.to !== undefined &&
+        Math.sign(s.from) === Math.sign(s.to) &&
+        s.from > s.to
+      ) {
+        out.push(diag('SQ314', s.span, `position range ${s.from}..${s.to} is reversed`, 'write low..high'));
+      }
+    } else if (s.kind === 'glob' && s.pattern === '') {
+      out.push(diag('SQ302', s.span, 'empty name pattern', 'write a glob such as "head/*"'));
+    } else if (s.kind === 'regex') {
+      if (/[^imsu]/.test(s.flags))
+        out.push(diag('SQ104', s.span, `unsupported regex flags '${s.flags}'`, 'allowed flags: i m s u'));
+      else {
+        try {
+          new RegExp(s.source, s.flags);
+        } catch (e) {
+          out.push(diag('SQ104', s.span, `invalid regex: ${(e as Error).message}`));
+        }
+      }
+    }
+  }
+}
+
+const ORDER_OPS: CmpOp[] = ['<', '<=', '>', '>='];
+
+export function checkWhere(out: Diagnostic[], node: Expr): void {
+  if (node.kind === 'and' || node.kind === 'or') {
+    checkWhere(out, node.left);
+    checkWhere(out, node.right);
+    return;
+  }
+  if (node.kind === 'not') {
+    checkWhere(out, node.operand);
+    return;
+  }
+  const e = node as Extract<Expr, { kind: 'cmp' | 'flag' }>;
+  const names = Object.keys(WHERE_PROPERTIES);
+  const type = WHERE_PROPERTIES[e.property];
+  const pspan = e.kind === 'cmp' ? e.propertySpan : e.span;
+  if (!type) {
+    out.push(
+      diag(
+        'SQ310',
+        pspan,
+        `unknown property '${e.property}'`,
+        didYouMean(e.property, names) ?? `properties are ${names.join(', ')}`,
+      ),
+    );
+    return;
+  }
+  if (e.kind === 'flag') {
+    if (type !== 'flag')
+      out.push(
+        diag('SQ311', e.span, `'${e.property}' is not true/false: compare it`, `e.g. ${e.property} >= 16`),
+      );
+    return;
+  }
+  const v = e.value;
+  const wrong = (msg: string, help?: string): void => {
+    out.push(diag('SQ311', e.span, msg, help));
+  };
+  if (v.kind === 'number' && v.unit === 'bad') return;
+  switch (type) {
+    case 'flag':
+      if (
+        (e.op !== '==' && e.op !== '!=') ||
+        v.kind !== 'word' ||
+        (v.value !== 'true' && v.value !== 'false')
+      ) {
+        wrong(`'${e.property}' is true or false`, `write '${e.property}' or 'not ${e.property}'`);
+      }
+      return;
+    case 'name':
+      if (ORDER_OPS.includes(e.op) || v.kind !== 'string')
+        wrong(`'name' is compared with == or != to a quoted glob`, 'e.g. name == "head/*"');
+      return;
+    case 'dims':
+      if (ORDER_OPS.includes(e.op) || (v.kind !== 'dims' && !(v.kind === 'number' && v.unit === '')))
+        wrong(`'kernel' is compared with == or != to a size such as 3x3`);
+      return;
+    default:
+      if (v.kind !== 'number' || (v.unit !== '' && !(type === 'count' && v.unit === 'count'))) {
+        wrong(`'${e.property}' is compared to a ${type === 'count' ? 'count such as 64k' : 'whole number'}`);
+      }
+  }
+}
+
+export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }): void {
+  if (!TARGET_METRICS.includes(s.metric)) {
+    out.push(
+      diag(
+        'SQ312',
+        s.metricSpan,
+        `unknown target metric '${s.metric}'`,
+        didYouMean(s.metric, TARGET_METRICS) ?? `metrics are ${TARGET_METRICS.join(', ')}`,
+      ),
+    );
+    return;
+  }
+  const v = s.value;
+  const bad = (msg: string, help: string): void => {
+    out.push(diag('SQ313', v.span, msg, help));
+  };
+  if (v.kind === 'number' && v.unit === 'bad') return;
+  const budget = ['size', 'params', 'flops'].includes(s.metric);
+  if (budget ? s.op !== '<=' && s.op !== '<' : s.op !== '>=' && s.op !== '>') {
+    out.push(
+      diag(
+        'SQ313',
+        s.span,
+        `target ${s.metric} ${s.op} makes no sense`,
+        budget
+          ? `a budget is an upper bound: target ${s.metric} <= …`
+          : `fidelity is a lower bound: target ${s.metric} >= …`,
+      ),
+    );
+    return;
+  }
+  if (v.kind !== 'number') {
+    bad(`target ${s.metric} takes a number, got '${valueText(v)}'`, 'e.g. target size <= 200KB');
+    return;
+  }
+  if (v.unit === '%' && (v.value <= 0 || v.value > 100)) {
+    bad(`${v.text} is not within 0%..100%`, 'a share is between 0% and 100%');
+    return;
+  }
+  switch (s.metric) {
+    case 'size':
+      if (v.unit !== 'bytes' && v.unit !== '%')
+        bad(`target size needs a unit: KB, MB, KiB, MiB or %`, `e.g. target size <= ${v.value}KB`);
+      else if (v.value <= 0) bad('a size must be greater than 0', 'e.g. target size <= 200KB');
+      return;
+    case 'params':
+    case 'flops':
+      if (v.unit === 'bytes')
+        bad(`target ${s.metric} is a count, not bytes`, `e.g. target ${s.metric} <= 1.5M or <= 50%`);
+      else if (v.value <= 0)
+        bad(`target ${s.metric} must be greater than 0`, `e.g. target ${s.metric} <= 50%`);
+      return;
+    case 'agreement':
+      if (v.unit !== '%' && !(v.unit === '' && v.value > 0 && v.value <= 1))
+        bad('agreement is a share: write a percentage', 'e.g. target agreement >= 99%');
+      return;
+    case 'cosine':
+      if (v.unit === '%' || (v.unit === '' && v.value >= -1 && v.value <= 1)) return;
+      bad('cosine similarity is between -1 and 1', 'e.g. target cosine >= 0.999');
+      return;
+    default:
+      if (v.unit !== '') bad('snr is in decibels: a plain number', 'e.g. target snr >= 30');
+  }
+}

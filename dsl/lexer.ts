@@ -1,0 +1,170 @@
+// Tokens of the recipe language and the chevrotain lexer; lexing problems become diagnostics.
+import { createToken, type IToken, Lexer, type TokenType } from 'chevrotain';
+import { type Diagnostic, diag } from './diagnostics.ts';
+import { spanAt } from './span.ts';
+
+const WORD_START = 'A-Za-z_\\u00C0-\\uFFFF';
+const WORD_PATTERN = new RegExp(`[${WORD_START}][${WORD_START}0-9-]*(?:\\+\\+)?`);
+
+export const Word = createToken({ name: 'Word', pattern: WORD_PATTERN, label: 'a word' });
+
+function keyword(name: string): TokenType {
+  return createToken({
+    name: `Kw_${name}`,
+    pattern: new RegExp(`${name}(?![${WORD_START}0-9-]|\\+\\+)`),
+    longer_alt: Word,
+    label: `'${name}'`,
+  });
+}
+
+/** Words that start a statement (when first on their line). */
+export const STATEMENT_KEYWORDS = [
+  'recipe',
+  'include',
+  'model',
+  'calibrate',
+  'prune',
+  'factorize',
+  'quantize',
+  'cluster',
+  'keep',
+  'cleanup',
+  'output',
+  'target',
+] as const;
+const OTHER_KEYWORDS = ['input', 'of', 'where', 'and', 'or', 'not', 'weights', 'activations'] as const;
+export type Keyword = (typeof STATEMENT_KEYWORDS)[number] | (typeof OTHER_KEYWORDS)[number];
+
+export const KW = Object.fromEntries(
+  [...STATEMENT_KEYWORDS, ...OTHER_KEYWORDS].map((k) => [k, keyword(k)]),
+) as Record<Keyword, TokenType>;
+
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\r\n\f\v\u00a0\ufeff\u2028\u2029]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: 'comments' });
+export const StringLit = createToken({ name: 'String', pattern: /"(?:[^"\\\n\r]|\\.)*"/, label: 'a string' });
+export const BadString = createToken({
+  name: 'BadString',
+  pattern: /"(?:[^"\\\n\r]|\\.)*\\?/,
+  categories: [StringLit],
+});
+export const Regex = createToken({
+  name: 'Regex',
+  pattern: /\/(?:[^/\\\n\r]|\\.)+\/[A-Za-z]*/,
+  label: 'a /regex/',
+});
+export const BadRegex = createToken({
+  name: 'BadRegex',
+  pattern: /\/(?:[^/\\\n\r]|\\.)*\\?/,
+  categories: [Regex],
+});
+/** Every numeric form: 8, -1, 1.5, 25%, 64k, 200KB, 3x3, 2:4 (units are checked later). */
+export const NumberLit = createToken({
+  name: 'Number',
+  pattern: /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:[x:]\d+(?:\.\d+)?)?[A-Za-z_%0-9]*/,
+  label: 'a number',
+});
+export const DotDot = createToken({ name: 'DotDot', pattern: /\.\./, label: "'..'" });
+export const LE = createToken({ name: 'LE', pattern: /<=/, label: "'<='" });
+export const GE = createToken({ name: 'GE', pattern: />=/, label: "'>='" });
+export const EQ = createToken({ name: 'EQ', pattern: /==/, label: "'=='" });
+export const NE = createToken({ name: 'NE', pattern: /!=/, label: "'!='" });
+export const LT = createToken({ name: 'LT', pattern: /</, label: "'<'" });
+export const GT = createToken({ name: 'GT', pattern: />/, label: "'>'" });
+export const LBrace = createToken({ name: 'LBrace', pattern: /\{/, label: "'{'" });
+export const RBrace = createToken({ name: 'RBrace', pattern: /\}/, label: "'}'" });
+export const LBracket = createToken({ name: 'LBracket', pattern: /\[/, label: "'['" });
+export const RBracket = createToken({ name: 'RBracket', pattern: /\]/, label: "']'" });
+export const LParen = createToken({ name: 'LParen', pattern: /\(/, label: "'('" });
+export const RParen = createToken({ name: 'RParen', pattern: /\)/, label: "')'" });
+export const Comma = createToken({ name: 'Comma', pattern: /,/, label: "','" });
+export const Colon = createToken({ name: 'Colon', pattern: /:/, label: "':'" });
+export const Star = createToken({ name: 'Star', pattern: /\*/, label: "'*'" });
+
+export const ALL_TOKENS: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  StringLit,
+  BadString,
+  Regex,
+  BadRegex,
+  NumberLit,
+  DotDot,
+  LE,
+  GE,
+  EQ,
+  NE,
+  LT,
+  GT,
+  LBrace,
+  RBrace,
+  LBracket,
+  RBracket,
+  LParen,
+  RParen,
+  Comma,
+  Colon,
+  Star,
+  ...Object.values(KW),
+  Word,
+];
+
+const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+
+export interface LexResult {
+  tokens: IToken[];
+  comments: IToken[];
+  diagnostics: Diagnostic[];
+}
+
+export function lex(text: string, file: string): LexResult {
+  const diagnostics: Diagnostic[] = [];
+  const r = lexer.tokenize(text);
+  // Runs of unlexable characters become one diagnostic each (binary garbage stays readable).
+  let lastEnd = -2;
+  for (const e of r.errors) {
+    if (e.offset === lastEnd && diagnostics.length > 0) {
+      const d = diagnostics[diagnostics.length - 1]!;
+      d.span.length += e.length;
+    } else {
+      const ch = text.codePointAt(e.offset) ?? 0;
+      const shown =
+        ch < 32 || ch === 127 || ch === 0xfffd ? `\\u{${ch.toString(16)}}` : String.fromCodePoint(ch);
+      diagnostics.push(
+        diag(
+          ch === 0 || ch === 0xfffd ? 'SQ106' : 'SQ101',
+          spanAt(file, text, e.offset, e.length),
+          ch === 0 || ch === 0xfffd ? 'this is not a text file' : `unexpected character '${shown}'`,
+          ch === 0x27 ? 'strings are written in double quotes: "…"' : undefined,
+        ),
+      );
+      if (diagnostics.length > 200) break;
+    }
+    lastEnd = e.offset + e.length;
+  }
+  for (const t of r.tokens) {
+    if (t.tokenType === BadString)
+      diagnostics.push(
+        diag(
+          'SQ102',
+          spanAt(file, text, t.startOffset, t.image.length),
+          'unterminated string',
+          'close it with " on the same line',
+        ),
+      );
+    else if (t.tokenType === BadRegex)
+      diagnostics.push(
+        diag(
+          'SQ103',
+          spanAt(file, text, t.startOffset, t.image.length),
+          'unterminated regex',
+          'close it with / on the same line',
+        ),
+      );
+  }
+  return { tokens: r.tokens, comments: (r.groups.comments ?? []) as IToken[], diagnostics };
+}

@@ -1,0 +1,214 @@
+// parseRecipe: lex, split into statements, parse each with recovery, build the AST, resolve includes.
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
+import type { RecipeAst, Statement } from './ast.ts';
+import { type BuildContext, buildStatement } from './build.ts';
+import { type Diagnostic, diag, sortDiagnostics } from './diagnostics.ts';
+import {
+  KW,
+  LBrace,
+  LBracket,
+  LParen,
+  lex,
+  RBrace,
+  RBracket,
+  RParen,
+  STATEMENT_KEYWORDS,
+  Word,
+} from './lexer.ts';
+import { HELP_SEP, parser } from './parser.ts';
+import { type Span, spanAt } from './span.ts';
+import { didYouMean } from './suggest.ts';
+
+/** The host reads included files (the core does no I/O). Return undefined (or throw) when missing. */
+export type IncludeHost = (path: string, fromFile: string) => { file: string; text: string } | undefined;
+
+export interface ParseOptions {
+  file?: string;
+  include?: IncludeHost;
+}
+
+export interface ParseResult {
+  ast: RecipeAst;
+  diagnostics: Diagnostic[];
+  /** Comment tokens of this file (for the formatter). */
+  comments: IToken[];
+  /** Texts of every file read, by file name (for rendering diagnostics). */
+  sources: Map<string, string>;
+}
+
+const MAX_DEPTH = 64;
+const MAX_ERRORS_PER_STATEMENT = 3;
+const MAX_INCLUDE_DEPTH = 32;
+const STATEMENT_TYPES = new Set(STATEMENT_KEYWORDS.map((k) => KW[k]));
+const OPENERS = new Set([LBrace, LBracket, LParen]);
+const CLOSERS = new Set([RBrace, RBracket, RParen]);
+
+/** Parse a recipe. Never throws on input: problems come back as diagnostics. */
+export function parseRecipe(text: string, options: ParseOptions = {}): ParseResult {
+  const file = options.file ?? '<recipe>';
+  const sources = new Map<string, string>();
+  const result = parseFile(text, file, options.include, [file], sources);
+  return { ...result, diagnostics: sortDiagnostics(result.diagnostics), sources };
+}
+
+function parseFile(
+  text: string,
+  file: string,
+  host: IncludeHost | undefined,
+  stack: string[],
+  sources: Map<string, string>,
+): Omit<ParseResult, 'sources'> {
+  sources.set(file, text);
+  const lexed = lex(text, file);
+  const diagnostics = lexed.diagnostics;
+  const ctx: BuildContext = { file, text, diagnostics };
+  const statements: Statement[] = [];
+  for (const chunk of splitStatements(lexed.tokens)) {
+    const stmt = parseStatement(ctx, chunk);
+    if (stmt) statements.push(stmt);
+  }
+  if (host) {
+    for (const s of statements) {
+      if (s.kind === 'include') resolveInclude(s, file, host, stack, sources, diagnostics);
+    }
+  }
+  return { ast: { file, statements }, diagnostics, comments: lexed.comments };
+}
+
+function resolveInclude(
+  s: Statement & { kind: 'include' },
+  file: string,
+  host: IncludeHost,
+  stack: string[],
+  sources: Map<string, string>,
+  diagnostics: Diagnostic[],
+): void {
+  let got: { file: string; text: string } | undefined;
+  let why = 'the host could not find it';
+  try {
+    got = host(s.path, file);
+  } catch (e) {
+    why = e instanceof Error ? e.message : String(e);
+  }
+  if (!got) {
+    diagnostics.push(
+      diag(
+        'SQ318',
+        s.pathSpan,
+        `cannot include "${s.path}": ${why}`,
+        'paths are relative to the including file',
+      ),
+    );
+    return;
+  }
+  if (stack.includes(got.file)) {
+    const chain = [...stack.slice(stack.indexOf(got.file)), got.file].join(' → ');
+    diagnostics.push(
+      diag('SQ319', s.pathSpan, `include cycle: ${chain}`, 'remove one of the includes in the cycle'),
+    );
+    return;
+  }
+  if (stack.length >= MAX_INCLUDE_DEPTH) {
+    diagnostics.push(diag('SQ319', s.pathSpan, `includes nested deeper than ${MAX_INCLUDE_DEPTH} files`));
+    return;
+  }
+  const sub = parseFile(got.text, got.file, host, [...stack, got.file], sources);
+  diagnostics.push(...sub.diagnostics);
+  s.recipe = sub.ast;
+}
+
+/** A statement starts at a statement keyword that is first on its line or outside any brackets. */
+function splitStatements(tokens: IToken[]): IToken[][] {
+  const chunks: IToken[][] = [];
+  let cur: IToken[] = [];
+  let depth = 0;
+  let prevLine = 0;
+  for (const t of tokens) {
+    const firstOnLine = (t.startLine ?? 0) > prevLine;
+    if (STATEMENT_TYPES.has(t.tokenType) && (firstOnLine || depth <= 0) && cur.length > 0) {
+      chunks.push(cur);
+      cur = [];
+      depth = 0;
+    }
+    if (OPENERS.has(t.tokenType)) depth++;
+    else if (CLOSERS.has(t.tokenType)) depth--;
+    cur.push(t);
+    prevLine = t.endLine ?? t.startLine ?? prevLine;
+  }
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
+}
+
+function tokSpan(ctx: BuildContext, t: IToken): Span {
+  return {
+    file: ctx.file,
+    offset: t.startOffset,
+    line: t.startLine ?? 1,
+    column: t.startColumn ?? 1,
+    length: t.image.length,
+  };
+}
+
+function unknownStatement(ctx: BuildContext, t: IToken): Diagnostic {
+  if (t.tokenType === Word) {
+    return diag(
+      'SQ202',
+      tokSpan(ctx, t),
+      `unknown statement '${t.image}'`,
+      didYouMean(t.image, STATEMENT_KEYWORDS) ?? `statements are ${STATEMENT_KEYWORDS.join(', ')}`,
+    );
+  }
+  return diag(
+    'SQ202',
+    tokSpan(ctx, t),
+    `expected a statement but found '${t.image.slice(0, 40)}'`,
+    `statements start with ${STATEMENT_KEYWORDS.join(', ')}`,
+  );
+}
+
+function parseStatement(ctx: BuildContext, chunk: IToken[]): Statement | undefined {
+  const first = chunk[0]!;
+  if (!STATEMENT_TYPES.has(first.tokenType)) {
+    ctx.diagnostics.push(unknownStatement(ctx, first));
+    return undefined;
+  }
+  let depth = 0;
+  for (const t of chunk) {
+    if (OPENERS.has(t.tokenType)) depth++;
+    else if (CLOSERS.has(t.tokenType)) depth--;
+    if (depth > MAX_DEPTH) {
+      ctx.diagnostics.push(
+        diag(
+          'SQ105',
+          tokSpan(ctx, t),
+          `brackets nested deeper than ${MAX_DEPTH} levels`,
+          'simplify the expression',
+        ),
+      );
+      return undefined;
+    }
+  }
+  parser.input = chunk;
+  const cst = parser.statement();
+  const errors = parser.errors;
+  if (errors.length > 0) {
+    const last = chunk[chunk.length - 1]!;
+    for (const e of errors.slice(0, MAX_ERRORS_PER_STATEMENT))
+      ctx.diagnostics.push(syntaxError(ctx, e, last));
+    return undefined;
+  }
+  return buildStatement(ctx, cst);
+}
+
+function syntaxError(ctx: BuildContext, e: IRecognitionException, last: IToken): Diagnostic {
+  const t = e.token;
+  const [message, help] = e.message.split(HELP_SEP);
+  const lineStart = t.startOffset - ((t.startColumn ?? 1) - 1);
+  const firstOnLine = ctx.text.slice(lineStart, t.startOffset).trim() === '';
+  if (e.name === 'NotAllInputParsedException' && t.tokenType === Word && firstOnLine) {
+    return unknownStatement(ctx, t);
+  }
+  const atEnd = t.tokenType === EOF || Number.isNaN(t.startOffset);
+  const span = atEnd ? spanAt(ctx.file, ctx.text, last.startOffset + last.image.length, 1) : tokSpan(ctx, t);
+  return diag('SQ201', span, message ?? 'syntax error', help);
+}
