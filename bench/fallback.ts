@@ -84,7 +84,7 @@ export const FALLBACK: Record<string, K> = {
     return unary((v) => Math.min(Math.max(v, l), h))([x], a);
   },
   GlobalAveragePool: ([x]) => {
-    const [n, c, ...sp] = x?.dims as number[];
+    const [n, c, ...sp] = (x as Tensor).dims as number[];
     const hw = sizeOf(sp);
     const d = x?.data as Float32Array;
     const out = new Float32Array((n as number) * (c as number));
@@ -97,7 +97,7 @@ export const FALLBACK: Record<string, K> = {
   },
   Resize: ([x, , scales, sizes]) => {
     // nearest, asymmetric, floor (what the PaddleOCR exports use)
-    const [n, c, h, w] = x?.dims as number[];
+    const [n, c, h, w] = (x as Tensor).dims as number[];
     let oh: number;
     let ow: number;
     if (sizes && sizeOf(sizes.dims) === 4) [, , oh, ow] = ints(sizes) as number[];
@@ -140,7 +140,7 @@ export const FALLBACK: Record<string, K> = {
     return [{ dtype: first.dtype, dims, data: out }];
   },
   MaxPool: ([x], a) => {
-    const [n, c, h, w] = x?.dims as number[];
+    const [n, c, h, w] = (x as Tensor).dims as number[];
     const [kh, kw] = (a.kernel_shape as number[]) ?? [1, 1];
     const [sy, sx] = (a.strides as number[]) ?? [1, 1];
     const oh = Math.floor(((h as number) - (kh as number)) / (sy as number)) + 1;
@@ -212,7 +212,7 @@ export const FALLBACK: Record<string, K> = {
     ];
   },
   Softmax: ([x], a) => {
-    const dims = x?.dims as number[];
+    const dims = (x as Tensor).dims as number[];
     const axis = (Number(a.axis ?? 1) + dims.length) % dims.length;
     const inner = sizeOf(dims.slice(axis));
     const d = x?.data as Float32Array;
