@@ -1,0 +1,82 @@
+// The pass manager: runs passes `{name, run, ensures?}` in order over a model, times them, and
+// when one fails names it and the passes that ran before it.
+
+import { isUserError, UserError } from '../../runtime/errors.ts';
+import type { Model } from '../../runtime/ir/model.ts';
+import { emptyStats, type RewriteStats } from './driver.ts';
+
+export interface PassContext {
+  /** Rule match counts and near-misses, shared by every pass of one run. */
+  stats: RewriteStats;
+  /** Per-layer error a lossy pass introduced (layer name → error figure). */
+  layerError: Record<string, number>;
+  /** Called by long passes: done of total. */
+  progress?: (pass: string, done: number, total: number) => void;
+  log?: (line: string) => void;
+}
+
+export interface PassResult {
+  changed: boolean;
+}
+
+export interface Pass {
+  name: string;
+  run: (model: Model, ctx: PassContext) => PassResult | Promise<PassResult>;
+  /** A postcondition: undefined when it holds, else what is wrong (a squish bug if violated). */
+  ensures?: (model: Model) => string | undefined;
+}
+
+export interface PassRun {
+  name: string;
+  changed: boolean;
+  ms: number;
+}
+
+export class PassError extends Error {
+  override name = 'PassError';
+  constructor(
+    message: string,
+    readonly pass: string,
+    readonly before: string[],
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
+function failure(pass: string, before: string[], e: unknown): Error {
+  const what = e instanceof Error ? e.message : String(e);
+  const after = before.length ? ` (after ${before.join(', ')})` : ' (the first pass)';
+  const msg = `pass ${pass} failed${after}: ${what}`;
+  if (isUserError(e)) return new UserError(msg, e.help);
+  return new PassError(msg, pass, before, e);
+}
+
+export async function runPasses(
+  model: Model,
+  passes: Pass[],
+  ctx: Partial<PassContext> = {},
+): Promise<{ runs: PassRun[]; ctx: PassContext }> {
+  const full: PassContext = { stats: emptyStats(), layerError: {}, ...ctx };
+  const runs: PassRun[] = [];
+  for (const pass of passes) {
+    const t0 = performance.now();
+    let res: PassResult;
+    try {
+      res = await pass.run(model, full);
+      const broken = pass.ensures?.(model);
+      if (broken) throw new Error(`postcondition violated: ${broken}`);
+    } catch (e) {
+      throw failure(
+        pass.name,
+        runs.map((r) => r.name),
+        e,
+      );
+    }
+    runs.push({ name: pass.name, changed: res.changed, ms: performance.now() - t0 });
+    full.log?.(
+      `pass ${pass.name}: ${res.changed ? 'changed' : 'no change'} (${(performance.now() - t0).toFixed(0)} ms)`,
+    );
+  }
+  return { runs, ctx: full };
+}
