@@ -1,0 +1,71 @@
+// Backend registry for the executor: 'cpu' (reference kernels) always; gpu.js backends register a factory.
+// 'auto' picks webgpu → headlessgl → webasm → cpu, the first that is available.
+
+import type { Backend, BackendName } from '../backends/backend.ts';
+import { UserError } from '../errors.ts';
+
+export type BackendFactory = () => Backend | undefined | Promise<Backend | undefined>;
+
+export const AUTO_ORDER: readonly BackendName[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+const FACTORIES = new Map<BackendName, BackendFactory>();
+
+/** The reference backend: prepares nothing, so every node runs on its plain-TypeScript kernel. */
+export const cpuBackend: Backend = { name: 'cpu', prepareNode: () => undefined };
+
+/** Make a backend available to sessions (gpu.js backends call this when their module loads). */
+export function registerBackend(name: BackendName, factory: BackendFactory): void {
+  FACTORIES.set(name, factory);
+}
+
+let builtinsLoaded: Promise<void> | undefined;
+/** Load the gpu.js backends when their module is present (optional: absent in a cpu-only build). */
+export function loadBuiltinBackends(): Promise<void> {
+  const path = '../backends/gpujs/index.ts';
+  builtinsLoaded ??= import(/* @vite-ignore */ path).then(
+    () => undefined,
+    () => undefined,
+  );
+  return builtinsLoaded;
+}
+
+/** Backends that can run here, in 'auto' order (always ends with 'cpu'). */
+export async function availableBackends(): Promise<BackendName[]> {
+  await loadBuiltinBackends();
+  const out: BackendName[] = [];
+  for (const name of AUTO_ORDER) {
+    if (name === 'cpu') out.push(name);
+    else if (FACTORIES.has(name) && (await tryCreate(name))) out.push(name);
+  }
+  return out;
+}
+
+async function tryCreate(name: BackendName): Promise<Backend | undefined> {
+  if (name === 'cpu') return cpuBackend;
+  const f = FACTORIES.get(name);
+  if (!f) return undefined;
+  try {
+    return (await f()) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A backend instance for a session: the named one (UserError when unavailable) or the 'auto' pick. */
+export async function createBackend(name: BackendName | 'auto' = 'auto'): Promise<Backend> {
+  await loadBuiltinBackends();
+  if (name === 'auto') {
+    for (const n of AUTO_ORDER) {
+      const b = await tryCreate(n);
+      if (b) return b;
+    }
+    return cpuBackend;
+  }
+  if (!AUTO_ORDER.includes(name))
+    throw new UserError(`unknown backend '${name}'`, `use one of: auto, ${AUTO_ORDER.join(', ')}`);
+  const b = await tryCreate(name);
+  if (!b) {
+    const avail = await availableBackends();
+    throw new UserError(`backend '${name}' is not available here`, `available: ${avail.join(', ')}`);
+  }
+  return b;
+}

@@ -1,0 +1,11 @@
+// runtime/exec: sessions that run IR graphs on a backend, and the backend registry.
+export {
+  AUTO_ORDER,
+  availableBackends,
+  type BackendFactory,
+  cpuBackend,
+  createBackend,
+  registerBackend,
+} from './backends.ts';
+export { checkKernels } from './plan.ts';
+export { createSession, type RunOptions, Session, type SessionOptions } from './session.ts';

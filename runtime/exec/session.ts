@@ -1,0 +1,156 @@
+// The executor: createSession(model | graph) → async run(feeds), hooks to observe intermediates, runSubgraph.
+
+import type { Backend, BackendName } from '../backends/backend.ts';
+import { UserError } from '../errors.ts';
+import { Graph } from '../ir/graph.ts';
+import type { Model } from '../ir/model.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import type { KernelContext } from '../ops/registry.ts';
+import { createBackend } from './backends.ts';
+import { checkFeeds } from './feeds.ts';
+import { type Plan, planGraph } from './plan.ts';
+
+export interface SessionOptions {
+  /** Which backend runs the nodes: 'auto' (default) picks webgpu → headlessgl → webasm → cpu. */
+  backend?: 'auto' | BackendName;
+  /** Default-domain opset when a bare Graph is given (a Model carries its own). */
+  opset?: number;
+  /** Called with every value computed during a run (calibration). */
+  onValue?: (name: string, tensor: Tensor) => void;
+  /** Values to return alongside the outputs of each run. */
+  observe?: string[];
+}
+
+export interface RunOptions {
+  onValue?: (name: string, tensor: Tensor) => void;
+  observe?: string[];
+}
+
+export class Session {
+  private disposed = false;
+
+  constructor(
+    readonly graph: Graph,
+    readonly backend: BackendName,
+    private readonly impl: Backend,
+    private readonly plan: Plan,
+    private readonly options: SessionOptions,
+  ) {}
+
+  /** Names the caller feeds, and their declared types. */
+  get inputs(): Graph['inputs'] {
+    return this.plan.feeds;
+  }
+
+  get outputNames(): string[] {
+    return this.graph.outputs.map((o) => o.name);
+  }
+
+  /** How many nodes the backend prepared (the rest run on reference kernels). */
+  get acceleratedNodes(): number {
+    return this.plan.steps.filter((s) => s.accelerated).length;
+  }
+
+  /** Run the whole graph: every graph output (plus any observed values) by name. */
+  async run(feeds: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
+    const env = checkFeeds(this.graph, this.plan.feeds, feeds);
+    return this.execute(env, this.outputNames, opts, new Set(Object.keys(env)));
+  }
+
+  /**
+   * Run only what `toValues` need, starting from the given values (any intermediates, for
+   * sensitivity analysis); values not given are computed from graph inputs when fed here too.
+   */
+  async runSubgraph(
+    fromValues: Record<string, Tensor>,
+    toValues: string[],
+    opts: RunOptions = {},
+  ): Promise<Record<string, Tensor>> {
+    const known = new Set(this.graph.valueNames());
+    for (const name of [...Object.keys(fromValues), ...toValues])
+      if (!known.has(name)) throw new UserError(`runSubgraph: the graph has no value named '${name}'`);
+    const env = new Map<string, Tensor>(Object.entries(fromValues));
+    return this.execute(env, toValues, opts, new Set(env.keys()));
+  }
+
+  private async execute(
+    env: Map<string, Tensor>,
+    wanted: string[],
+    opts: RunOptions,
+    given: Set<string>,
+  ): Promise<Record<string, Tensor>> {
+    if (this.disposed) throw new UserError('the session was disposed');
+    const onValue = opts.onValue ?? this.options.onValue;
+    const keep = new Set([...wanted, ...(opts.observe ?? this.options.observe ?? [])]);
+    const { steps, consts, lastUse } = this.plan;
+    const get = (n: string) => env.get(n) ?? consts.get(n);
+    const needed = this.neededSteps(wanted, given, keep);
+    if (onValue) for (const [n, t] of env) onValue(n, t);
+    const observed: Record<string, Tensor> = {};
+    for (let i = 0; i < steps.length; i++) {
+      if (!needed[i]) continue;
+      const { node, run } = steps[i]!;
+      const inputs = node.inputs.map((name) => {
+        if (!name) return undefined;
+        const t = get(name);
+        if (!t)
+          throw new UserError(`value '${name}' (input of node '${node.label}') was not computed or given`);
+        return t;
+      });
+      const outs = await run(inputs);
+      node.outputs.forEach((o, k) => {
+        if (!o || given.has(o)) return;
+        const t = outs[k];
+        if (!t) return;
+        env.set(o, t);
+        onValue?.(o, t);
+      });
+      for (const name of node.inputs)
+        if (name && lastUse.get(name) === i && !keep.has(name)) env.delete(name);
+    }
+    for (const name of keep) {
+      const t = get(name);
+      if (t) observed[name] = t;
+      else if (wanted.includes(name))
+        throw new UserError(`value '${name}' could not be computed from what was given`);
+    }
+    return observed;
+  }
+
+  /** Steps on a path to a wanted value that are not cut off by values already given. */
+  private neededSteps(wanted: string[], given: Set<string>, keep: Set<string>): boolean[] {
+    const { steps, consts } = this.plan;
+    const producer = new Map<string, number>();
+    steps.forEach((s, i) => {
+      for (const o of s.node.outputs) if (o) producer.set(o, i);
+    });
+    const need = new Array<boolean>(steps.length).fill(false);
+    const stack = [...wanted, ...keep];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const v = stack.pop()!;
+      if (seen.has(v) || given.has(v) || consts.has(v)) continue;
+      seen.add(v);
+      const p = producer.get(v);
+      if (p === undefined || need[p]) continue;
+      need[p] = true;
+      for (const i of steps[p]!.node.inputs) if (i) stack.push(i);
+    }
+    return need;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.impl.dispose?.();
+  }
+}
+
+/** Prepare a graph (or a model's main graph) to run on a backend; every node is checked and prepared once. */
+export async function createSession(source: Model | Graph, options: SessionOptions = {}): Promise<Session> {
+  const graph = source instanceof Graph ? source : source.graph;
+  const opset = source instanceof Graph ? (options.opset ?? 17) : (source.opset('') ?? options.opset ?? 17);
+  const ctx: KernelContext = { opset };
+  const impl = await createBackend(options.backend ?? 'auto');
+  const plan = await planGraph(graph, impl, ctx);
+  return new Session(graph, impl.name, impl, plan, options);
+}
