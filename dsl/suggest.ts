@@ -38,7 +38,11 @@ export function nearest(word: string, candidates: Iterable<string>, limit = 3): 
     if (d <= max || prefix) scored.push([c, prefix ? Math.min(d, max) : d]);
   }
   scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0]));
-  return scored.slice(0, limit).map((s) => s[0]);
+  const best = scored[0]?.[1];
+  return scored
+    .filter((s) => s[1] === best)
+    .slice(0, limit)
+    .map((s) => s[0]);
 }
 
 /** A help line "did you mean 'x'?" (or "one of 'x', 'y'"), or undefined when nothing is close. */

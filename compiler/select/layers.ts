@@ -1,0 +1,112 @@
+// The adapter from the IR graph to the recipe language's layer model (dsl LayerInfo[]), for selectors.
+import type { LayerInfo } from '../../dsl/select.ts';
+import { isFloatDType } from '../../runtime/ir/dtype.ts';
+import type { Graph } from '../../runtime/ir/graph.ts';
+import type { Model } from '../../runtime/ir/model.ts';
+import type { Node } from '../../runtime/ir/node.ts';
+import type { Tensor } from '../../runtime/ir/tensor.ts';
+
+/** Shapes known for values (e.g. from shape inference); by default the graph's declared types. */
+export type ShapeOf = (name: string) => readonly (number | string)[] | undefined;
+
+function elements(t: Tensor): number {
+  let n = 1;
+  for (const d of t.dims) n *= d;
+  return n;
+}
+
+function numericShape(s: readonly (number | string)[] | undefined): number[] | undefined {
+  return s && s.every((d) => typeof d === 'number' && d >= 0) ? (s as number[]) : undefined;
+}
+
+function prod(a: readonly number[]): number {
+  return a.reduce((x, y) => x * y, 1);
+}
+
+function intAttr(n: Node, name: string, dflt: number): number {
+  const v = n.attrs[name];
+  return typeof v === 'number' ? v : dflt;
+}
+
+function intsAttr(n: Node, name: string): number[] | undefined {
+  const v = n.attrs[name];
+  return Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
+}
+
+/** One LayerInfo per node of the main graph, in topological order. */
+export function buildLayers(model: Model, shapeOf?: ShapeOf): LayerInfo[] {
+  const g: Graph = model.graph;
+  const shape: ShapeOf = shapeOf ?? ((name) => g.declaredType(name)?.shape);
+  return g.topoOrder().map((n, index) => layerOf(g, n, index, shape));
+}
+
+/** The model's real inputs (graph inputs that are not initializers). */
+export function modelInputs(model: Model): string[] {
+  const g = model.graph;
+  return g.inputs.map((v) => v.name).filter((name) => !g.initializers.has(name));
+}
+
+function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo {
+  const weights: { name: string; t: Tensor; slot: number }[] = [];
+  n.inputs.forEach((name, slot) => {
+    if (!name) return;
+    const t = g.constant(name);
+    if (t && isFloatDType(t.dtype) && elements(t) >= 2) weights.push({ name, t, slot });
+  });
+  const info: LayerInfo = {
+    name: n.name || n.outputs[0] || `${n.opType}_${index}`,
+    op: n.opType,
+    weightNames: weights.map((w) => w.name),
+    index,
+    params: weights.reduce((s, w) => s + elements(w.t), 0),
+    flops: 0,
+    depthwise: false,
+  };
+  const w1 = weights.find((w) => w.slot === 1)?.t;
+  const outShape = numericShape(shapeOf(n.outputs[0] ?? ''));
+  switch (n.opType) {
+    case 'Conv':
+    case 'ConvTranspose': {
+      if (!w1 || w1.dims.length < 3) break;
+      const group = intAttr(n, 'group', 1);
+      const [a, b] = [w1.dims[0]!, w1.dims[1]!];
+      const spatial = w1.dims.slice(2);
+      if (n.opType === 'Conv') {
+        info.out_channels = a;
+        info.in_channels = b * group;
+      } else {
+        info.in_channels = a;
+        info.out_channels = b * group;
+      }
+      info.group = group;
+      info.kernel = spatial.length >= 2 ? [spatial[0]!, spatial[1]!] : [spatial[0]!, 1];
+      const strides = intsAttr(n, 'strides');
+      info.stride = strides && strides.length ? Math.max(...strides) : 1;
+      info.depthwise = group > 1 && group === info.in_channels;
+      if (outShape && n.opType === 'Conv') info.flops = 2 * prod(outShape) * b * prod(spatial);
+      else if (n.opType === 'ConvTranspose') {
+        const inShape = numericShape(shapeOf(n.inputs[0] ?? ''));
+        if (inShape) info.flops = 2 * prod(inShape) * b * prod(spatial);
+      }
+      break;
+    }
+    case 'Gemm': {
+      const w = w1;
+      if (!w || w.dims.length !== 2) break;
+      const transB = intAttr(n, 'transB', 0) === 1;
+      info.in_channels = transB ? w.dims[1] : w.dims[0];
+      info.out_channels = transB ? w.dims[0] : w.dims[1];
+      if (outShape) info.flops = 2 * prod(outShape) * info.in_channels!;
+      break;
+    }
+    case 'MatMul': {
+      const w = w1;
+      if (!w || w.dims.length < 2) break;
+      info.in_channels = w.dims[w.dims.length - 2];
+      info.out_channels = w.dims[w.dims.length - 1];
+      if (outShape) info.flops = 2 * prod(outShape) * info.in_channels!;
+      break;
+    }
+  }
+  return info;
+}
