@@ -6,5 +6,20 @@ export { Graph, type ValueInfo } from './graph.ts';
 export * from './model.ts';
 export { Node, type NodeInit } from './node.ts';
 export * from './packing.ts';
+export {
+  type InferOptions,
+  type InferResult,
+  inferShapes,
+  type LayerStats,
+  type ModelStats,
+  modelStats,
+  nodeFlops,
+  type OpShape,
+  registryShape,
+  SHAPE_OPS,
+  type ShapeCtx,
+  type ShapeFn,
+  tensorBytes,
+} from './shape/index.ts';
 export * from './tensor.ts';
 export { Value } from './value.ts';

@@ -5,8 +5,10 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
 import { registerCheck } from './check.ts';
 import { registerFmt } from './fmt.ts';
+import { registerInspect } from './inspect.ts';
 
 export type RegisterCommand = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
 export const COMMANDS: RegisterCommand[] = [];
 COMMANDS.push(registerCheck, registerFmt);
+COMMANDS.push(registerInspect);

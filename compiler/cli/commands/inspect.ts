@@ -1,0 +1,161 @@
+// `squish inspect MODEL [--json] [--shape NAME=1x3x48x192]`: a per-layer table (name, op, shapes
+// in → out, params, FLOPs, bytes) with totals; --json prints the same for scripts.
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError } from '../../../runtime/errors.ts';
+import { type ModelStats, modelStats } from '../../../runtime/ir/shape/stats.ts';
+import type { Dim, ValueType } from '../../../runtime/ops/registry.ts';
+import { loadModelFile } from '../../io/model-file.ts';
+import type { CliIO } from '../io.ts';
+import type { RegisterCommand } from './index.ts';
+
+function parseShape(spec: string, acc: Record<string, Dim[]>): Record<string, Dim[]> {
+  const m = /^([^=]+)=(.*)$/.exec(spec);
+  if (!m) throw new UserError(`--shape '${spec}' is not NAME=DIMS`, 'write e.g. --shape x=1x3x48x192');
+  const dims = m[2]!.split(/[x,]/).map((d) => (/^\d+$/.test(d) ? Number(d) : d));
+  if (dims.some((d) => d === ''))
+    throw new UserError(`--shape '${spec}' has an empty dim`, 'write e.g. --shape x=1x3x48x192');
+  acc[m[1]!] = dims;
+  return acc;
+}
+
+export function shapeText(t: ValueType | undefined): string {
+  if (!t) return '?';
+  if (!t.shape) return `${t.dtype}[?]`;
+  return t.shape.map((d) => (typeof d === 'string' && d.length > 10 ? '?' : String(d))).join('×') || 'scalar';
+}
+
+function human(n: number, unit: string): string {
+  const steps = ['', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < steps.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i ? v.toFixed(2) : v} ${steps[i]}${unit}`.trim();
+}
+
+function pad(s: string, w: number, right = false): string {
+  return right ? s.padStart(w) : s.padEnd(w);
+}
+
+export function inspectJson(path: string, stats: ModelStats, model: ReturnType<typeof loadModelFile>) {
+  const g = model.graph;
+  const io = (l: typeof g.inputs) =>
+    l.map((v) => ({ name: v.name, dtype: v.type?.dtype ?? null, shape: v.type?.shape ?? null }));
+  return {
+    model: path,
+    irVersion: Number(model.irVersion),
+    opsets: model.opsetImports,
+    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' ') || null,
+    inputs: io(g.inputs.filter((i) => !g.initializers.has(i.name))),
+    outputs: io(g.outputs),
+    layers: stats.layers.map((l) => ({
+      name: l.name,
+      op: l.op,
+      inputs: l.inputs.map((t) => t?.shape ?? null),
+      outputs: l.outputs.map((t) => t?.shape ?? null),
+      params: l.params,
+      bytes: l.bytes,
+      flops: l.flops ?? null,
+    })),
+    totals: stats.totals,
+  };
+}
+
+function printTable(
+  io: CliIO,
+  path: string,
+  stats: ModelStats,
+  model: ReturnType<typeof loadModelFile>,
+): void {
+  const g = model.graph;
+  const j = inspectJson(path, stats, model);
+  io.out(`model    ${path}\n`);
+  io.out(
+    `format   ONNX IR ${j.irVersion}, opset ${model.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`,
+  );
+  io.out(j.producer ? `, from ${j.producer}\n` : '\n');
+  for (const v of g.inputs.filter((i) => !g.initializers.has(i.name)))
+    io.out(`input    ${v.name}: ${v.type?.dtype ?? '?'} [${v.type?.shape?.join(', ') ?? '?'}]\n`);
+  for (const v of g.outputs)
+    io.out(`output   ${v.name}: ${v.type?.dtype ?? '?'} [${v.type?.shape?.join(', ') ?? '?'}]\n`);
+  io.out('\n');
+  const rows = stats.layers.map((l) => [
+    l.name,
+    l.op,
+    `${shapeText(l.inputs[0])} → ${l.outputs.map(shapeText).join(', ')}`,
+    l.params.toLocaleString('en-US'),
+    l.flops === undefined ? '?' : l.flops.toLocaleString('en-US'),
+    l.bytes.toLocaleString('en-US'),
+  ]);
+  const head = ['name', 'op', 'shape in → out', 'params', 'FLOPs', 'bytes'];
+  const t = stats.totals;
+  const total = [
+    'total',
+    `${t.nodes} nodes`,
+    '',
+    t.params.toLocaleString('en-US'),
+    `${t.flops.toLocaleString('en-US')}${t.flopsComplete ? '' : '+'}`,
+    t.bytes.toLocaleString('en-US'),
+  ];
+  const w = head.map((h, c) =>
+    Math.min(48, Math.max(h.length, total[c]!.length, ...rows.map((r) => r[c]!.length))),
+  );
+  const line = (r: string[]) =>
+    `${r.map((s, c) => pad(s.length > w[c]! ? `${s.slice(0, w[c]! - 1)}…` : s, w[c]!, c >= 3)).join('  ')}\n`;
+  io.out(line(head));
+  io.out(line(w.map((n) => '─'.repeat(n))));
+  for (const r of rows) io.out(line(r));
+  io.out(line(w.map((n) => '─'.repeat(n))));
+  io.out(line(total));
+  io.out('\n');
+  io.out(`params   ${t.params.toLocaleString('en-US')} (${human(t.params, '')})\n`);
+  io.out(`bytes    ${t.bytes.toLocaleString('en-US')} (${human(t.bytes, 'B')}) in weights\n`);
+  io.out(
+    `FLOPs    ${t.flopsComplete ? '' : '≥ '}${t.flops.toLocaleString('en-US')} (${human(t.flops, 'FLOPs')})\n`,
+  );
+  io.out(
+    `ops      ${Object.entries(t.ops)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
+  if (!t.flopsComplete) {
+    const first = j.inputs[0];
+    const dims = (first?.shape ?? []).map((d, k) =>
+      typeof d === 'number' ? String(d) : k === 0 ? '1' : `D${k}`,
+    );
+    io.out(
+      `note     some dims are symbolic, so those layers' FLOPs are not counted; give sizes, e.g. --shape ${first?.name ?? 'x'}=${dims.join('x')} (D… = your sizes)\n`,
+    );
+  }
+}
+
+export const registerInspect: RegisterCommand = (program: Command, io: CliIO) => {
+  program
+    .command('inspect')
+    .description('show a model’s layers, op counts, params, bytes and FLOPs')
+    .argument('<model>', 'the .onnx model file')
+    .option('--json', 'print JSON for scripts instead of the table')
+    .option(
+      '--shape <name=dims>',
+      'concrete shape for a dynamic input, e.g. x=1x3x48x192 (repeatable)',
+      parseShape,
+      {},
+    )
+    .action((modelPath: string, opts: { json?: boolean; shape: Record<string, Dim[]> }) => {
+      const model = loadModelFile(resolve(io.cwd, modelPath), modelPath);
+      for (const name of Object.keys(opts.shape)) {
+        if (!model.graph.inputs.some((i) => i.name === name)) {
+          throw new UserError(
+            `--shape names input '${name}', but the model's inputs are ${model.graph.inputs.map((i) => `'${i.name}'`).join(', ')}`,
+          );
+        }
+      }
+      const stats = modelStats(model, opts.shape);
+      if (opts.json) io.out(`${JSON.stringify(inspectJson(modelPath, stats, model), null, 2)}\n`);
+      else printTable(io, modelPath, stats, model);
+    });
+};

@@ -1,0 +1,116 @@
+// Per-layer statistics of a model: shapes in → out, params, bytes, FLOPs, with totals.
+// Params are the elements of constant tensors (initializers and Constant-node values); each
+// constant is counted once, on the first node (in topological order) that reads it.
+
+import { dtypeByteLength } from '../dtype.ts';
+import type { Model } from '../model.ts';
+import type { Node } from '../node.ts';
+import { sizeOf, type Tensor } from '../tensor.ts';
+import type { Dim, ValueType } from './dims.ts';
+import { nodeFlops } from './flops.ts';
+import { type InferResult, inferShapes } from './infer.ts';
+
+export interface LayerStats {
+  name: string;
+  op: string;
+  inputs: (ValueType | undefined)[];
+  outputs: (ValueType | undefined)[];
+  params: number;
+  bytes: number;
+  /** Undefined when a dim is symbolic or the op has no FLOP formula. */
+  flops: number | undefined;
+}
+
+export interface ModelStats {
+  layers: LayerStats[];
+  totals: {
+    nodes: number;
+    layers: number;
+    params: number;
+    bytes: number;
+    flops: number;
+    /** False when some layer's FLOPs are unknown (then `flops` is a lower bound). */
+    flopsComplete: boolean;
+    ops: Record<string, number>;
+  };
+  inference: InferResult;
+}
+
+export function tensorBytes(t: Tensor): number {
+  if (t.dtype === 'string') return (t.data as Uint8Array[]).reduce((s, b) => s + b.length, 0);
+  return dtypeByteLength(t.dtype, sizeOf(t.dims));
+}
+
+function isConstantNode(n: Node): boolean {
+  return n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx');
+}
+
+export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): ModelStats {
+  const g = model.graph;
+  const inference = inferShapes(g, { opset: model.opset() ?? 1, inputShapes });
+  const seen = new Set<string>();
+  const layers: LayerStats[] = [];
+  const ops: Record<string, number> = {};
+  let nodes = 0;
+  for (const n of g.topoOrder()) {
+    nodes++;
+    ops[n.opType] = (ops[n.opType] ?? 0) + 1;
+    if (isConstantNode(n)) continue;
+    let params = 0;
+    let bytes = 0;
+    for (const i of n.inputs) {
+      if (!i || seen.has(i)) continue;
+      const c = g.constant(i);
+      if (!c) continue;
+      seen.add(i);
+      params += sizeOf(c.dims);
+      bytes += tensorBytes(c);
+    }
+    const inputs = n.inputs.map((i) => (i ? inference.types.get(i) : undefined));
+    const outputs = n.outputs.map((o) => (o ? inference.types.get(o) : undefined));
+    layers.push({
+      name: n.name || n.outputs[0] || n.opType,
+      op: n.domain ? `${n.domain}::${n.opType}` : n.opType,
+      inputs,
+      outputs,
+      params,
+      bytes,
+      flops: nodeFlops(n.opType, inputs, outputs, n.attrs, (k) => Boolean(n.inputs[k])),
+    });
+  }
+  // constants no node reads (dead weights) still take space: one row so the totals add up
+  let restParams = 0;
+  let restBytes = 0;
+  const all = new Map<string, Tensor>(g.initializers);
+  for (const n of g.nodes)
+    if (isConstantNode(n) && n.outputs[0]) {
+      const c = g.constant(n.outputs[0]);
+      if (c) all.set(n.outputs[0], c);
+    }
+  for (const [name, t] of all) {
+    if (seen.has(name)) continue;
+    restParams += sizeOf(t.dims);
+    restBytes += tensorBytes(t);
+  }
+  if (restParams || restBytes) {
+    layers.push({
+      name: '(unused constants)',
+      op: '-',
+      inputs: [],
+      outputs: [],
+      params: restParams,
+      bytes: restBytes,
+      flops: 0,
+    });
+  }
+  const totals = {
+    nodes,
+    layers: layers.length,
+    params: layers.reduce((s, l) => s + l.params, 0),
+    bytes: layers.reduce((s, l) => s + l.bytes, 0),
+    flops: layers.reduce((s, l) => s + (l.flops ?? 0), 0),
+    flopsComplete: layers.every((l) => l.flops !== undefined),
+    ops,
+  };
+  return { layers, totals, inference };
+}

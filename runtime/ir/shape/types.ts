@@ -1,0 +1,48 @@
+// The shape-function contract: output types from input types, attributes, constant inputs and
+// known small integer values (shape tensors), with symbolic dims. Adapts to ops/registry.ts.
+
+import type { Attrs, Dim, KernelContext, OpDef, ValueType } from '../../ops/registry.ts';
+import type { Tensor } from '../tensor.ts';
+import { tensorDims } from './dims.ts';
+
+export interface ShapeCtx {
+  opset: number;
+  /** Constant inputs (weights, Constant outputs), undefined for computed ones. */
+  consts: (Tensor | undefined)[];
+  /** Known elementwise values of small integer inputs (e.g. a Shape output), possibly symbolic. */
+  values: (Dim[] | undefined)[];
+  /** How many outputs the node has (Split without sizes divides evenly among them). */
+  nOutputs?: number;
+}
+
+/** Returns one type per output (undefined where it cannot tell). */
+export type ShapeFn = (
+  inputs: (ValueType | undefined)[],
+  attrs: Attrs,
+  ctx: ShapeCtx,
+) => (ValueType | undefined)[];
+
+/** Computes the output's elementwise value from known input values (shape arithmetic). */
+export type ValueFn = (
+  values: (Dim[] | undefined)[],
+  attrs: Attrs,
+  inputs: (ValueType | undefined)[],
+) => Dim[] | undefined;
+
+export interface OpShape {
+  shape: ShapeFn;
+  value?: ValueFn;
+}
+
+/** Wrap a ShapeFn as an OpDef['shape'] for the op registry. */
+export function registryShape(fn: ShapeFn): NonNullable<OpDef['shape']> {
+  return (
+    inputs: (ValueType | undefined)[],
+    attrs: Attrs,
+    ctx: KernelContext,
+    consts: (Tensor | undefined)[],
+  ) =>
+    fn(inputs, attrs, { opset: ctx.opset, consts, values: consts.map(tensorDims) }).map(
+      (t) => t ?? { dtype: 'float32', shape: undefined },
+    );
+}
