@@ -19,8 +19,21 @@ function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): T
   const dims = pa.map((d, i) => Math.max(d, pb[i] as number));
   const n = sizeOf(dims);
   const out = new Float32Array(n);
+  const plane = rank === 4 ? (dims[2] as number) * (dims[3] as number) : 0;
+  const chans = rank === 4 ? (dims[0] as number) * (dims[1] as number) : 0;
   if (na === n && nb === n) {
     for (let i = 0; i < n; i++) out[i] = f(ad[i] as number, bd[i] as number);
+  } else if (rank === 4 && na === n && nb === chans && pb[2] === 1 && pb[3] === 1) {
+    // per-channel operand (SE blocks): one value per plane
+    for (let c = 0; c < chans; c++) {
+      const y = bd[c] as number;
+      for (let i = c * plane; i < (c + 1) * plane; i++) out[i] = f(ad[i] as number, y);
+    }
+  } else if (rank === 4 && nb === n && na === chans && pa[2] === 1 && pa[3] === 1) {
+    for (let c = 0; c < chans; c++) {
+      const x = ad[c] as number;
+      for (let i = c * plane; i < (c + 1) * plane; i++) out[i] = f(x, bd[i] as number);
+    }
   } else if (na === n && nb === 1) {
     const y = bd[0] as number;
     for (let i = 0; i < n; i++) out[i] = f(ad[i] as number, y);

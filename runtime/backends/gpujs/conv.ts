@@ -146,6 +146,69 @@ export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): str
   return `let v0 = ${hasBias ? 'this.constants.b[this.thread.z]' : '0.0'};\n${loop}${lines}return ${result};`;
 }
 
+/** Whether the 4-output-channels-per-cell kernel applies (ungrouped, channels a multiple of 4). */
+export const quadChannels = (g: ConvGeometry) => g.group === 1 && g.oc % 4 === 0;
+
+/**
+ * Kernel body for 4 output channels per cell (x = ox, y = oy, z = oc / 4): each input load
+ * feeds 4 accumulators; weights packed [oc/4][ci][ky·kw+kx][4].
+ */
+export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): string {
+  const [kh, kw] = g.kernel;
+  const [sy, sx] = g.strides;
+  const [dy, dx] = g.dilations;
+  const hp = padRows(g);
+  const wq = phaseCols(g);
+  const row = sx * wq;
+  const kk = kh * kw;
+  const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
+  let taps = '';
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
+      taps += `x = inp[(ci * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x];\n`;
+      for (let k = 0; k < 4; k++) {
+        taps += `a${k}0 += x * this.constants.w[((this.thread.z * ${g.c} + ci) * ${kk} + ${ky * kw + kx}) * 4 + ${k}];\n`;
+      }
+    }
+  }
+  let head = 'let x = 0.0;\n';
+  let tail = '';
+  const results: string[] = [];
+  for (let k = 0; k < 4; k++) {
+    head += `let a${k}0 = ${hasBias ? `this.constants.b[this.thread.z * 4 + ${k}]` : '0.0'};\n`;
+    const e = epilogueSource(ep.steps, (c) => `this.constants.e${c}[this.thread.z * 4 + ${k}]`, `a${k}`);
+    tail += e.lines;
+    results.push(e.result);
+  }
+  return `${head}for (let ci = 0; ci < ${g.c}; ci++) {\n${taps}}\n${tail}return [${results.join(', ')}];`;
+}
+
+/** Weights [oc][ci][kh][kw] → [oc/4][ci][kh·kw][4]. */
+function packQuads(w: Float32Array, g: ConvGeometry): Float32Array {
+  const kk = g.kernel[0] * g.kernel[1];
+  const out = new Float32Array(w.length);
+  for (let o = 0; o < g.oc; o++) {
+    for (let ci = 0; ci < g.c; ci++) {
+      for (let t = 0; t < kk; t++) {
+        out[((((o >> 2) * g.c + ci) * kk + t) << 2) + (o & 3)] = w[(o * g.c + ci) * kk + t] as number;
+      }
+    }
+  }
+  return out;
+}
+
+/** [oc/4][oh][ow][4] → [oc][oh][ow] */
+function unquad(src: Float32Array, dst: Float32Array, dstOff: number, planes: number, hw: number): void {
+  for (let z = 0; z < planes; z++) {
+    const s0 = z * hw * 4;
+    for (let k = 0; k < 4; k++) {
+      const d0 = dstOff + (z * 4 + k) * hw;
+      for (let p = 0; p < hw; p++) dst[d0 + p] = src[s0 + p * 4 + k] as number;
+    }
+  }
+}
+
 /** Prepare a Conv (x: [N,C,H,W] float32, weights constant) as a gpu.js kernel. */
 export function prepareConv(
   host: KernelHost,
@@ -154,12 +217,17 @@ export function prepareConv(
   bias: Tensor | undefined,
   ep: Epilogue,
 ): PreparedKernel {
-  const constants: Record<string, Float32Array> = { w: weight.data as Float32Array };
+  const quad = quadChannels(g);
+  const w = weight.data as Float32Array;
+  const constants: Record<string, Float32Array> = { w: quad ? packQuads(w, g) : w };
   if (bias) constants.b = bias.data as Float32Array;
   ep.channels.forEach((a, k) => {
     constants[`e${k}`] = a;
   });
-  const k = host.kernel(['inp'], convSource(g, bias !== undefined, ep), [g.ow, g.oh, g.oc], constants);
+  const k = quad
+    ? host.kernel(['inp'], convSource4(g, bias !== undefined, ep), [g.ow, g.oh, g.oc / 4], constants, 4)
+    : host.kernel(['inp'], convSource(g, bias !== undefined, ep), [g.ow, g.oh, g.oc], constants);
+  const hw = g.oh * g.ow;
   const direct = g.pads.every((p) => p === 0) && g.strides[1] === 1;
   const padded = direct ? undefined : new Float32Array(g.c * padRows(g) * g.strides[1] * phaseCols(g));
   const inSize = g.c * g.h * g.w;
@@ -176,8 +244,9 @@ export function prepareConv(
         arg = g.n === 1 ? x : x.subarray(b * inSize, (b + 1) * inSize);
       }
       const r = await k.run([arg]);
-      if (g.n === 1) return [{ dtype: 'float32', dims: [1, g.oc, g.oh, g.ow], data: r }];
-      out.set(r, b * outSize);
+      if (quad) unquad(r, out, b * outSize, g.oc / 4, hw);
+      else if (g.n === 1) return [{ dtype: 'float32', dims: [1, g.oc, g.oh, g.ow], data: r }];
+      else out.set(r, b * outSize);
     }
     return [{ dtype: 'float32', dims: [g.n, g.oc, g.oh, g.ow], data: out }];
   };

@@ -56,8 +56,9 @@ export function lit(v: number): string {
 export function epilogueSource(
   steps: EpilogueStep[],
   chan: (k: number) => string,
+  prefix = 'v',
 ): { lines: string; result: string } {
-  const name = (i: number) => `v${i}`;
+  const name = (i: number) => `${prefix}${i}`;
   const operand = (o: Operand): string =>
     'ref' in o ? name(o.ref) : 'scalar' in o ? lit(o.scalar) : chan(o.chan);
   let lines = '';

@@ -26,7 +26,9 @@ export function pickGpujsMode(): GpujsMode | undefined {
 
 interface KernelInternals {
   _pool?: unknown;
+  _shapeOutput?: (d: Float32Array) => unknown;
 }
+const flatShape = (d: Float32Array) => d;
 interface RunShortcut {
   (...args: unknown[]): unknown;
   kernel: KernelInternals;
@@ -63,6 +65,7 @@ export class KernelHost {
     body: string,
     output: number[],
     constants: Record<string, Float32Array> = {},
+    components: 1 | 4 = 1,
   ): FlatKernel {
     const fn = new Function(...argNames, body);
     const consts: Record<string, unknown> = {};
@@ -75,13 +78,16 @@ export class KernelHost {
       output,
       asyncMode: true,
       tactic: 'precision',
+      ...(components === 4 ? { returnType: 'Array(4)' } : {}),
       ...(Object.keys(consts).length > 0 ? { constants: consts, constantTypes } : {}),
     };
     const k = this.gpu.createKernel(fn as never, settings as never) as unknown as RunShortcut;
     this.kernels.push(k);
-    const cells = output.reduce((a, b) => a * b, 1);
+    const cells = output.reduce((a, b) => a * b, 1) * components;
     const run = async (args: Float32Array[]): Promise<Float32Array> => {
       if (this.pool && !k.kernel._pool) k.kernel._pool = this.pool;
+      // Array(4) results: keep gpu.js's flat [cell][component] buffer, not one subarray per cell
+      if (components === 4) k.kernel._shapeOutput = flatShape;
       const res = await k(...args.map((a) => input(a, [a.length])));
       if (!this.pool && k.kernel._pool) this.pool = k.kernel._pool;
       return flatOf(res, cells);

@@ -5,6 +5,7 @@ import type { KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
 import { convGeometry, prepareConv } from './conv.ts';
 import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
+import { ELTWISE_OPS, prepareEltwise } from './eltwise.ts';
 import { decodeSteps, type Epilogue } from './epilogue.ts';
 import { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
 import { type GpujsMode, KernelHost, pickGpujsMode } from './gpu.ts';
@@ -61,6 +62,9 @@ export class GpujsBackend implements Backend {
               const g = upsampleGeometry(x.dims, w.dims, node.attrs);
               return g ? prepareUpsample(this.host, g, w, bias, ep) : undefined;
             };
+    } else if (!fused && ELTWISE_OPS[op] !== undefined) {
+      const known = node.inputTypes.every((t) => t === undefined || t.dtype === 'float32');
+      return known && node.inputTypes.length === 2 ? prepareEltwise(this.host, node) : undefined;
     } else if (op === 'MatMul' || op === 'Gemm') {
       if (fused) return undefined;
       build = prepareMatMul(this.host, node);
