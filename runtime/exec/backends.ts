@@ -2,6 +2,7 @@
 // 'auto' picks webgpu → headlessgl → webasm → cpu, the first that is available.
 
 import type { Backend, BackendName } from '../backends/backend.ts';
+import { availableGpujsModes, GpujsBackend } from '../backends/gpujs/index.ts';
 import { UserError } from '../errors.ts';
 
 export type BackendFactory = () => Backend | undefined | Promise<Backend | undefined>;
@@ -17,24 +18,30 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
   FACTORIES.set(name, factory);
 }
 
-let builtinsLoaded: Promise<void> | undefined;
-/** Load the gpu.js backends when their module is present (optional: absent in a cpu-only build). */
-export function loadBuiltinBackends(): Promise<void> {
-  const path = '../backends/gpujs/index.ts';
-  builtinsLoaded ??= import(/* @vite-ignore */ path).then(
-    () => undefined,
-    () => undefined,
-  );
-  return builtinsLoaded;
+let builtinsLoaded = false;
+/** Register the gpu.js backends this process can use (webgpu, headlessgl, webasm), once. */
+export function loadBuiltinBackends(): void {
+  if (builtinsLoaded) return;
+  builtinsLoaded = true;
+  let modes: string[] = [];
+  try {
+    modes = availableGpujsModes();
+  } catch {
+    modes = [];
+  }
+  for (const m of modes) {
+    const mode = m as Exclude<BackendName, 'cpu'>;
+    if (!FACTORIES.has(mode)) registerBackend(mode, () => new GpujsBackend(mode));
+  }
 }
 
 /** Backends that can run here, in 'auto' order (always ends with 'cpu'). */
 export async function availableBackends(): Promise<BackendName[]> {
-  await loadBuiltinBackends();
+  loadBuiltinBackends();
   const out: BackendName[] = [];
   for (const name of AUTO_ORDER) {
     if (name === 'cpu') out.push(name);
-    else if (FACTORIES.has(name) && (await tryCreate(name))) out.push(name);
+    else if (FACTORIES.has(name)) out.push(name);
   }
   return out;
 }
@@ -52,7 +59,7 @@ async function tryCreate(name: BackendName): Promise<Backend | undefined> {
 
 /** A backend instance for a session: the named one (UserError when unavailable) or the 'auto' pick. */
 export async function createBackend(name: BackendName | 'auto' = 'auto'): Promise<Backend> {
-  await loadBuiltinBackends();
+  loadBuiltinBackends();
   if (name === 'auto') {
     for (const n of AUTO_ORDER) {
       const b = await tryCreate(n);

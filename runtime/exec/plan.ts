@@ -1,6 +1,7 @@
-// Session planning: kernel lookup (fails before anything runs), constants folded once, last-use tables.
+// Session planning: kernel lookup (fails before anything runs), constants folded once, the backend's
+// fusion hook, nodes prepared once, last-use tables.
 
-import type { Backend, NodeSpec, PreparedKernel } from '../backends/backend.ts';
+import type { Backend, GraphNode, PreparedKernel } from '../backends/backend.ts';
 import { UserError } from '../errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
@@ -8,31 +9,31 @@ import type { Tensor } from '../ir/tensor.ts';
 import { getOp, type KernelContext, registeredOps } from '../ops/registry.ts';
 import '../ops/reference/index.ts';
 
-export interface PlannedNode {
-  node: Node;
+export interface PlannedStep {
+  node: GraphNode;
   run: PreparedKernel;
   /** True when the backend prepared it (false: reference kernel). */
   accelerated: boolean;
 }
 
 export interface Plan {
-  steps: PlannedNode[];
+  steps: PlannedStep[];
   /** Initializers, Constant outputs and everything computed from them alone (folded once). */
   consts: Map<string, Tensor>;
   /** For each value name, the index of the last step that reads it. */
   lastUse: Map<string, number>;
-  /** Graph inputs the caller must feed (initializers that are also inputs have defaults in consts). */
+  /** Graph inputs the caller must feed (an initializer that is also an input is a default). */
   feeds: Graph['inputs'];
 }
 
-function opLabel(n: Node): string {
-  return n.domain && n.domain !== 'ai.onnx' ? `${n.domain}::${n.opType}` : n.opType;
+function opLabel(op: string, domain: string): string {
+  return domain && domain !== 'ai.onnx' ? `${domain}::${op}` : op;
 }
 
 /** Fail before anything runs when a node has no kernel, naming each missing op and what is registered. */
-export function checkKernels(nodes: readonly Node[]): void {
+export function checkKernels(nodes: readonly Pick<Node, 'opType' | 'domain' | 'label'>[]): void {
   const missing = new Map<string, string>();
-  for (const n of nodes) if (!getOp(n.opType, n.domain)) missing.set(opLabel(n), n.label);
+  for (const n of nodes) if (!getOp(n.opType, n.domain)) missing.set(opLabel(n.opType, n.domain), n.label);
   if (missing.size === 0) return;
   const list = [...missing].map(([op, node]) => `${op} (node '${node}')`).join(', ');
   throw new UserError(
@@ -41,47 +42,79 @@ export function checkKernels(nodes: readonly Node[]): void {
   );
 }
 
-function referenceKernel(n: Node, ctx: KernelContext): PreparedKernel {
-  const def = getOp(n.opType, n.domain)!;
+function referenceKernel(n: GraphNode, ctx: KernelContext): PreparedKernel | undefined {
+  const def = getOp(n.op, n.domain);
+  if (!def) return undefined;
   const attrs = n.attrs;
   return async (inputs) => def.reference(inputs, attrs, ctx);
 }
 
-export async function planGraph(graph: Graph, backend: Backend, ctx: KernelContext): Promise<Plan> {
+function toGraphNode(graph: Graph, n: Node, consts: Map<string, Tensor>): GraphNode {
+  return {
+    op: n.opType,
+    domain: n.domain,
+    name: n.label,
+    attrs: n.attrs,
+    inputs: [...n.inputs],
+    outputs: [...n.outputs],
+    inputTypes: n.inputs.map((i) => (i ? (graph.declaredType(i) ?? typeOfConst(consts.get(i))) : undefined)),
+    constInputs: n.inputs.map((i) => (i ? consts.get(i) : undefined)),
+    outputTypes: n.outputs.map((o) => (o ? graph.declaredType(o) : undefined)),
+  };
+}
+
+function typeOfConst(t: Tensor | undefined) {
+  return t ? { dtype: t.dtype, shape: [...t.dims] } : undefined;
+}
+
+export async function planGraph(
+  graph: Graph,
+  backend: Backend,
+  ctx: KernelContext,
+  keep: ReadonlySet<string>,
+): Promise<Plan> {
   const order = graph.topoOrder();
   checkKernels(order);
   const consts = new Map<string, Tensor>();
   const inputNames = new Set(graph.inputs.map((i) => i.name));
   for (const [name, t] of graph.initializers) if (!inputNames.has(name)) consts.set(name, t);
-  const steps: PlannedNode[] = [];
+  let nodes: GraphNode[] = [];
   for (const n of order) {
-    const kernel = referenceKernel(n, ctx);
-    const ins = n.inputs.map((i) => (i ? consts.get(i) : undefined));
     const allConst = n.inputs.every((i) => !i || consts.has(i));
-    if (allConst && n.subgraphs().length === 0) {
-      const outs = await kernel(ins);
+    if (
+      allConst &&
+      n.subgraphs().length === 0 &&
+      !n.outputs.some((o) => keep.has(o) && !isOutput(graph, o))
+    ) {
+      const def = getOp(n.opType, n.domain)!;
+      const outs = await def.reference(
+        n.inputs.map((i) => (i ? consts.get(i) : undefined)),
+        n.attrs,
+        ctx,
+      );
       n.outputs.forEach((o, k) => {
         if (o && outs[k]) consts.set(o, outs[k]!);
       });
       continue;
     }
-    const spec: NodeSpec = {
-      op: n.opType,
-      domain: n.domain,
-      name: n.label,
-      attrs: n.attrs,
-      inputTypes: n.inputs.map((i) => (i ? graph.declaredType(i) : undefined)),
-      constInputs: ins,
-      outputTypes: n.outputs.map((o) => (o ? graph.declaredType(o) : undefined)),
-    };
-    const prepared = backend.prepareNode(spec, ctx);
-    steps.push({ node: n, run: prepared ?? kernel, accelerated: !!prepared });
+    nodes.push(toGraphNode(graph, n, consts));
   }
+  if (backend.fuseGraph) nodes = backend.fuseGraph(nodes, keep);
+  const steps: PlannedStep[] = nodes.map((n) => {
+    const prepared = backend.prepareNode(n, ctx);
+    const run = prepared ?? referenceKernel(n, ctx);
+    if (!run)
+      throw new Error(`backend ${backend.name} fused node '${n.name}' (${n.op}) but did not prepare it`);
+    return { node: n, run, accelerated: !!prepared };
+  });
   const lastUse = new Map<string, number>();
   steps.forEach((s, i) => {
     for (const name of s.node.inputs) if (name) lastUse.set(name, i);
   });
-  // Initializers that are also graph inputs are defaults the caller may override.
   const feeds = graph.inputs.filter((i) => !graph.initializers.has(i.name));
   return { steps, consts, lastUse, feeds };
+}
+
+function isOutput(graph: Graph, name: string): boolean {
+  return graph.outputs.some((o) => o.name === name);
 }

@@ -17,7 +17,10 @@ export interface SessionOptions {
   opset?: number;
   /** Called with every value computed during a run (calibration). */
   onValue?: (name: string, tensor: Tensor) => void;
-  /** Values to return alongside the outputs of each run. */
+  /**
+   * Values to return alongside the outputs of each run. Name them here (not only per run) when the
+   * backend fuses nodes: a value named here is never fused away.
+   */
   observe?: string[];
 }
 
@@ -94,7 +97,7 @@ export class Session {
         if (!name) return undefined;
         const t = get(name);
         if (!t)
-          throw new UserError(`value '${name}' (input of node '${node.label}') was not computed or given`);
+          throw new UserError(`value '${name}' (input of node '${node.name}') was not computed or given`);
         return t;
       });
       const outs = await run(inputs);
@@ -151,6 +154,7 @@ export async function createSession(source: Model | Graph, options: SessionOptio
   const opset = source instanceof Graph ? (options.opset ?? 17) : (source.opset('') ?? options.opset ?? 17);
   const ctx: KernelContext = { opset };
   const impl = await createBackend(options.backend ?? 'auto');
-  const plan = await planGraph(graph, impl, ctx);
+  const keep = new Set([...graph.outputs.map((o) => o.name), ...(options.observe ?? [])]);
+  const plan = await planGraph(graph, impl, ctx, keep);
   return new Session(graph, impl.name, impl, plan, options);
 }

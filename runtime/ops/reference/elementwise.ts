@@ -32,7 +32,40 @@ function plan(a: Dims, b: Dims, out: Dims): { d: number[]; sa: number[]; sb: num
   return { d: axes.map((x) => x[0]), sa: axes.map((x) => x[1]), sb: axes.map((x) => x[2]) };
 }
 
+/** One contiguous run of a binary op, with the four arithmetic ops as monomorphic loops. */
+function innerLoop(
+  op: string,
+  f: (x: number, y: number) => number,
+  o: NumArr,
+  oi: number,
+  a: NumArr,
+  x: number,
+  ia: number,
+  b: NumArr,
+  y: number,
+  ib: number,
+  n: number,
+): void {
+  switch (op) {
+    case 'Add':
+      for (let j = 0; j < n; j++, x += ia, y += ib) o[oi + j] = a[x]! + b[y]!;
+      return;
+    case 'Sub':
+      for (let j = 0; j < n; j++, x += ia, y += ib) o[oi + j] = a[x]! - b[y]!;
+      return;
+    case 'Mul':
+      for (let j = 0; j < n; j++, x += ia, y += ib) o[oi + j] = a[x]! * b[y]!;
+      return;
+    case 'Div':
+      for (let j = 0; j < n; j++, x += ia, y += ib) o[oi + j] = a[x]! / b[y]!;
+      return;
+    default:
+      for (let j = 0; j < n; j++, x += ia, y += ib) o[oi + j] = f(a[x]!, b[y]!);
+  }
+}
+
 function binaryNum(
+  op: string,
   a: NumArr,
   b: NumArr,
   o: NumArr,
@@ -50,9 +83,10 @@ function binaryNum(
   let offB = 0;
   let oi = 0;
   for (let t = 0; t < outer; t++) {
-    let x = offA;
-    let y = offB;
-    for (let j = 0; j < inner; j++, x += ia, y += ib) o[oi++] = f(a[x]!, b[y]!);
+    const x = offA;
+    const y = offB;
+    innerLoop(op, f, o, oi, a, x, ia, b, y, ib, inner);
+    oi += inner;
     for (let ax = r - 2; ax >= 0; ax--) {
       ctr[ax]!++;
       offA += sa[ax]!;
@@ -110,7 +144,7 @@ export function binary(
     binaryBig(A.data, bd, out.data as BigInt64Array, p, fbig);
   } else {
     const bd = isBig(B.data) ? Float64Array.from(B.data, Number) : (B.data as NumArr);
-    binaryNum(A.data as NumArr, bd, out.data as NumArr, p, fnum);
+    binaryNum(op, A.data as NumArr, bd, out.data as NumArr, p, fnum);
   }
   return out;
 }
@@ -152,6 +186,30 @@ function mapFloat(x: Tensor, f: (v: number) => number): Tensor {
   const s = x.data as NumArr;
   const o = out.data as NumArr;
   for (let i = 0; i < s.length; i++) o[i] = f(s[i]!);
+  return out;
+}
+
+/** Clip to [lo, hi] (NaN stays NaN), a monomorphic loop: it runs on whole feature maps. */
+function clipFloat(x: Tensor, lo: number, hi: number): Tensor {
+  const out = tensor(x.dtype, x.dims);
+  const s = x.data as NumArr;
+  const o = out.data as NumArr;
+  for (let i = 0; i < s.length; i++) {
+    const v = s[i]!;
+    o[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+  return out;
+}
+
+/** max(0, min(1, alpha·x + beta)) as a monomorphic loop. */
+function hardSigmoid(x: Tensor, alpha: number, beta: number): Tensor {
+  const out = tensor(x.dtype, x.dims);
+  const s = x.data as NumArr;
+  const o = out.data as NumArr;
+  for (let i = 0; i < s.length; i++) {
+    const v = alpha * s[i]! + beta;
+    o[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
   return out;
 }
 
@@ -214,13 +272,23 @@ export const ELEMENTWISE_OPS: OpDef[] = [
   binOp('Div', (x, y) => x / y, bigDiv),
   binOp('Pow', (x, y) => x ** y, bigPow),
   unary('Sqrt', () => Math.sqrt),
-  unary('Relu', () => (v) => (v > 0 ? v : v === 0 || v < 0 ? 0 : v)),
+  {
+    type: 'Relu',
+    shape: sameType,
+    reference: (inp) => [clipFloat(requireInput(inp[0], 'Relu', 'X'), 0, Infinity)],
+  },
   unary('Sigmoid', () => (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)))),
-  unary('HardSigmoid', (attrs) => {
-    const alpha = f32(attrFloat(attrs, 'alpha', 0.2));
-    const beta = f32(attrFloat(attrs, 'beta', 0.5));
-    return (v) => Math.max(0, Math.min(1, alpha * v + beta));
-  }),
+  {
+    type: 'HardSigmoid',
+    shape: sameType,
+    reference: (inp, attrs) => [
+      hardSigmoid(
+        requireInput(inp[0], 'HardSigmoid', 'X'),
+        f32(attrFloat(attrs, 'alpha', 0.2)),
+        f32(attrFloat(attrs, 'beta', 0.5)),
+      ),
+    ],
+  },
   unary('HardSwish', () => (v) => v * Math.max(0, Math.min(1, v / 6 + 0.5))),
   {
     type: 'Clip',
@@ -246,7 +314,7 @@ export const ELEMENTWISE_OPS: OpDef[] = [
         }
         return [out];
       }
-      return [mapFloat(x, (v) => (Number.isNaN(v) ? v : Math.min(hi, Math.max(lo, v))))];
+      return [clipFloat(x, lo, hi)];
     },
   },
   { type: 'Identity', shape: sameType, reference: (inp) => [requireInput(inp[0], 'Identity', 'input')] },

@@ -7,11 +7,50 @@ import { attrFloat, attrInt, broadcastDims, requireInput, stridesOf, tensor } fr
 
 export type FArr = Float32Array | Float64Array;
 
-const NB = 256;
+const NB = 128;
+
+/** Pack rows of A into panels of 4 rows, k-major: Ap[(panel·K + k)·4 + r]; missing rows are 0. */
+function packA(M: number, K: number, A: FArr, aOff: number, lda: number): Float64Array {
+  const Mp = Math.ceil(M / 4);
+  const Ap = new Float64Array(Mp * 4 * K);
+  for (let i = 0; i < M; i++) {
+    const src = aOff + i * lda;
+    const dst = (i >> 2) * 4 * K + (i & 3);
+    for (let k = 0; k < K; k++) Ap[dst + k * 4] = A[src + k]!;
+  }
+  return Ap;
+}
+
+/** Pack columns j0…j0+nb of B into panels of 4 columns, k-major: Bp[(panel·K + k)·4 + c]. */
+function packB(
+  K: number,
+  nb: number,
+  B: FArr,
+  bOff: number,
+  ldb: number,
+  j0: number,
+  Bp: Float64Array,
+): void {
+  const np = Math.ceil(nb / 4);
+  for (let k = 0; k < K; k++) {
+    const src = bOff + k * ldb + j0;
+    for (let jp = 0; jp < np; jp++) {
+      const d = (jp * K + k) * 4;
+      const c0 = jp * 4;
+      if (c0 + 4 <= nb) {
+        Bp[d] = B[src + c0]!;
+        Bp[d + 1] = B[src + c0 + 1]!;
+        Bp[d + 2] = B[src + c0 + 2]!;
+        Bp[d + 3] = B[src + c0 + 3]!;
+      } else for (let c = 0; c < 4; c++) Bp[d + c] = c0 + c < nb ? B[src + c0 + c]! : 0;
+    }
+  }
+}
 
 /**
  * C[M×N] (+)= A[M×K] · B[K×N], all row-major with leading dimensions lda, ldb, ldc and offsets.
- * Blocks N so a B panel stays in cache, and runs 4 rows of C at a time.
+ * Packs A into 4-row panels and B (a block of NB columns at a time) into 4-column panels, then
+ * runs a 4×4 register-tile micro-kernel that accumulates in doubles.
  */
 export function gemm(
   M: number,
@@ -28,39 +67,93 @@ export function gemm(
   ldc: number,
   accumulate: boolean,
 ): void {
-  if (!accumulate) for (let i = 0; i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
+  const Mp = Math.ceil(M / 4);
+  const Ap = packA(M, K, A, aOff, lda);
+  const Bp = new Float64Array(K * NB);
+  const tile = new Float64Array(16);
   for (let j0 = 0; j0 < N; j0 += NB) {
-    const j1 = Math.min(N, j0 + NB);
-    let i = 0;
-    for (; i + 4 <= M; i += 4) {
-      const c0 = cOff + i * ldc;
-      const c1 = c0 + ldc;
-      const c2 = c1 + ldc;
-      const c3 = c2 + ldc;
-      const a0 = aOff + i * lda;
-      for (let k = 0; k < K; k++) {
-        const x0 = A[a0 + k]!;
-        const x1 = A[a0 + lda + k]!;
-        const x2 = A[a0 + 2 * lda + k]!;
-        const x3 = A[a0 + 3 * lda + k]!;
-        const bk = bOff + k * ldb;
-        for (let j = j0; j < j1; j++) {
-          const b = B[bk + j]!;
-          C[c0 + j] += x0 * b;
-          C[c1 + j] += x1 * b;
-          C[c2 + j] += x2 * b;
-          C[c3 + j] += x3 * b;
+    const nb = Math.min(NB, N - j0);
+    const np = Math.ceil(nb / 4);
+    packB(K, nb, B, bOff, ldb, j0, Bp);
+    for (let ip = 0; ip < Mp; ip++) {
+      const rows = Math.min(4, M - ip * 4);
+      for (let jp = 0; jp < np; jp++) {
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0; // biome-ignore format: tile
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0; // biome-ignore format: tile
+        let pa = ip * 4 * K;
+        let pb = jp * K * 4;
+        for (let k = 0; k < K; k++, pa += 4, pb += 4) {
+          const a0 = Ap[pa]!;
+          const a1 = Ap[pa + 1]!;
+          const a2 = Ap[pa + 2]!;
+          const a3 = Ap[pa + 3]!;
+          const b0 = Bp[pb]!;
+          const b1 = Bp[pb + 1]!;
+          const b2 = Bp[pb + 2]!;
+          const b3 = Bp[pb + 3]!;
+          c00 += a0 * b0;
+          c01 += a0 * b1;
+          c02 += a0 * b2;
+          c03 += a0 * b3;
+          c10 += a1 * b0;
+          c11 += a1 * b1;
+          c12 += a1 * b2;
+          c13 += a1 * b3;
+          c20 += a2 * b0;
+          c21 += a2 * b1;
+          c22 += a2 * b2;
+          c23 += a2 * b3;
+          c30 += a3 * b0;
+          c31 += a3 * b1;
+          c32 += a3 * b2;
+          c33 += a3 * b3;
         }
-      }
-    }
-    for (; i < M; i++) {
-      const c0 = cOff + i * ldc;
-      const a0 = aOff + i * lda;
-      for (let k = 0; k < K; k++) {
-        const x0 = A[a0 + k]!;
-        if (x0 === 0) continue;
-        const bk = bOff + k * ldb;
-        for (let j = j0; j < j1; j++) C[c0 + j] += x0 * B[bk + j]!;
+        const col = j0 + jp * 4;
+        const cols = Math.min(4, N - col);
+        let o = cOff + ip * 4 * ldc + col;
+        if (rows === 4 && cols === 4 && !accumulate) {
+          C[o] = c00;
+          C[o + 1] = c01;
+          C[o + 2] = c02;
+          C[o + 3] = c03;
+          o += ldc;
+          C[o] = c10;
+          C[o + 1] = c11;
+          C[o + 2] = c12;
+          C[o + 3] = c13;
+          o += ldc;
+          C[o] = c20;
+          C[o + 1] = c21;
+          C[o + 2] = c22;
+          C[o + 3] = c23;
+          o += ldc;
+          C[o] = c30;
+          C[o + 1] = c31;
+          C[o + 2] = c32;
+          C[o + 3] = c33;
+          continue;
+        }
+        tile[0] = c00;
+        tile[1] = c01;
+        tile[2] = c02;
+        tile[3] = c03;
+        tile[4] = c10;
+        tile[5] = c11;
+        tile[6] = c12;
+        tile[7] = c13;
+        tile[8] = c20;
+        tile[9] = c21;
+        tile[10] = c22;
+        tile[11] = c23;
+        tile[12] = c30;
+        tile[13] = c31;
+        tile[14] = c32;
+        tile[15] = c33;
+        for (let r = 0; r < rows; r++)
+          for (let c = 0; c < cols; c++) {
+            const at = o + r * ldc + c;
+            C[at] = (accumulate ? C[at]! : 0) + tile[r * 4 + c]!;
+          }
       }
     }
   }
