@@ -49,3 +49,23 @@ export function rawModelWithInitializer(w: Msg, n = 4): Msg {
 }
 
 export { f32 };
+
+// ---- independent view of a model through onnx-proto (protobufjs), not squish's codec ----
+import onnxProto from 'onnx-proto';
+
+// biome-ignore lint/suspicious/noExplicitAny: onnx-proto's generated types are loose here
+export const onnxpb: any = (onnxProto as any).onnx;
+
+/** The model with every node output (or the given names) added as a graph output (type left to ort). */
+export function withOutputs(bytes: Uint8Array, names?: string[]): Uint8Array {
+  const m = onnxpb.ModelProto.decode(bytes);
+  const have = new Set(m.graph.output.map((o: { name: string }) => o.name));
+  const want =
+    names ??
+    m.graph.node
+      .filter((n: { opType: string }) => n.opType !== 'Constant')
+      .flatMap((n: { output: string[] }) => n.output);
+  for (const name of want)
+    if (name && !have.has(name)) m.graph.output.push(onnxpb.ValueInfoProto.create({ name }));
+  return onnxpb.ModelProto.encode(m).finish();
+}
