@@ -3,6 +3,7 @@
 // `squish.gpujs::Fused<Producer>` whose epilogue runs inside the producer's kernel.
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { GraphNode } from '../backend.ts';
+import { upsampleGeometry } from './conv-transpose.ts';
 import { type EpilogueStep, encodeSteps, type Operand } from './epilogue.ts';
 
 export const FUSED_DOMAIN = 'squish.gpujs';
@@ -12,9 +13,15 @@ const PRODUCERS = new Set(['Conv', 'ConvTranspose']);
 function producerChannels(n: GraphNode): number | undefined {
   const w = n.constInputs[1];
   if (w?.dtype !== 'float32' || w.dims.length !== 4) return undefined;
+  // fuse only what the backend will prepare: the fused node has no reference kernel
+  const x = n.inputTypes[0];
+  if (x && (x.dtype !== 'float32' || (x.shape !== undefined && x.shape.length !== 4))) return undefined;
+  const hasBias = n.inputs[2] !== undefined && n.inputs[2] !== '';
+  if (hasBias && n.constInputs[2]?.dtype !== 'float32') return undefined;
+  if (n.inputs.length > 3) return undefined;
   if (n.op === 'Conv') return w.dims[0];
-  const group = Number(n.attrs.group ?? 1);
-  return (w.dims[1] as number) * group;
+  if (!upsampleGeometry([1, w.dims[0] as number, 1, 1], w.dims, n.attrs)) return undefined;
+  return w.dims[1] as number;
 }
 
 /** A constant operand as scalar or per-channel (shape [C,1,1] or [1,C,1,1]); undefined otherwise. */

@@ -48,7 +48,10 @@ export class GpujsBackend implements Backend {
     let build: Builder | undefined;
     if (op === 'Conv' || op === 'ConvTranspose') {
       if (w?.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return undefined;
-      if (node.inputTypes[2] && !bias) return undefined;
+      const names = (node as Partial<GraphNode>).inputs;
+      const biasGiven = names ? names[2] !== undefined && names[2] !== '' : node.inputTypes[2] !== undefined;
+      if (biasGiven && !bias) return undefined;
+      if (node.inputTypes.length > 3) return undefined;
       if (rank !== undefined && rank !== 4) return undefined;
       if (op === 'ConvTranspose' && !upsampleGeometry([1, w.dims[0] ?? 0, 1, 1], w.dims, node.attrs))
         return undefined;

@@ -1,0 +1,57 @@
+// Spec helpers for the gpu.js backend: one small model, run on the webasm backend through the
+// executor and in onnxruntime-node (the oracle), compared with rtol 1e-4 / atol 1e-5.
+
+import { createSession } from '../../runtime/exec/index.ts';
+import type { NodeInit } from '../../runtime/ir/node.ts';
+import type { Tensor } from '../../runtime/ir/tensor.ts';
+import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
+
+export function rand(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}
+
+export const t32 = (dims: number[], data: Float32Array): Tensor => ({ dtype: 'float32', dims, data });
+
+export interface Compared {
+  /** Largest |ours − ort| − rtol·|ort| over all elements (≤ atol means agreement). */
+  excess: number;
+  accelerated: number;
+  dims: readonly number[];
+}
+
+/** Run `nodes` on webasm (via the executor) and in onnxruntime-node; compare output `out`. */
+export async function compareWithOrt(
+  inputs: Record<string, Tensor>,
+  nodes: NodeInit[],
+  initializers: Record<string, Tensor>,
+  out = 'y',
+  opset = 13,
+): Promise<Compared> {
+  const model = buildModel({
+    inputs: Object.entries(inputs).map(([name, t]) => ({ name, dims: [...t.dims] })),
+    outputs: [out],
+    nodes,
+    initializers,
+    opset,
+  });
+  const expected = (await ortRun(bytesOf(model), inputs))[out] as Float32Array;
+  const session = await createSession(model, { backend: 'webasm' });
+  try {
+    const got = (await session.run(inputs))[out] as Tensor;
+    const data = got.data as Float32Array;
+    let excess = data.length === expected.length ? 0 : Number.POSITIVE_INFINITY;
+    for (let i = 0; i < expected.length; i++) {
+      const e = expected[i] as number;
+      excess = Math.max(excess, Math.abs((data[i] as number) - e) - 1e-4 * Math.abs(e));
+    }
+    return { excess, accelerated: session.acceleratedNodes, dims: got.dims };
+  } finally {
+    session.dispose();
+  }
+}
