@@ -92,7 +92,7 @@ describe('squish inspect', () => {
       const convs = graph.node.filter((n: PB) => n.opType === 'Conv' || n.opType === 'MatMul');
       const names = convs.flatMap((n: PB) => [n.output[0], n.input[0]]).filter((x: string) => x !== 'x');
       const session = await ort.InferenceSession.create(withOutputs(bytes, names));
-      const size = dims.reduce((a, b) => a * b, 1);
+      const size = dims.reduce((a: number, b: number) => a * b, 1);
       const feeds = { x: new ort.Tensor('float32', new Float32Array(size).fill(0.5), [...dims]) };
       const out = await session.run(feeds);
       await session.release();

@@ -19,7 +19,7 @@ describe('inferred shapes equal onnxruntime’s', () => {
       const concrete = inferShapes(model.graph, { opset: model.opset(), inputShapes: { x: dims } });
       const symbolic = inferShapes(model.graph, { opset: model.opset() });
       const session = await ort.InferenceSession.create(withOutputs(bytes));
-      const n = dims.reduce((a, b) => a * b, 1);
+      const n = dims.reduce((a: number, b: number) => a * b, 1);
       const x = new Float32Array(n).map((_, i) => Math.sin(i * 0.37));
       const out = await session.run({ x: new ort.Tensor('float32', x, dims) });
       await session.release();
