@@ -1,0 +1,182 @@
+// Fused epilogues, ConvTranspose, MatMul/Gemm and binary elementwise kernels on gpu.js (webasm)
+// agree with onnxruntime-node; the fusion pass folds what it should and keeps what escapes.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { GraphNode } from '../../runtime/backends/backend.ts';
+import { FUSED_DOMAIN, fuseForGpujs } from '../../runtime/backends/gpujs/index.ts';
+import type { NodeInit } from '../../runtime/ir/node.ts';
+import { compareWithOrt, rand, t32 } from './support.ts';
+
+// Conv → BatchNormalization → HardSwish as PaddleOCR exports it (Add 3, Clip 0..6, Mul, Div 6)
+// → per-channel affine → Relu
+function chain(c: number): { nodes: NodeInit[]; inits: Record<string, ReturnType<typeof t32>> } {
+  const ch = (seed: number, scale = 1, off = 0) =>
+    t32(
+      [c],
+      rand(c, seed, scale).map((v) => v + off),
+    );
+  return {
+    nodes: [
+      {
+        op: 'Conv',
+        inputs: ['x', 'W', 'B'],
+        outputs: ['c'],
+        attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] },
+      },
+      {
+        op: 'BatchNormalization',
+        inputs: ['c', 'g', 'b', 'm', 'v'],
+        outputs: ['bn'],
+        attrs: { epsilon: 1e-5 },
+      },
+      { op: 'Add', inputs: ['bn', 'three'], outputs: ['a3'] },
+      { op: 'Clip', inputs: ['a3', 'zero', 'six'], outputs: ['cl'] },
+      { op: 'Mul', inputs: ['bn', 'cl'], outputs: ['mu'] },
+      { op: 'Div', inputs: ['mu', 'six'], outputs: ['hs'] },
+      { op: 'Mul', inputs: ['s', 'hs'], outputs: ['sc'] },
+      { op: 'Add', inputs: ['sc', 'sh'], outputs: ['af'] },
+      { op: 'Relu', inputs: ['af'], outputs: ['y'] },
+    ],
+    inits: {
+      W: t32([c, 3, 3, 3], rand(c * 27, 11, 0.5)),
+      B: ch(12),
+      g: ch(13, 0.5, 1),
+      b: ch(14),
+      m: ch(15),
+      v: ch(16, 0.5, 1),
+      three: t32([], new Float32Array([3])),
+      zero: t32([], new Float32Array([0])),
+      six: t32([], new Float32Array([6])),
+      s: t32([1, c, 1, 1], rand(c, 17)),
+      sh: t32([1, c, 1, 1], rand(c, 18)),
+    },
+  };
+}
+
+function graphNodes(nodes: NodeInit[], inits: Record<string, ReturnType<typeof t32>>): GraphNode[] {
+  return nodes.map((n) => ({
+    op: n.op,
+    domain: '',
+    name: (n.outputs as string[])[0] as string,
+    attrs: (n.attrs ?? {}) as GraphNode['attrs'],
+    inputs: n.inputs as string[],
+    outputs: n.outputs as string[],
+    inputTypes: (n.inputs as string[]).map((i) =>
+      inits[i] ? { dtype: 'float32', shape: [...(inits[i]?.dims ?? [])] } : undefined,
+    ),
+    constInputs: (n.inputs as string[]).map((i) => inits[i]),
+    outputTypes: [undefined],
+  }));
+}
+
+describe('gpu.js fusion', () => {
+  it('folds Conv + BN + HardSwish decomposition + affine + Relu into one node', () => {
+    const { nodes, inits } = chain(8);
+    const fused = fuseForGpujs(graphNodes(nodes, inits), new Set(['y']));
+    expect(fused.map((n) => `${n.domain}:${n.op}`)).toEqual([`${FUSED_DOMAIN}:FusedConv`]);
+    expect(fused[0]?.outputs).toEqual(['y']);
+  });
+
+  it('stops before a value used outside the chain or kept for observation', () => {
+    const { nodes, inits } = chain(8);
+    const fused = fuseForGpujs(graphNodes(nodes, inits), new Set(['y', 'hs']));
+    expect(fused.map((n) => n.op)).toEqual(['FusedConv', 'Mul', 'Add', 'Relu']);
+    expect(fused[0]?.outputs).toEqual(['hs']);
+  });
+
+  it('the fused chain agrees with onnxruntime-node', async () => {
+    const { nodes, inits } = chain(8);
+    const x = t32([1, 3, 11, 16], rand(3 * 11 * 16, 3, 4));
+    const r = await compareWithOrt({ x }, nodes, inits);
+    expect(r.accelerated).toBe(1);
+    expect(r.excess).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', () => {
+  it('upsampling ConvTranspose with bias and fused Sigmoid', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 10 }),
+        async (c, oc, k, hw) => {
+          const x = t32([1, c, hw, hw + 3], rand(c * hw * (hw + 3), c * 7 + hw));
+          const W = t32([c, oc, k, k], rand(c * oc * k * k, 5, 0.5));
+          const B = t32([oc], rand(oc, 6));
+          const attrs = { strides: [k, k], kernel_shape: [k, k] };
+          const r = await compareWithOrt(
+            { x },
+            [
+              { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['t'], attrs },
+              { op: 'Sigmoid', inputs: ['t'], outputs: ['y'] },
+            ],
+            { W, B },
+          );
+          expect(r.accelerated).toBe(1);
+          expect(r.excess).toBeLessThanOrEqual(1e-5);
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('MatMul (batched A × constant B) and Gemm (transB, alpha, beta, bias row)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (b, m, k, n) => {
+          const a = t32([b, m, k], rand(b * m * k, k * 31 + n));
+          const B = t32([k, n], rand(k * n, 9));
+          const r1 = await compareWithOrt({ a }, [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }], {
+            B,
+          });
+          expect(r1.accelerated).toBe(1);
+          expect(r1.excess).toBeLessThanOrEqual(1e-5);
+          const a2 = t32([m, k], rand(m * k, 4));
+          const Bt = t32([n, k], rand(n * k, 10));
+          const C = t32([n], rand(n, 12));
+          const r2 = await compareWithOrt(
+            { a: a2 },
+            [
+              {
+                op: 'Gemm',
+                inputs: ['a', 'Bt', 'C'],
+                outputs: ['y'],
+                attrs: { transB: 1, alpha: 0.5, beta: 1.5 },
+              },
+            ],
+            { Bt, C },
+          );
+          expect(r2.accelerated).toBe(1);
+          expect(r2.excess).toBeLessThanOrEqual(1e-5);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it('binary elementwise: same shape, per-channel (SE) and general broadcasts', async () => {
+    const a = t32([1, 6, 40, 36], rand(6 * 40 * 36, 1));
+    const b = t32([1, 6, 40, 36], rand(6 * 40 * 36, 2));
+    const s = t32([1, 6, 1, 1], rand(6, 3));
+    const row = t32(
+      [36],
+      rand(36, 4, 2).map((v) => v + 3),
+    );
+    for (const [op, inputs, feeds] of [
+      ['Add', ['a', 'b'], { a, b }],
+      ['Mul', ['a', 's'], { a, s }],
+      ['Sub', ['s', 'a'], { a, s }],
+      ['Div', ['a', 'row'], { a, row }],
+    ] as const) {
+      const r = await compareWithOrt({ ...feeds }, [{ op, inputs: [...inputs], outputs: ['y'] }], {});
+      expect(r.accelerated).toBe(1);
+      expect(r.excess).toBeLessThanOrEqual(1e-5);
+    }
+  });
+});

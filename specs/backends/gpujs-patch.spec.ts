@@ -1,0 +1,71 @@
+// The gpu.js patch (patches/gpu.js+2.24.1.patch, applied at install) is in place and keeps results
+// exact: loop counters compile to i32 locals, lane-contiguous reads equal the clamped gather.
+import * as gpujs from 'gpu.js';
+import { describe, expect, it } from 'vitest';
+
+// biome-ignore lint/suspicious/noExplicitAny: gpu.js internals are untyped
+const g = gpujs as any;
+const input = g.input as (v: Float32Array, size: number[]) => unknown;
+
+describe('patched gpu.js webasm backend', () => {
+  it('compiles `for (let i = 0; …; i++)` counters as i32 on every walk (scalar and SIMD)', () => {
+    const proto = g.WebAssemblyFunctionNode.prototype;
+    const original = proto.setScalarLocal;
+    const seen: string[] = [];
+    proto.setScalarLocal = function (
+      this: { _analysisPass: boolean },
+      name: string,
+      wtype: string,
+      ...rest: unknown[]
+    ) {
+      if (!this._analysisPass && name === 'i') seen.push(wtype);
+      return original.call(this, name, wtype, ...rest);
+    };
+    try {
+      const gpu = new g.GPU({ mode: 'webasm' });
+      const k = gpu
+        .createKernel(function (this: { thread: { x: number } }, a: number[]) {
+          let s = 0;
+          for (let i = 0; i < 8; i++) s += a[i * 8 + this.thread.x] as number;
+          return s;
+        })
+        .setOutput([8]);
+      const a = Float32Array.from({ length: 64 }, (_, i) => i);
+      const out = k(a) as Float32Array;
+      expect(Array.from(out)).toEqual(Array.from({ length: 8 }, (_, x) => 8 * x + 8 * 28));
+      gpu.destroy();
+    } finally {
+      proto.setScalarLocal = original;
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(seen)).toEqual(new Set(['i32']));
+  });
+
+  it('lane-contiguous reads (v128.load) give what JS gives, also where a branch masks lanes off', () => {
+    const gpu = new g.GPU({ mode: 'webasm' });
+    for (const n of [40, 37, 13]) {
+      const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 10);
+      const k = gpu
+        .createKernel(function (this: { thread: { x: number }; constants: { cut: number } }, v: number[]) {
+          // quads straddling the cut read past the end (first branch) or before the start (second)
+          // on lanes the branch turns off: those take the clamped gather, the rest one v128.load
+          if (this.thread.x < this.constants.cut) {
+            return (v[this.thread.x + 5] as number) * 2 + (v[this.thread.x] as number);
+          }
+          return v[this.thread.x - 5] as number;
+        })
+        .setConstants({ cut: n - 5 })
+        .setConstantTypes({ cut: 'Integer' })
+        .setOutput([n]);
+      const out = k(input(a, [n])) as Float32Array;
+      const want = Float32Array.from({ length: n }, (_, x) =>
+        x < n - 5
+          ? Math.fround(Math.fround((a[x + 5] as number) * 2) + (a[x] as number))
+          : (a[x - 5] as number),
+      );
+      expect(Array.from(out)).toEqual(Array.from(want));
+    }
+    expect(typeof g.WebAssemblyFunctionNode.prototype.vContiguousLoad).toBe('function');
+    gpu.destroy();
+  });
+});
