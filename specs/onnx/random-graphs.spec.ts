@@ -121,7 +121,9 @@ function rng(seed: number) {
 }
 
 /** Build the model with onnx-proto; returns bytes, the input shape to feed, and whether ort can run it. */
-function build(spec: fc.RecordValue<typeof modelArb extends fc.Arbitrary<infer T> ? T : never> | PB) {
+type Spec = typeof modelArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(spec: Spec) {
   const nodes: PB[] = [];
   const inits: PB[] = [];
   let shape: number[] = [...spec.dims];
