@@ -31,6 +31,8 @@ export interface RunOptions {
 
 export class Session {
   private disposed = false;
+  /** What the last run did: nodes run, and the most intermediate values held at once. */
+  lastRun = { nodesRun: 0, peakLiveValues: 0 };
 
   constructor(
     readonly graph: Graph,
@@ -90,6 +92,8 @@ export class Session {
     const needed = this.neededSteps(wanted, given, keep);
     if (onValue) for (const [n, t] of env) onValue(n, t);
     const observed: Record<string, Tensor> = {};
+    let peak = env.size;
+    let ran = 0;
     for (let i = 0; i < steps.length; i++) {
       if (!needed[i]) continue;
       const { node, run } = steps[i]!;
@@ -106,10 +110,13 @@ export class Session {
         const t = outs[k];
         if (!t) return;
         env.set(o, t);
+        if (env.size > peak) peak = env.size;
         onValue?.(o, t);
+        if (!lastUse.has(o) && !keep.has(o)) env.delete(o); // an output nothing reads (Dropout's mask)
       });
       for (const name of node.inputs)
         if (name && lastUse.get(name) === i && !keep.has(name)) env.delete(name);
+      ran++;
     }
     for (const name of keep) {
       const t = get(name);
@@ -117,6 +124,7 @@ export class Session {
       else if (wanted.includes(name))
         throw new UserError(`value '${name}' could not be computed from what was given`);
     }
+    this.lastRun = { nodesRun: ran, peakLiveValues: peak };
     return observed;
   }
 
