@@ -188,10 +188,10 @@ function decodeTyped(
   dims: readonly (number | bigint)[],
 ): TensorData {
   const field = typedField(dtype);
-  const src = msg[field] as ArrayLike<number | bigint> | Uint8Array[] | undefined;
+  const src = (msg[field] ?? []) as ArrayLike<number | bigint> | Uint8Array[];
   const bits = packedBits(dtype);
   const per = dtype === 'complex64' || dtype === 'complex128' ? 2 : 1;
-  const entries = src?.length ?? 0;
+  const entries = src.length;
   const needEntries = bits ? Math.ceil(count / (8 / bits)) : count * per;
   if (entries < needEntries) {
     throw fail(
