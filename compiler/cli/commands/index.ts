@@ -3,12 +3,19 @@
 
 import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
+import { registerBench } from './bench.ts';
 import { registerCheck } from './check.ts';
+import { registerCompare } from './compare.ts';
+import { registerCompile } from './compile.ts';
 import { registerFmt } from './fmt.ts';
 import { registerInspect } from './inspect.ts';
+import { registerPlan } from './plan.ts';
+import { registerRun } from './run.ts';
 
 export type RegisterCommand = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
 export const COMMANDS: RegisterCommand[] = [];
 COMMANDS.push(registerCheck, registerFmt);
 COMMANDS.push(registerInspect);
+COMMANDS.push(registerPlan, registerCompile, registerCompare);
+COMMANDS.push(registerRun, registerBench);
