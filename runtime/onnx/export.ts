@@ -166,7 +166,7 @@ function exportAttribute(a: Attribute, ctx: Ctx): Msg {
   if (!field || a.value === undefined) return msg;
   switch (a.type) {
     case 'TENSOR':
-      msg[field] = exportTensor(a.value as Tensor, undefined, { ...ctx, external: undefined });
+      msg[field] = exportTensor(a.value as Tensor, undefined, ctx);
       break;
     case 'TENSORS':
       msg[field] = (a.value as Tensor[]).map((t) => encodeTensor(t, undefined));
