@@ -90,4 +90,16 @@ describe('gpu.js Conv (webasm) vs onnxruntime-node', () => {
     expect(r.dims).toEqual([1, 12, 5, 7]);
     expect(r.excess).toBeLessThanOrEqual(1e-5);
   });
+
+  it('1×1 conv with input channels unrolled ×4 and a bias', async () => {
+    const x = t32([2, 16, 7, 10], rand(2 * 16 * 70, 21));
+    const W = t32([8, 16, 1, 1], rand(8 * 16, 22, 0.5));
+    const B = t32([8], rand(8, 23));
+    const r = await compareWithOrt({ x }, [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'] }], {
+      W,
+      B,
+    });
+    expect(r.accelerated).toBe(1);
+    expect(r.excess).toBeLessThanOrEqual(1e-5);
+  });
 });

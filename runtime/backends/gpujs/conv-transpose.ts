@@ -3,8 +3,8 @@
 // (oc, ky, kx) with resident packed weights, then interleaved into NCHW.
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
+import { buildConvKernel, type ConvGeometry } from './conv.ts';
 import type { Epilogue } from './epilogue.ts';
-import { epilogueSource } from './epilogue.ts';
 import type { KernelHost } from './gpu.ts';
 
 export interface UpsampleGeometry {
@@ -44,6 +44,11 @@ export function upsampleGeometry(
   return ok ? { n, c, h, w, oc, kh, kw } : undefined;
 }
 
+/**
+ * Each output plane (oc, ky, kx) is a 1×1 conv of the input: one conv kernel over
+ * oc·kh·kw planes (4 planes per cell — with a 2×2 kernel exactly the 4 taps of one output
+ * channel), then one pass interleaves the planes into NCHW.
+ */
 export function prepareUpsample(
   host: KernelHost,
   g: UpsampleGeometry,
@@ -54,7 +59,7 @@ export function prepareUpsample(
   const taps = g.kh * g.kw;
   const planes = g.oc * taps;
   const w = weight.data as Float32Array;
-  // wz[z][ic] with z = (oc * kh + ky) * kw + kx
+  // as conv weights [plane][ic][1][1], plane = (oc * kh + ky) * kw + kx
   const wz = new Float32Array(planes * g.c);
   for (let ic = 0; ic < g.c; ic++) {
     for (let o = 0; o < g.oc; o++) {
@@ -66,42 +71,51 @@ export function prepareUpsample(
     for (let z = 0; z < planes; z++) r[z] = a[Math.floor(z / taps)] as number;
     return r;
   };
-  const constants: Record<string, Float32Array> = { w: wz };
-  if (bias) constants.b = perPlane(bias.data as Float32Array);
-  ep.channels.forEach((a, k) => {
-    constants[`e${k}`] = perPlane(a);
-  });
+  const geometry: ConvGeometry = {
+    n: 1,
+    c: g.c,
+    h: g.h,
+    w: g.w,
+    oc: planes,
+    oh: g.h,
+    ow: g.w,
+    group: 1,
+    kernel: [1, 1],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pads: [0, 0, 0, 0],
+  };
+  const k = buildConvKernel(
+    host,
+    geometry,
+    { dtype: 'float32', dims: [planes, g.c, 1, 1], data: wz },
+    bias ? { dtype: 'float32', dims: [planes], data: perPlane(bias.data as Float32Array) } : undefined,
+    { steps: ep.steps, channels: ep.channels.map(perPlane) },
+  );
   const hw = g.h * g.w;
-  const unroll = g.c % 4 === 0 ? 4 : 1;
-  let body = '';
-  for (let j = 0; j < unroll; j++) {
-    const ic = unroll === 1 ? 'ic' : `(cq * 4 + ${j})`;
-    body += `v0 += inp[${ic} * ${hw} + this.thread.y * ${g.w} + this.thread.x] * this.constants.w[this.thread.z * ${g.c} + ${ic}];\n`;
-  }
-  const loop =
-    unroll === 1
-      ? `for (let ic = 0; ic < ${g.c}; ic++) {\n${body}}\n`
-      : `for (let cq = 0; cq < ${g.c / 4}; cq++) {\n${body}}\n`;
-  const { lines, result } = epilogueSource(ep.steps, (k) => `this.constants.e${k}[this.thread.z]`);
-  const src = `let v0 = ${bias ? 'this.constants.b[this.thread.z]' : '0.0'};\n${loop}${lines}return ${result};`;
-  const k = host.kernel(['inp'], src, [g.w, g.h, planes], constants);
   const oh = g.h * g.kh;
   const ow = g.w * g.kw;
   const inSize = g.c * hw;
   const outSize = g.oc * oh * ow;
+  // where element (plane z, pixel p) of the kernel result sits
+  const at = k.quad
+    ? (z: number, p: number) => ((z >> 2) * hw + p) * 4 + (z & 3)
+    : (z: number, p: number) => z * hw + p;
   return async (inputs) => {
     const x = inputs[0]?.data as Float32Array;
     const out = new Float32Array(g.n * outSize);
     for (let b = 0; b < g.n; b++) {
-      const r = await k.run([g.n === 1 ? x : x.subarray(b * inSize, (b + 1) * inSize)]);
+      const r = await k.runImage(x, b * inSize);
       for (let o = 0; o < g.oc; o++) {
         for (let ky = 0; ky < g.kh; ky++) {
           for (let kx = 0; kx < g.kw; kx++) {
-            const src0 = ((o * g.kh + ky) * g.kw + kx) * hw;
+            const z = (o * g.kh + ky) * g.kw + kx;
             for (let y = 0; y < g.h; y++) {
               const d = b * outSize + (o * oh + y * g.kh + ky) * ow + kx;
-              const s = src0 + y * g.w;
-              for (let xx = 0; xx < g.w; xx++) out[d + xx * g.kw] = r[s + xx] as number;
+              const p0 = y * g.w;
+              const s0 = at(z, p0);
+              const step = k.quad ? 4 : 1;
+              for (let xx = 0; xx < g.w; xx++) out[d + xx * g.kw] = r[s0 + xx * step] as number;
             }
           }
         }

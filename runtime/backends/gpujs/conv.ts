@@ -162,16 +162,26 @@ export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): st
   const row = sx * wq;
   const kk = kh * kw;
   const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
+  // 1×1 convs unroll input channels ×4 (more work per loop trip)
+  const unroll = kk <= 2 && g.c % 4 === 0 ? 4 : 1;
+  const ci = (j: number) => (unroll === 1 ? 'ci' : `(cq * 4 + ${j})`);
   let taps = '';
-  for (let ky = 0; ky < kh; ky++) {
-    for (let kx = 0; kx < kw; kx++) {
-      const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
-      taps += `x = inp[(ci * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x];\n`;
-      for (let k = 0; k < 4; k++) {
-        taps += `a${k}0 += x * this.constants.w[((this.thread.z * ${g.c} + ci) * ${kk} + ${ky * kw + kx}) * 4 + ${k}];\n`;
+  for (let j = 0; j < unroll; j++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
+        taps += `x = inp[(${ci(j)} * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x];\n`;
+        for (let k = 0; k < 4; k++) {
+          const t = (ky * kw + kx) * 4 + k;
+          taps += `a${k}0 += x * this.constants.w[(this.thread.z * ${g.c} + ${ci(j)}) * ${kk * 4} + ${t}];\n`;
+        }
       }
     }
   }
+  const loop =
+    unroll === 1
+      ? `for (let ci = 0; ci < ${g.c}; ci++) {\n${taps}}\n`
+      : `for (let cq = 0; cq < ${g.c / 4}; cq++) {\n${taps}}\n`;
   let head = 'let x = 0.0;\n';
   let tail = '';
   const results: string[] = [];
@@ -181,7 +191,7 @@ export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): st
     tail += e.lines;
     results.push(e.result);
   }
-  return `${head}for (let ci = 0; ci < ${g.c}; ci++) {\n${taps}}\n${tail}return [${results.join(', ')}];`;
+  return `${head}${loop}${tail}return [${results.join(', ')}];`;
 }
 
 /** Weights [oc][ci][kh][kw] → [oc/4][ci][kh·kw][4]. */
@@ -209,14 +219,19 @@ function unquad(src: Float32Array, dst: Float32Array, dstOff: number, planes: nu
   }
 }
 
-/** Prepare a Conv (x: [N,C,H,W] float32, weights constant) as a gpu.js kernel. */
-export function prepareConv(
+/** A built conv kernel: raw result per image, in quad layout [oc/4][oh][ow][4] when `quad`. */
+export interface ConvKernel {
+  quad: boolean;
+  runImage(x: Float32Array, offset: number): Promise<Float32Array>;
+}
+
+export function buildConvKernel(
   host: KernelHost,
   g: ConvGeometry,
   weight: Tensor,
   bias: Tensor | undefined,
   ep: Epilogue,
-): PreparedKernel {
+): ConvKernel {
   const quad = quadChannels(g);
   const w = weight.data as Float32Array;
   const constants: Record<string, Float32Array> = { w: quad ? packQuads(w, g) : w };
@@ -227,27 +242,43 @@ export function prepareConv(
   const k = quad
     ? host.kernel(['inp'], convSource4(g, bias !== undefined, ep), [g.ow, g.oh, g.oc / 4], constants, 4)
     : host.kernel(['inp'], convSource(g, bias !== undefined, ep), [g.ow, g.oh, g.oc], constants);
-  const hw = g.oh * g.ow;
   const direct = g.pads.every((p) => p === 0) && g.strides[1] === 1;
   const padded = direct ? undefined : new Float32Array(g.c * padRows(g) * g.strides[1] * phaseCols(g));
   const inSize = g.c * g.h * g.w;
-  const outSize = g.oc * g.oh * g.ow;
+  return {
+    quad,
+    runImage(x, offset) {
+      if (padded) {
+        padPhases(x, offset, g, padded);
+        return k.run([padded]);
+      }
+      return k.run([offset === 0 && x.length === inSize ? x : x.subarray(offset, offset + inSize)]);
+    },
+  };
+}
+
+/** Prepare a Conv (x: [N,C,H,W] float32, weights constant) as a gpu.js kernel. */
+export function prepareConv(
+  host: KernelHost,
+  g: ConvGeometry,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  ep: Epilogue,
+): PreparedKernel {
+  const k = buildConvKernel(host, g, weight, bias, ep);
+  const hw = g.oh * g.ow;
+  const inSize = g.c * g.h * g.w;
+  const outSize = g.oc * hw;
+  const dims = [g.n, g.oc, g.oh, g.ow];
   return async (inputs) => {
     const x = inputs[0]?.data as Float32Array;
+    if (g.n === 1 && !k.quad) return [{ dtype: 'float32', dims, data: await k.runImage(x, 0) }];
     const out = new Float32Array(g.n * outSize);
     for (let b = 0; b < g.n; b++) {
-      let arg: Float32Array;
-      if (padded) {
-        padPhases(x, b * inSize, g, padded);
-        arg = padded;
-      } else {
-        arg = g.n === 1 ? x : x.subarray(b * inSize, (b + 1) * inSize);
-      }
-      const r = await k.run([arg]);
-      if (quad) unquad(r, out, b * outSize, g.oc / 4, hw);
-      else if (g.n === 1) return [{ dtype: 'float32', dims: [1, g.oc, g.oh, g.ow], data: r }];
+      const r = await k.runImage(x, b * inSize);
+      if (k.quad) unquad(r, out, b * outSize, g.oc / 4, hw);
       else out.set(r, b * outSize);
     }
-    return [{ dtype: 'float32', dims: [g.n, g.oc, g.oh, g.ow], data: out }];
+    return [{ dtype: 'float32', dims, data: out }];
   };
 }
