@@ -96,7 +96,7 @@ const modelArb = fc.record({
     fc.record({
       which: fc.nat({ max: EXTRA_DTYPES.length - 1 }),
       n: fc.integer({ min: 0, max: 5 }),
-      typed: fc.boolean(),
+
       seed: fc.nat(),
     }),
     { maxLength: 3 },
@@ -293,12 +293,12 @@ function build(spec: Spec) {
     cur = out;
   }
   nodes.push(onnxpb.NodeProto.create({ opType: 'Identity', input: [cur], output: ['y'] }));
-  // unused initializers of many dtypes (raw or typed storage), strings, packed sub-byte types
+  // unused initializers of many dtypes (raw_data), strings, packed sub-byte types
   for (const e of spec.extras) {
     const [dt, size] = EXTRA_DTYPES[e.which]!;
     const r = rng(e.seed);
     const raw = Uint8Array.from({ length: e.n * size }, () => Math.floor(r() * 256));
-    if (dt === 9) raw.forEach((_, i) => (raw[i] = raw[i]! & 1));
+    if (dt === 9) for (let i = 0; i < raw.length; i++) raw[i] = raw[i]! & 1;
     inits.push(onnxpb.TensorProto.create({ name: fresh('extra'), dims: [e.n], dataType: dt, rawData: raw }));
   }
   if (spec.strings.length) {
