@@ -2,7 +2,7 @@
 // per-channel operand ([1,C,1,1] against [1,C,H,W], SE blocks) or a scalar; x runs along the plane
 // so quads read consecutive elements. Other broadcasts are computed in plain TypeScript.
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import { getOp } from '../../ops/registry.ts';
+import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
 import type { KernelHost } from './gpu.ts';
 
@@ -83,7 +83,7 @@ function broadcastTs(a: Tensor, b: Tensor, dims: number[], op: string): Tensor {
 }
 
 /** A prepared binary op: kernels built per (shape, layout) signature at first use. */
-export function prepareEltwise(host: KernelHost, node: NodeSpec): PreparedKernel {
+export function prepareEltwise(host: KernelHost, node: NodeSpec, ctx: KernelContext): PreparedKernel {
   const op = node.op;
   const sym = ELTWISE_OPS[op] as string;
   const kernels = new Map<string, ReturnType<KernelHost['kernel']>>();
@@ -93,7 +93,7 @@ export function prepareEltwise(host: KernelHost, node: NodeSpec): PreparedKernel
     if (a.dtype !== 'float32' || b.dtype !== 'float32') {
       const ref = getOp(op)?.reference;
       if (!ref) throw new Error(`${op} ${node.name}: no reference kernel registered for ${a.dtype}`);
-      return ref(inputs, node.attrs, { opset: 0 });
+      return ref(inputs, node.attrs, ctx);
     }
     const dims = broadcastDims(a.dims, b.dims);
     if (!dims) throw new Error(`${op}: shapes [${a.dims}] and [${b.dims}] do not broadcast`);

@@ -1,7 +1,7 @@
 // The gpu.js backend: Conv / ConvTranspose / MatMul / Gemm (and their fused epilogues) as gpu.js
 // kernels with resident weights; every other node falls back to the reference kernel.
 import type { Tensor } from '../../ir/tensor.ts';
-import type { KernelContext } from '../../ops/registry.ts';
+import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
 import { convGeometry, prepareConv } from './conv.ts';
 import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
@@ -10,6 +10,7 @@ import { decodeSteps, type Epilogue } from './epilogue.ts';
 import { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
 import { type GpujsMode, KernelHost, pickGpujsMode } from './gpu.ts';
 import { prepareMatMul } from './matmul.ts';
+import { nearestUpscale, prepareGlobalAveragePool, prepareResize } from './resample.ts';
 
 export { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
 export { availableGpujsModes, pickGpujsMode } from './gpu.ts';
@@ -33,7 +34,7 @@ export class GpujsBackend implements Backend {
     return fuseForGpujs(nodes, keep);
   }
 
-  prepareNode(node: NodeSpec, _ctx: KernelContext): PreparedKernel | undefined {
+  prepareNode(node: NodeSpec, ctx: KernelContext): PreparedKernel | undefined {
     const fused = node.domain === FUSED_DOMAIN;
     if (!fused && node.domain !== '' && node.domain !== 'ai.onnx') return undefined;
     const op = fused ? node.op.replace(/^Fused/, '') : node.op;
@@ -67,7 +68,13 @@ export class GpujsBackend implements Backend {
             };
     } else if (!fused && ELTWISE_OPS[op] !== undefined) {
       const known = node.inputTypes.every((t) => t === undefined || t.dtype === 'float32');
-      return known && node.inputTypes.length === 2 ? prepareEltwise(this.host, node) : undefined;
+      return known && node.inputTypes.length === 2 ? prepareEltwise(this.host, node, ctx) : undefined;
+    } else if (!fused && op === 'Resize') {
+      const f = nearestUpscale(node);
+      if (!f || (rank !== undefined && rank !== 4)) return undefined;
+      return floatOrReference(node, ctx, prepareResize(this.host, f), 4);
+    } else if (!fused && op === 'GlobalAveragePool') {
+      return floatOrReference(node, ctx, prepareGlobalAveragePool(this.host), 3);
     } else if (op === 'MatMul' || op === 'Gemm') {
       if (fused) return undefined;
       build = prepareMatMul(this.host, node);
@@ -97,6 +104,24 @@ export class GpujsBackend implements Backend {
   dispose(): void {
     this.host.dispose();
   }
+}
+
+/** Run `k` on float32 inputs of at least `minRank`; anything else goes to the op's reference kernel. */
+function floatOrReference(
+  node: NodeSpec,
+  ctx: KernelContext,
+  k: PreparedKernel,
+  minRank: number,
+): PreparedKernel {
+  return async (inputs) => {
+    const x = inputs[0];
+    if (x && x.dtype === 'float32' && x.dims.length >= minRank && (minRank !== 4 || x.dims.length === 4)) {
+      return k(inputs);
+    }
+    const ref = getOp(node.op, node.domain)?.reference;
+    if (!ref) throw new Error(`${node.op} ${node.name}: no reference kernel registered`);
+    return ref(inputs, node.attrs, ctx);
+  };
 }
 
 function chanArrays(v: unknown): Float32Array[] {

@@ -1,0 +1,57 @@
+// Resize (nearest, integer upscale) and GlobalAveragePool on gpu.js (webasm) vs onnxruntime-node.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareWithOrt, rand, t32 } from './support.ts';
+
+describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
+  it('nearest / asymmetric / floor upscale by integer factors', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        async (n, c, h, w, sy, sx) => {
+          const x = t32([n, c, h, w], rand(n * c * h * w, h * 13 + w));
+          const r = await compareWithOrt(
+            { x },
+            [
+              {
+                op: 'Resize',
+                inputs: ['x', 'roi', 'scales'],
+                outputs: ['y'],
+                attrs: {
+                  mode: 'nearest',
+                  coordinate_transformation_mode: 'asymmetric',
+                  nearest_mode: 'floor',
+                },
+              },
+            ],
+            { roi: t32([0], new Float32Array(0)), scales: t32([4], Float32Array.from([1, 1, sy, sx])) },
+          );
+          expect(r.accelerated).toBe(1);
+          expect(r.dims).toEqual([n, c, h * sy, w * sx]);
+          expect(r.excess).toBeLessThanOrEqual(0);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it('GlobalAveragePool over small and large planes', async () => {
+    for (const dims of [
+      [1, 3, 1, 1],
+      [2, 5, 7, 9],
+      [1, 8, 96, 80],
+    ]) {
+      const n = dims.reduce((a, b) => a * b, 1);
+      const x = t32(dims, rand(n, n));
+      const r = await compareWithOrt({ x }, [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }], {});
+      expect(r.accelerated).toBe(1);
+      expect(r.dims).toEqual([dims[0], dims[1], 1, 1]);
+      expect(r.excess).toBeLessThanOrEqual(1e-5);
+    }
+  });
+});
