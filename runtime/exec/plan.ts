@@ -5,8 +5,9 @@ import type { Backend, GraphNode, PreparedKernel } from '../backends/backend.ts'
 import { UserError } from '../errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
+import { inferShapes } from '../ir/shape/index.ts';
 import type { Tensor } from '../ir/tensor.ts';
-import { getOp, type KernelContext, registeredOps } from '../ops/registry.ts';
+import { getOp, type KernelContext, registeredOps, type ValueType } from '../ops/registry.ts';
 import '../ops/reference/index.ts';
 
 export interface PlannedStep {
@@ -49,7 +50,13 @@ function referenceKernel(n: GraphNode, ctx: KernelContext): PreparedKernel | und
   return async (inputs) => def.reference(inputs, attrs, ctx);
 }
 
-function toGraphNode(graph: Graph, n: Node, consts: Map<string, Tensor>): GraphNode {
+function toGraphNode(
+  graph: Graph,
+  n: Node,
+  consts: Map<string, Tensor>,
+  types: Map<string, ValueType>,
+): GraphNode {
+  const typeOf = (v: string) => types.get(v) ?? graph.declaredType(v) ?? typeOfConst(consts.get(v));
   return {
     op: n.opType,
     domain: n.domain,
@@ -57,9 +64,9 @@ function toGraphNode(graph: Graph, n: Node, consts: Map<string, Tensor>): GraphN
     attrs: n.attrs,
     inputs: [...n.inputs],
     outputs: [...n.outputs],
-    inputTypes: n.inputs.map((i) => (i ? (graph.declaredType(i) ?? typeOfConst(consts.get(i))) : undefined)),
+    inputTypes: n.inputs.map((i) => (i ? typeOf(i) : undefined)),
     constInputs: n.inputs.map((i) => (i ? consts.get(i) : undefined)),
-    outputTypes: n.outputs.map((o) => (o ? graph.declaredType(o) : undefined)),
+    outputTypes: n.outputs.map((o) => (o ? typeOf(o) : undefined)),
   };
 }
 
@@ -75,6 +82,13 @@ export async function planGraph(
 ): Promise<Plan> {
   const order = graph.topoOrder();
   checkKernels(order);
+  // static types for the backend (symbolic where inputs are dynamic); inference problems are not fatal
+  let types = new Map<string, ValueType>();
+  try {
+    types = inferShapes(graph, { opset: ctx.opset }).types;
+  } catch {
+    types = new Map();
+  }
   const consts = new Map<string, Tensor>();
   const inputNames = new Set(graph.inputs.map((i) => i.name));
   for (const [name, t] of graph.initializers) if (!inputNames.has(name)) consts.set(name, t);
@@ -97,7 +111,7 @@ export async function planGraph(
       });
       continue;
     }
-    nodes.push(toGraphNode(graph, n, consts));
+    nodes.push(toGraphNode(graph, n, consts, types));
   }
   if (backend.fuseGraph) nodes = backend.fuseGraph(nodes, keep);
   const steps: PlannedStep[] = nodes.map((n) => {

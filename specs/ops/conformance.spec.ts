@@ -47,6 +47,24 @@ describe('op conformance against onnxruntime-node', () => {
     expect(registeredOps().filter((op) => !covered.has(op))).toEqual([]);
   });
 
+  it('shape functions give the output types onnxruntime produced, for every case', () => {
+    const failures: string[] = [];
+    for (const file of FILES) {
+      const def = getOp(file.op)!;
+      for (const c of file.cases) {
+        const inputs = c.inputs.map((t) => (t ? fromJson(t) : undefined));
+        const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: [...t.dims] } : undefined));
+        const got = def.shape!(types, attrsFromJson(c.attrs), { opset: c.opset }, inputs);
+        c.outputs.forEach((w, k) => {
+          const g = got[k];
+          if (g?.dtype !== w.dtype || JSON.stringify(g.shape) !== JSON.stringify(w.dims))
+            failures.push(`${file.op} ${c.name}: ${g?.dtype} [${g?.shape}], expected ${w.dtype} [${w.dims}]`);
+        });
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   for (const name of BACKENDS)
     describe(`backend ${name}`, () => {
       for (const file of FILES)

@@ -1,5 +1,6 @@
-// Registers every reference kernel in the op registry (on import; idempotent).
+// Registers every reference kernel, with its shape function, in the op registry (on import; idempotent).
 
+import { SHAPE_OPS as IR_SHAPES, registryShape } from '../../ir/shape/index.ts';
 import { getOp, type OpDef, registerOp } from '../registry.ts';
 import { CONV_OPS } from './conv.ts';
 import { ELEMENTWISE_OPS } from './elementwise.ts';
@@ -21,8 +22,13 @@ export const REFERENCE_OPS: readonly OpDef[] = [
   ...QUANT_OPS,
 ];
 
+/** Shape functions come from the IR's shape inference (one source of truth), else the kernel file's own. */
 export function registerReferenceOps(): void {
-  for (const def of REFERENCE_OPS) if (!getOp(def.type, def.domain)) registerOp(def);
+  for (const def of REFERENCE_OPS) {
+    if (getOp(def.type, def.domain)) continue;
+    const s = IR_SHAPES[def.type];
+    registerOp(s ? { ...def, shape: registryShape(s.shape) } : def);
+  }
 }
 
 registerReferenceOps();

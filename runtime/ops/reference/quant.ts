@@ -6,7 +6,7 @@ import { type DType, dtypeFromCode } from '../../ir/dtype.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { Attrs, OpDef } from '../registry.ts';
 import { conv2d, convSetup } from './conv.ts';
-import { batchOffsets, type FArr, gemm, matmulShapes } from './gemm.ts';
+import { batchOffsets, type FArr, gemm, matmulShapes, matmulType } from './gemm.ts';
 import { asFloat, attrInt, normAxis, requireInput, tensor } from './util.ts';
 
 const f = Math.fround;
@@ -243,5 +243,12 @@ export const QUANT_OPS: OpDef[] = [
     },
   },
   { type: 'QLinearConv', reference: (inp, attrs) => qlinearConv(inp, attrs) },
-  { type: 'QLinearMatMul', reference: (inp) => qlinearMatMul(inp) },
+  {
+    type: 'QLinearMatMul',
+    shape: (inputs) => {
+      const [t] = matmulType([inputs[0], inputs[3]]);
+      return t ? [{ dtype: inputs[7]?.dtype ?? 'uint8', shape: t.shape }] : [];
+    },
+    reference: (inp) => qlinearMatMul(inp),
+  },
 ];
