@@ -2,6 +2,7 @@
 
 export * from './backends/backend.ts';
 export * from './errors.ts';
+export * from './exec/index.ts';
 export * from './ir/dtype.ts';
 export * from './ir/index.ts';
 export * from './ir/tensor.ts';
