@@ -97,8 +97,8 @@ export class Node {
   subgraphs(): Graph[] {
     const out: Graph[] = [];
     for (const a of this.attributes) {
-      if (a.type === 'GRAPH') out.push(a.value as Graph);
-      else if (a.type === 'GRAPHS') out.push(...(a.value as Graph[]));
+      if (a.type === 'GRAPH' && a.value) out.push(a.value as Graph);
+      else if (a.type === 'GRAPHS' && Array.isArray(a.value)) out.push(...(a.value as Graph[]));
     }
     return out;
   }

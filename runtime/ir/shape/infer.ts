@@ -5,12 +5,13 @@ import type { Graph } from '../graph.ts';
 import type { Node } from '../node.ts';
 import { type Dim, tensorDims, type ValueType } from './dims.ts';
 import { BASIC } from './ops-basic.ts';
+import { CONTROL } from './ops-control.ts';
 import { CONV } from './ops-conv.ts';
 import { LAYOUT } from './ops-layout.ts';
 import type { OpShape } from './types.ts';
 
 /** Shape functions by op type (default ONNX domain). */
-export const SHAPE_OPS: Record<string, OpShape> = { ...BASIC, ...CONV, ...LAYOUT };
+export const SHAPE_OPS: Record<string, OpShape> = { ...BASIC, ...CONV, ...LAYOUT, ...CONTROL };
 
 export interface InferOptions {
   /** Concrete (or renamed symbolic) shapes for graph inputs, by input name. */
