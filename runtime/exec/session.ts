@@ -1,11 +1,12 @@
 // The executor: createSession(model | graph) → async run(feeds), hooks to observe intermediates, runSubgraph.
 
-import type { Backend, BackendName } from '../backends/backend.ts';
+import type { Backend, BackendName, GraphNode } from '../backends/backend.ts';
 import { UserError } from '../errors.ts';
+import { dtypeByteLength } from '../ir/dtype.ts';
 import { Graph } from '../ir/graph.ts';
 import type { Model } from '../ir/model.ts';
-import type { Tensor } from '../ir/tensor.ts';
-import type { KernelContext } from '../ops/registry.ts';
+import { sizeOf, type Tensor } from '../ir/tensor.ts';
+import { getOp, type KernelContext } from '../ops/registry.ts';
 import { createBackend } from './backends.ts';
 import { checkFeeds } from './feeds.ts';
 import { type Plan, planGraph } from './plan.ts';
@@ -40,6 +41,8 @@ export class Session {
     private readonly impl: Backend,
     private readonly plan: Plan,
     private readonly options: SessionOptions,
+    /** Default-domain opset the kernels run at. */
+    readonly opset = 17,
   ) {}
 
   /** Names the caller feeds, and their declared types. */
@@ -104,7 +107,13 @@ export class Session {
           throw new UserError(`value '${name}' (input of node '${node.name}') was not computed or given`);
         return t;
       });
-      const outs = await run(inputs);
+      let outs: Tensor[];
+      try {
+        outs = await run(inputs);
+      } catch (e) {
+        if (e instanceof RangeError) throw tooLarge(node, inputs, this.backend, this.opset, e);
+        throw e;
+      }
       node.outputs.forEach((o, k) => {
         if (!o || given.has(o)) return;
         const t = outs[k];
@@ -121,8 +130,13 @@ export class Session {
     for (const name of keep) {
       const t = get(name);
       if (t) observed[name] = t;
-      else if (wanted.includes(name))
+      else if (wanted.includes(name) || !this.impl.fuseGraph)
         throw new UserError(`value '${name}' could not be computed from what was given`);
+      else
+        throw new UserError(
+          `value '${name}' is not available on backend ${this.backend}: the backend fused it away`,
+          `name it in createSession(…, { observe: ['${name}'] }) so it is kept`,
+        );
     }
     this.lastRun = { nodesRun: ran, peakLiveValues: peak };
     return observed;
@@ -156,6 +170,34 @@ export class Session {
   }
 }
 
+/** A node whose outputs do not fit in memory: a UserError with the size it needed (when it can tell). */
+function tooLarge(
+  node: GraphNode,
+  inputs: (Tensor | undefined)[],
+  backend: BackendName,
+  opset: number,
+  e: RangeError,
+): UserError {
+  const def = getOp(node.op, node.domain);
+  let need = '';
+  try {
+    const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: [...t.dims] } : undefined));
+    const outs = def?.shape?.(types, node.attrs, { opset }, inputs) ?? [];
+    const bytes = outs.reduce((a, t) => {
+      const n = t?.shape?.every((d) => typeof d === 'number') ? sizeOf(t.shape as number[]) : Number.NaN;
+      return a + dtypeByteLength(t?.dtype ?? 'float32', n);
+    }, 0);
+    const dims = outs.map((t) => `${t?.dtype} [${t?.shape?.join(', ')}]`).join(', ');
+    if (Number.isFinite(bytes)) need = ` it needs ${(bytes / 2 ** 20).toFixed(1)} MiB for its output ${dims}`;
+  } catch {
+    need = '';
+  }
+  return new UserError(
+    `node '${node.name}' (${node.op}) is too large for the ${backend} backend:${need || ` ${e.message}`}`,
+    'use smaller inputs, or a backend with more memory',
+  );
+}
+
 /** Prepare a graph (or a model's main graph) to run on a backend; every node is checked and prepared once. */
 export async function createSession(source: Model | Graph, options: SessionOptions = {}): Promise<Session> {
   const graph = source instanceof Graph ? source : source.graph;
@@ -164,5 +206,5 @@ export async function createSession(source: Model | Graph, options: SessionOptio
   const impl = await createBackend(options.backend ?? 'auto');
   const keep = new Set([...graph.outputs.map((o) => o.name), ...(options.observe ?? [])]);
   const plan = await planGraph(graph, impl, ctx, keep);
-  return new Session(graph, impl.name, impl, plan, options);
+  return new Session(graph, impl.name, impl, plan, options, opset);
 }

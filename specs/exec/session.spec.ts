@@ -163,3 +163,50 @@ describe('executor', () => {
     expect(s.lastRun.nodesRun).toBe(1);
   });
 });
+
+describe('executor limits and fused backends', () => {
+  it('a node too large for the backend fails with the size it needed', async () => {
+    const g = new Graph();
+    g.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [1, 1, 2, 2] } }];
+    g.addInitializer('scales', float32([4], [1, 1, 100000, 100000]));
+    g.addNode({ op: 'Resize', inputs: ['x', '', 'scales'], outputs: ['y'], attrs: { mode: 'nearest' } });
+    g.outputs = [{ name: 'y' }];
+    const s = await createSession(g, { backend: 'cpu', opset: 13 });
+    const e = await userError(s.run({ x: float32([1, 1, 2, 2]) }));
+    expect(e.message).toBe(
+      "node 'Resize(y)' (Resize) is too large for the cpu backend: it needs 152587.9 MiB for its output float32 [1, 1, 200000, 200000]",
+    );
+  });
+
+  it('observing a value unknown to the graph is a UserError', async () => {
+    const s = await createSession(chain(3), { backend: 'cpu' });
+    const e = await userError(s.run({ x: x23 }, { observe: ['nope'] }));
+    expect(e.message).toContain("'nope'");
+  });
+
+  it('on every backend, values named at session creation are kept even where the backend fuses', async () => {
+    const g = new Graph();
+    g.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [1, 2, 5, 5] } }];
+    g.addInitializer(
+      'w',
+      float32(
+        [3, 2, 3, 3],
+        Array.from({ length: 54 }, (_, i) => ((i * 7) % 11) / 10 - 0.5),
+      ),
+    );
+    g.addNode({ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } });
+    g.addNode({ op: 'Relu', inputs: ['c'], outputs: ['y'] });
+    g.outputs = [{ name: 'y' }];
+    const x = float32(
+      [1, 2, 5, 5],
+      Array.from({ length: 50 }, (_, i) => Math.sin(i)),
+    );
+    const ref = await (await createSession(g, { backend: 'cpu' })).run({ x }, { observe: ['c'] });
+    for (const backend of await availableBackends()) {
+      const s = await createSession(g, { backend, observe: ['c'] });
+      const out = await s.run({ x });
+      const c = Array.from(out.c!.data as Float32Array);
+      c.forEach((v, i) => expect(v).toBeCloseTo((ref.c!.data as Float32Array)[i]!, 4));
+    }
+  });
+});
