@@ -41,6 +41,45 @@ describe('patched gpu.js webasm backend', () => {
     expect(new Set(seen)).toEqual(new Set(['i32']));
   });
 
+  it('keeps a `const` with an Integer initializer as i32 (a `let` still decays to f32)', () => {
+    const proto = g.WebAssemblyFunctionNode.prototype;
+    const original = proto.setScalarLocal;
+    const seen = new Map<string, string>();
+    proto.setScalarLocal = function (
+      this: { _analysisPass: boolean },
+      name: string,
+      wtype: string,
+      ...rest: unknown[]
+    ) {
+      if (!this._analysisPass) seen.set(name, wtype);
+      return original.call(this, name, wtype, ...rest);
+    };
+    try {
+      const gpu = new g.GPU({ mode: 'webasm' });
+      const k = gpu
+        .createKernel(function (this: { thread: { x: number; y: number } }, a: number[]) {
+          const base = this.thread.y * 8;
+          // biome-ignore lint/style/useConst: the point is a `let`
+          let f = this.thread.y * 8;
+          const q = this.thread.x / 2;
+          return (a[base + this.thread.x] as number) + f + q;
+        })
+        .setOutput([8, 3]);
+      const a = Float32Array.from({ length: 24 }, (_, i) => i * 3);
+      const out = k(input(a, [24])) as Float32Array[];
+      const want = Array.from({ length: 3 }, (_, y) =>
+        Array.from({ length: 8 }, (_, x) => a[y * 8 + x]! + y * 8 + x / 2),
+      );
+      expect(out.map((r) => Array.from(r))).toEqual(want);
+      gpu.destroy();
+    } finally {
+      proto.setScalarLocal = original;
+    }
+    expect(seen.get('base')).toBe('i32');
+    expect(seen.get('f')).toBe('f32');
+    expect(seen.get('q')).toBe('f32');
+  });
+
   it('lane-contiguous reads (v128.load) give what JS gives, also where a branch masks lanes off', () => {
     const gpu = new g.GPU({ mode: 'webasm' });
     for (const n of [40, 37, 13]) {

@@ -127,14 +127,15 @@ export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): str
   const unroll = kk <= 2 && icg % 4 === 0 ? 4 : 1;
   const ci = (j: number) => (unroll === 1 ? 'ci' : `(cq * 4 + ${j})`);
   let taps = '';
+  const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
   for (let j = 0; j < unroll; j++) {
+    // i32 consts (patched gpu.js): row and weight bases once per input channel
+    taps += `const ib${j} = ((${cbase}${ci(j)}) * ${hp} + ${yrow}) * ${row};\n`;
+    taps += `const wb${j} = (this.thread.z * ${icg} + ${ci(j)}) * ${kk};\n`;
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
-        const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
-        taps +=
-          `v0 += inp[((${cbase}${ci(j)}) * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x]` +
-          ` * this.constants.w[(this.thread.z * ${icg} + ${ci(j)}) * ${kk} + ${ky * kw + kx}];\n`;
+        taps += `v0 += inp[ib${j} + ${off} + this.thread.x] * this.constants.w[wb${j} + ${ky * kw + kx}];\n`;
       }
     }
   }
@@ -167,13 +168,15 @@ export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): st
   const ci = (j: number) => (unroll === 1 ? 'ci' : `(cq * 4 + ${j})`);
   let taps = '';
   for (let j = 0; j < unroll; j++) {
+    // i32 consts (patched gpu.js): the row and weight bases are computed once per input channel
+    taps += `const ib${j} = (${ci(j)} * ${hp} + ${yrow}) * ${row};\n`;
+    taps += `const wb${j} = (this.thread.z * ${g.c} + ${ci(j)}) * ${kk * 4};\n`;
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
-        taps += `x = inp[(${ci(j)} * ${hp} + ${yrow}) * ${row} + ${off} + this.thread.x];\n`;
+        taps += `x = inp[ib${j} + ${off} + this.thread.x];\n`;
         for (let k = 0; k < 4; k++) {
-          const t = (ky * kw + kx) * 4 + k;
-          taps += `a${k}0 += x * this.constants.w[(this.thread.z * ${g.c} + ${ci(j)}) * ${kk * 4} + ${t}];\n`;
+          taps += `a${k}0 += x * this.constants.w[wb${j} + ${(ky * kw + kx) * 4 + k}];\n`;
         }
       }
     }
