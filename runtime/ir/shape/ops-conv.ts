@@ -1,6 +1,6 @@
 // Shape functions: Conv, ConvTranspose, pooling, Resize/Upsample, Pad.
 
-import { add, ceilDiv, type Dim, floorDiv, isNum, mul, sub, type ValueType } from './dims.ts';
+import { add, ceilDiv, type Dim, floorDiv, isNum, mul, sub, tensorDims, type ValueType } from './dims.ts';
 import type { OpShape, ShapeCtx, ShapeFn } from './types.ts';
 
 type A = Record<string, unknown>;
@@ -100,7 +100,10 @@ function resize(upsample: boolean): ShapeFn {
     );
     const scalesIdx = upsample || ctx.opset < 11 ? 1 : 2;
     const sizes = !upsample && ctx.opset >= 11 ? ctx.values[3] : undefined;
-    const scales = upsample && attrs.scales ? (attrs.scales as number[]) : ctx.values[scalesIdx];
+    const scales =
+      upsample && attrs.scales
+        ? (attrs.scales as number[])
+        : (ctx.values[scalesIdx] ?? tensorDims(ctx.consts[scalesIdx]));
     const out = [...X.shape];
     if (sizes?.length) {
       axes.forEach((a, i) => {

@@ -70,7 +70,7 @@ function sliceDim(d: Dim, start: number, end: number, step: number): Dim {
       e = clamp(e, 0, d);
       return Math.max(0, Math.ceil((e - s) / step));
     }
-    s = clamp(s, -1, d - 1);
+    s = clamp(s, 0, d - 1);
     e = clamp(e, -1, d - 1);
     return Math.max(0, Math.ceil((s - e) / -step));
   }
