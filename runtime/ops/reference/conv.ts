@@ -75,11 +75,12 @@ function im2col(
   H: number,
   W: number,
   p: Conv2dParams,
-  oh: number,
+  oy0: number,
+  oy1: number,
   ow: number,
   col: FArr,
 ) {
-  const P = oh * ow;
+  const P = (oy1 - oy0) * ow;
   let row = 0;
   for (let c = 0; c < C; c++) {
     const xc = xOff + c * H * W;
@@ -88,9 +89,9 @@ function im2col(
         const base = row * P;
         const ox0 = Math.max(0, Math.ceil((p.pl - kx * p.dw) / p.sw));
         const ox1 = Math.min(ow, Math.floor((W - 1 + p.pl - kx * p.dw) / p.sw) + 1);
-        for (let oy = 0; oy < oh; oy++) {
+        for (let oy = oy0; oy < oy1; oy++) {
           const iy = oy * p.sh - p.pt + ky * p.dh;
-          const o = base + oy * ow;
+          const o = base + (oy - oy0) * ow;
           if (iy < 0 || iy >= H || ox1 <= ox0) {
             col.fill(0, o, o + ow);
             continue;
@@ -157,12 +158,15 @@ export function conv2d(
   const out = x instanceof Float64Array ? new Float64Array(N * M * P) : new Float32Array(N * M * P);
   const K = Cg * p.kh * p.kw;
   const direct1x1 = p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.pt + p.pl + p.pb + p.pr === 0;
+  // rows of output per im2col band: about 4096 columns (at least one row)
+  const band = Math.max(1, Math.min(oh, Math.floor(4096 / Math.max(1, ow))));
+  const colSize = K * band * ow;
   const col =
     Cg === 1 || direct1x1
       ? undefined
       : x instanceof Float64Array
-        ? new Float64Array(K * P)
-        : new Float32Array(K * P);
+        ? new Float64Array(colSize)
+        : new Float32Array(colSize);
   for (let n = 0; n < N; n++)
     for (let gi = 0; gi < g; gi++) {
       const xOff = (n * C + gi * Cg) * H * W;
@@ -173,8 +177,13 @@ export function conv2d(
       } else if (direct1x1) {
         gemm(Mg, P, K, w, gi * Mg * K, K, x, xOff, P, out, oOff, P, false);
       } else {
-        im2col(x, xOff, Cg, H, W, p, oh, ow, col!);
-        gemm(Mg, P, K, w, gi * Mg * K, K, col!, 0, P, out, oOff, P, false);
+        // im2col a band of output rows at a time: the column buffer stays small and in cache
+        for (let oy0 = 0; oy0 < oh; oy0 += band) {
+          const oy1 = Math.min(oh, oy0 + band);
+          const cols = (oy1 - oy0) * ow;
+          im2col(x, xOff, Cg, H, W, p, oy0, oy1, ow, col!);
+          gemm(Mg, cols, K, w, gi * Mg * K, K, col!, 0, cols, out, oOff + oy0 * ow, P, false);
+        }
       }
     }
   if (bias)
