@@ -16,6 +16,11 @@ const i64 = (v: number[]): Tensor => ({
   dims: [v.length],
   data: BigInt64Array.from(v.map(BigInt)),
 });
+const f32w = (d: number[]): Tensor => ({
+  dtype: 'float32',
+  dims: d,
+  data: new Float32Array(prod(d)).fill(0.5),
+});
 const f32 = (v: number[]): Tensor => ({ dtype: 'float32', dims: [v.length], data: Float32Array.from(v) });
 
 interface Case {
@@ -256,6 +261,52 @@ const matmulCase = fc
 const shapeCase = fc
   .tuple(dims(1, 4), fc.integer({ min: -4, max: 4 }), fc.integer({ min: -4, max: 4 }))
   .map(([d, start, end]) => ({ op: 'Shape', inputs: [d], attrs: { start, end }, opset: 15 }) as Case);
+const convCase = fc
+  .record({
+    auto: fc.constantFrom('NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'),
+    k: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    d: fc.integer({ min: 1, max: 2 }),
+    hw: fc.tuple(fc.integer({ min: 5, max: 9 }), fc.integer({ min: 5, max: 9 })),
+  })
+  .map(
+    (c) =>
+      ({
+        op: 'Conv',
+        inputs: [[1, 2, ...c.hw]],
+        consts: [f32w([3, 2, c.k, c.k])],
+        attrs: {
+          auto_pad: c.auto,
+          strides: [c.s, c.s],
+          ...(c.auto === 'NOTSET' || c.auto === 'VALID' ? { dilations: [c.d, c.d] } : {}),
+        },
+      }) as Case,
+  );
+const convTCase = fc
+  .record({
+    k: fc.integer({ min: 1, max: 3 }),
+    s: fc.integer({ min: 1, max: 3 }),
+    p: fc.nat(1),
+    op: fc.nat(2),
+    hw: fc.integer({ min: 2, max: 5 }),
+    auto: fc.constantFrom('NOTSET', 'SAME_UPPER', 'VALID'),
+  })
+  .map(
+    (c) =>
+      ({
+        op: 'ConvTranspose',
+        inputs: [[1, 2, c.hw, c.hw]],
+        consts: [f32w([2, 3, c.k, c.k])],
+        attrs:
+          c.auto === 'NOTSET'
+            ? {
+                strides: [c.s, c.s],
+                pads: [c.p, 0, 0, c.p].map((x) => Math.min(x, c.k - 1)),
+                output_padding: [Math.min(c.op, c.s - 1), 0],
+              }
+            : { strides: [c.s, c.s], auto_pad: c.auto },
+      }) as Case,
+  );
 const globalCase = dims(3, 4).map((d) => ({ op: 'GlobalAveragePool', inputs: [d] }) as Case);
 
 describe('inferred shapes equal onnxruntime’s, op by op', () => {
