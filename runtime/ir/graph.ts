@@ -22,6 +22,10 @@ export interface ValueInfo {
 }
 
 interface Index {
+  nodes: Node[];
+  count: number;
+  inits: number;
+  ios: number;
   producer: Map<string, Node>;
   consumers: Map<string, Node[]>;
   defined: Set<string>;
@@ -54,7 +58,17 @@ export class Graph {
   }
 
   private ix(): Index {
-    if (this.index) return this.index;
+    const ix = this.index;
+    // cheap staleness check: catches nodes pushed/spliced/reassigned without touch()
+    if (
+      ix &&
+      ix.nodes === this.nodes &&
+      ix.count === this.nodes.length &&
+      ix.inits === this.initializers.size &&
+      ix.ios === this.inputs.length
+    ) {
+      return ix;
+    }
     const producer = new Map<string, Node>();
     const consumers = new Map<string, Node[]>();
     const defined = new Set<string>([...this.inputs.map((v) => v.name), ...this.initializers.keys()]);
@@ -76,7 +90,15 @@ export class Graph {
       for (const i of n.inputs) use(i, n);
       for (const g of n.subgraphs()) for (const name of g.freeNames()) use(name, n);
     }
-    this.index = { producer, consumers, defined };
+    this.index = {
+      nodes: this.nodes,
+      count: this.nodes.length,
+      inits: this.initializers.size,
+      ios: this.inputs.length,
+      producer,
+      consumers,
+      defined,
+    };
     return this.index;
   }
 

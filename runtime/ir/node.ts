@@ -28,7 +28,6 @@ export class Node {
   extra: Record<string, unknown> = {};
   /** The graph that holds this node (set by Graph when the node is added). */
   graph?: Graph;
-  private view?: Attrs;
 
   constructor(init: NodeInit) {
     this.opType = init.op;
@@ -45,8 +44,7 @@ export class Node {
 
   /** Attributes as kernels see them (ints → number[], strings decoded, graph → Graph). */
   get attrs(): Attrs {
-    this.view ??= attrsView(this.attributes);
-    return this.view;
+    return attrsView(this.attributes); // computed each time: never stale after hand edits
   }
 
   attr(name: string): AttrValue | Graph | Graph[] {
@@ -78,7 +76,6 @@ export class Node {
 
   /** Call after editing `attributes` directly. */
   attrsChanged(): void {
-    this.view = undefined;
     this.graph?.touch();
   }
 
