@@ -55,3 +55,27 @@ describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
     }
   });
 });
+
+describe('Concat on the gpu.js backend (block copies) vs onnxruntime-node', () => {
+  it('concatenates along every axis, negative axes included', async () => {
+    for (const axis of [0, 1, 2, 3, -1]) {
+      const a = t32([2, 3, 4, 5], rand(120, 1));
+      const dims = [2, 3, 4, 5];
+      dims[(axis + 4) % 4] = 2;
+      const b = t32(
+        dims,
+        rand(
+          dims.reduce((p, q) => p * q, 1),
+          2,
+        ),
+      );
+      const r = await compareWithOrt(
+        { a, b },
+        [{ op: 'Concat', inputs: ['a', 'b'], outputs: ['y'], attrs: { axis } }],
+        {},
+      );
+      expect(r.accelerated).toBe(1);
+      expect(r.excess).toBeLessThanOrEqual(0);
+    }
+  });
+});

@@ -95,9 +95,11 @@ export function padPhases(src: Float32Array, srcOff: number, g: ConvGeometry, ds
       if (sx === 1) {
         dst.set(src.subarray(s, s + g.w), d + pl);
       } else {
-        for (let x = 0; x < g.w; x++) {
-          const col = x + pl;
-          dst[d + (col % sx) * wq + Math.floor(col / sx)] = src[s + x] as number;
+        // one strided run per phase: padded column x + pl lands in phase (x + pl) % sx
+        for (let p = 0; p < sx; p++) {
+          const x0 = (((p - pl) % sx) + sx) % sx;
+          let j = d + p * wq + (x0 + pl - p) / sx;
+          for (let x = x0; x < g.w; x += sx) dst[j++] = src[s + x] as number;
         }
       }
     }

@@ -3,6 +3,7 @@
 import type { Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
+import { prepareConcat } from './concat.ts';
 import { convGeometry, prepareConv } from './conv.ts';
 import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
 import { ELTWISE_OPS, prepareEltwise } from './eltwise.ts';
@@ -73,6 +74,10 @@ export class GpujsBackend implements Backend {
       const f = nearestUpscale(node);
       if (!f || (rank !== undefined && rank !== 4)) return undefined;
       return floatOrReference(node, ctx, prepareResize(this.host, f), 4);
+    } else if (!fused && op === 'Concat') {
+      return node.inputTypes.every((t) => t === undefined || t.dtype === 'float32')
+        ? prepareConcat(node, ctx)
+        : undefined;
     } else if (!fused && op === 'GlobalAveragePool') {
       return floatOrReference(node, ctx, prepareGlobalAveragePool(this.host), 3);
     } else if (op === 'MatMul' || op === 'Gemm') {
