@@ -48,20 +48,19 @@ const mutation = fc.oneof(
   }),
 );
 
-function mutate(
-  base: Uint8Array,
-  m: fc.RecordValue<never> | { kind: string; at: number | number[]; v?: number[]; bytes?: Uint8Array },
-): Uint8Array {
-  if (m.kind === 'truncate') return base.subarray(0, (m.at as number) % base.length);
+type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(base: Uint8Array, m: Mutation): Uint8Array {
+  if (m.kind === 'truncate') return base.subarray(0, m.at % base.length);
   if (m.kind === 'flip') {
     const out = base.slice();
-    (m.at as number[]).forEach((a, i) => {
-      out[a % out.length] = m.v![i]!;
+    m.at.forEach((a, i) => {
+      out[a % out.length] = m.v[i]!;
     });
     return out;
   }
-  const at = (m.at as number) % base.length;
-  return new Uint8Array([...base.subarray(0, at), ...m.bytes!, ...base.subarray(at)]);
+  const at = m.at % base.length;
+  return new Uint8Array([...base.subarray(0, at), ...m.bytes, ...base.subarray(at)]);
 }
 
 describe('corrupted model bytes', () => {
