@@ -307,6 +307,25 @@ const convTCase = fc
             : { strides: [c.s, c.s], auto_pad: c.auto },
       }) as Case,
   );
+const qCase = fc
+  .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
+  .map(
+    ([m, k, n]) =>
+      ({
+        op: 'QLinearMatMul',
+        inputs: [],
+        consts: [
+          { dtype: 'uint8', dims: [m, k], data: new Uint8Array(m * k).fill(3) },
+          { dtype: 'float32', dims: [], data: Float32Array.of(0.5) },
+          { dtype: 'uint8', dims: [], data: Uint8Array.of(1) },
+          { dtype: 'uint8', dims: [k, n], data: new Uint8Array(k * n).fill(2) },
+          { dtype: 'float32', dims: [], data: Float32Array.of(0.25) },
+          { dtype: 'uint8', dims: [], data: Uint8Array.of(0) },
+          { dtype: 'float32', dims: [], data: Float32Array.of(1) },
+          { dtype: 'uint8', dims: [], data: Uint8Array.of(0) },
+        ],
+      }) as Case,
+  );
 const globalCase = dims(3, 4).map((d) => ({ op: 'GlobalAveragePool', inputs: [d] }) as Case);
 
 describe('inferred shapes equal onnxruntime’s, op by op', () => {

@@ -1,7 +1,8 @@
 // FLOPs per node from concrete shapes (one multiply-add = 2 FLOPs). The formulas:
-//   Conv           2·N·Cout·(Cin/g)·∏k·∏out  +  N·Cout·∏out when a bias is given
+//   Conv           2·N·Cout·(Cin/g)·∏k·∏out  +  N·Cout·∏out when a bias is given (ConvInteger,
+//                  QLinearConv alike: integer multiply-adds counted as FLOPs)
 //   ConvTranspose  2·N·Cin·(Cout/g)·∏k·∏in   +  N·Cout·∏out when a bias is given
-//   MatMul         2·M·N·K per batch item (batch = broadcast leading dims)
+//   MatMul         2·M·N·K per batch item (batch = broadcast leading dims; MatMulInteger, QLinearMatMul alike)
 //   Gemm           2·M·N·K  +  M·N when C is given
 //   BatchNormalization 2 per output element (scale and shift, inference form)
 //   Max/AveragePool ∏k per output element; Global*Pool and Reduce*: one per input element
@@ -94,6 +95,7 @@ const ELEMENTWISE = new Set([
   'Resize',
   'Upsample',
   'QuantizeLinear',
+  'DynamicQuantizeLinear',
   'DequantizeLinear',
   'InstanceNormalization',
   'LayerNormalization',
@@ -116,13 +118,16 @@ export function nodeFlops(
   const out = known(outputs[0]?.shape);
   const x = known(inputs[0]?.shape);
   switch (op) {
-    case 'Conv': {
-      const w = known(inputs[1]?.shape);
+    case 'Conv':
+    case 'ConvInteger':
+    case 'QLinearConv': {
+      const w = known(inputs[op === 'QLinearConv' ? 3 : 1]?.shape);
       if (!out || !w) return undefined;
       const [n, cout] = out as [number, number];
       const spatial = prod(out.slice(2));
       const perOut = w[1]! * prod(w.slice(2)); // (Cin/g)·∏k
-      return 2 * n * cout * perOut * spatial + (hasInput(2) ? n * cout * spatial : 0);
+      const bias = op === 'QLinearConv' ? hasInput(8) : op === 'Conv' && hasInput(2);
+      return 2 * n * cout * perOut * spatial + (bias ? n * cout * spatial : 0);
     }
     case 'ConvTranspose': {
       const w = known(inputs[1]?.shape);
@@ -134,7 +139,9 @@ export function nodeFlops(
       void g;
       return 2 * macs + (hasInput(2) ? n * out[1]! * prod(out.slice(2)) : 0);
     }
-    case 'MatMul': {
+    case 'MatMul':
+    case 'MatMulInteger':
+    case 'QLinearMatMul': {
       const a = known(inputs[0]?.shape);
       if (!out || !a) return undefined;
       const k = a[a.length - 1]!;

@@ -104,6 +104,10 @@ export const BASIC: Record<string, OpShape> = {
   },
   MatMul: { shape: (ins) => [matmul(ins[0], ins[1])] },
   MatMulInteger: { shape: (ins) => [retype(matmul(ins[0], ins[1]), 'int32')] },
+  QLinearMatMul: { shape: (ins) => [retype(matmul(ins[0], ins[3]), ins[7]?.dtype ?? 'uint8')] },
+  DynamicQuantizeLinear: {
+    shape: (ins) => [retype(ins[0], 'uint8'), { dtype: 'float32', shape: [] }, { dtype: 'uint8', shape: [] }],
+  },
   Gemm: {
     shape: (ins, a) => {
       const [A, B] = ins;
