@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { type DType, dtypeBits, dtypeCode } from '../runtime/ir/dtype.ts';
-import { type AttrDef, CASES, type CaseDef, type InputDef } from '../specs/ops/cases.ts';
+import { type AttrDef, CASES, type CaseDef, type InputDef } from '../specs/ops/cases/index.ts';
 
 const { onnx } = onnxProto;
 ort.env.logLevel = 'error';
@@ -102,7 +102,8 @@ function attrJson(a: AttrDef): unknown {
 
 const FEEDABLE = new Set<DType>(['float32', 'int64', 'int32', 'int8', 'uint8']);
 
-function jsonNum(x: number | bigint): JsonNum {
+function jsonNum(x: number | bigint | boolean): JsonNum {
+  if (typeof x === 'boolean') return x ? 1 : 0;
   if (typeof x === 'bigint') return Number.isSafeInteger(Number(x)) ? Number(x) : x.toString();
   return Number.isFinite(x) ? x : String(x);
 }

@@ -47,7 +47,8 @@ function referenceKernel(n: GraphNode, ctx: KernelContext): PreparedKernel | und
   const def = getOp(n.op, n.domain);
   if (!def) return undefined;
   const attrs = n.attrs;
-  return async (inputs) => def.reference(inputs, attrs, ctx);
+  const c = { ...ctx, nOutputs: n.outputs.length };
+  return async (inputs) => def.reference(inputs, attrs, c);
 }
 
 function toGraphNode(
@@ -104,7 +105,7 @@ export async function planGraph(
       const outs = await def.reference(
         n.inputs.map((i) => (i ? consts.get(i) : undefined)),
         n.attrs,
-        ctx,
+        { ...ctx, nOutputs: n.outputs.length },
       );
       n.outputs.forEach((o, k) => {
         if (o && outs[k]) consts.set(o, outs[k]!);

@@ -28,6 +28,8 @@ export interface ValueType {
 
 export interface KernelContext {
   opset: number; // default-domain opset of the model
+  /** How many outputs the node declares (Split without sizes divides evenly among them). */
+  nOutputs?: number;
 }
 
 export interface OpDef {

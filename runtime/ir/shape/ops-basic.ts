@@ -190,6 +190,7 @@ function reduceAxes(
     if (!v || v.some((d) => typeof d !== 'number')) return undefined;
     return v.length ? (v as number[]) : attrs.noop_with_empty_axes ? [] : 'all';
   }
+  if (inputAxes && attrs.noop_with_empty_axes) return []; // axes input absent: no reduction
   const a = attrs.axes as number[] | undefined;
   return a?.length ? a : 'all';
 }

@@ -67,51 +67,85 @@ function softmax(inp: (Tensor | undefined)[], attrs: Attrs, opset: number): Tens
   return [out];
 }
 
-function reduceAxes(inp: (Tensor | undefined)[], attrs: Attrs, opset: number, r: number): number[] {
-  let axes = opset >= 18 ? (inp[1] ? toNumbers(inp[1]) : undefined) : attrInts(attrs, 'axes');
-  if (!axes || axes.length === 0) {
-    if (attrInt(attrs, 'noop_with_empty_axes', 0)) return [];
-    axes = Array.from({ length: r }, (_, i) => i);
-  }
-  return [...new Set(axes.map((a) => normAxis(a, r, 'ReduceMean')))].sort((a, b) => a - b);
+function logSoftmax(inp: (Tensor | undefined)[], attrs: Attrs, opset: number): Tensor[] {
+  const [out] = softmax(inp, attrs, opset);
+  const o = out!.data as FArr;
+  const x = inp[0]!.data as FArr;
+  // log(softmax) recomputed stably: x − max − log Σ exp(x − max), per row as softmax grouped them
+  const r = inp[0]!.dims.length;
+  const axis = normAxis(attrInt(attrs, 'axis', opset < 13 ? 1 : -1), Math.max(r, 1), 'LogSoftmax');
+  const dims = inp[0]!.dims;
+  const len = opset < 13 ? sizeOf(dims.slice(axis)) : (dims[axis] ?? 1);
+  const tail = opset < 13 ? 1 : sizeOf(dims.slice(axis + 1));
+  const outer = sizeOf(dims.slice(0, axis));
+  for (let a = 0; a < outer; a++)
+    for (let t = 0; t < tail; t++) {
+      const base = a * len * tail + t;
+      let mx = -Infinity;
+      for (let i = 0; i < len; i++) mx = Math.max(mx, x[base + i * tail]!);
+      let sum = 0;
+      for (let i = 0; i < len; i++) sum += Math.exp(x[base + i * tail]! - mx);
+      const ls = Math.log(sum);
+      for (let i = 0; i < len; i++) o[base + i * tail] = x[base + i * tail]! - mx - ls;
+    }
+  return [out!];
 }
 
-function reduceMean(inp: (Tensor | undefined)[], attrs: Attrs, opset: number): Tensor[] {
-  const X = requireInput(inp[0], 'ReduceMean', 'data');
+/** Normalize over the trailing dims from `axis`: (x − mean)/√(var + ε)·scale + bias; also Mean and InvStdDev. */
+function layerNorm(inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
+  const X = requireInput(inp[0], 'LayerNormalization', 'X');
+  const S = requireInput(inp[1], 'LayerNormalization', 'Scale').data as FArr;
+  const B = inp[2]?.data as FArr | undefined;
   const r = X.dims.length;
-  const axes = reduceAxes(inp, attrs, opset, r);
-  const keep = attrInt(attrs, 'keepdims', 1);
-  if (axes.length === 0) return [X];
-  const kd = X.dims.map((d, i) => (axes.includes(i) ? 1 : d));
-  const outDims = keep ? kd : X.dims.filter((_, i) => !axes.includes(i));
-  const acc = new Float64Array(sizeOf(kd));
+  const axis = normAxis(attrInt(attrs, 'axis', -1), r, 'LayerNormalization');
+  const eps = attrFloat(attrs, 'epsilon', 1e-5);
+  const outer = sizeOf(X.dims.slice(0, axis));
+  const len = sizeOf(X.dims.slice(axis));
+  const out = tensor(X.dtype, X.dims);
+  const statDims = X.dims.map((d, i) => (i < axis ? d : 1));
+  const mean = tensor('float32', statDims);
+  const inv = tensor('float32', statDims);
   const x = X.data as FArr;
-  if (Array.isArray(X.data) || X.data instanceof BigInt64Array)
-    throw new UserError('ReduceMean: numeric float input required');
-  // walk input with an odometer, mapping to the kept-dims index
-  const ks: number[] = new Array(r);
-  let acc1 = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    ks[i] = axes.includes(i) ? 0 : acc1;
-    acc1 *= kd[i]!;
-  }
-  const ctr = new Array<number>(r).fill(0);
-  let k = 0;
-  const n = x.length;
-  for (let i = 0; i < n; i++) {
-    acc[k] += x[i]!;
-    for (let ax = r - 1; ax >= 0; ax--) {
-      ctr[ax]!++;
-      k += ks[ax]!;
-      if (ctr[ax]! < X.dims[ax]!) break;
-      k -= ks[ax]! * X.dims[ax]!;
-      ctr[ax] = 0;
+  const o = out.data as FArr;
+  for (let a = 0; a < outer; a++) {
+    const base = a * len;
+    let m = 0;
+    for (let i = 0; i < len; i++) m += x[base + i]!;
+    m /= len;
+    let v = 0;
+    for (let i = 0; i < len; i++) v += (x[base + i]! - m) ** 2;
+    const is = 1 / Math.sqrt(v / len + eps);
+    (mean.data as FArr)[a] = m;
+    (inv.data as FArr)[a] = is;
+    for (let i = 0; i < len; i++) {
+      const si = S.length === 1 ? 0 : i % S.length;
+      o[base + i] = (x[base + i]! - m) * is * S[si]! + (B ? B[B.length === 1 ? 0 : i % B.length]! : 0);
     }
   }
-  const cnt = sizeOf(X.dims) / sizeOf(kd);
-  const out = tensor(X.dtype, outDims);
+  return [out, mean, inv];
+}
+
+function instanceNorm(inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
+  const X = requireInput(inp[0], 'InstanceNormalization', 'input');
+  const S = requireInput(inp[1], 'InstanceNormalization', 'scale').data as FArr;
+  const B = requireInput(inp[2], 'InstanceNormalization', 'B').data as FArr;
+  const eps = attrFloat(attrs, 'epsilon', 1e-5);
+  const [N, C] = [X.dims[0]!, X.dims[1]!];
+  const P = sizeOf(X.dims.slice(2));
+  const out = tensor(X.dtype, X.dims);
+  const x = X.data as FArr;
   const o = out.data as FArr;
-  for (let i = 0; i < acc.length; i++) o[i] = acc[i]! / cnt;
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const base = (n * C + c) * P;
+      let m = 0;
+      for (let i = 0; i < P; i++) m += x[base + i]!;
+      m /= P;
+      let v = 0;
+      for (let i = 0; i < P; i++) v += (x[base + i]! - m) ** 2;
+      const k = S[c]! / Math.sqrt(v / P + eps);
+      for (let i = 0; i < P; i++) o[base + i] = (x[base + i]! - m) * k + B[c]!;
+    }
   return [out];
 }
 
@@ -120,18 +154,7 @@ const sameType = (inputs: (ValueType | undefined)[]): ValueType[] => (inputs[0] 
 export const NORM_OPS: OpDef[] = [
   { type: 'BatchNormalization', shape: sameType, reference: (inp, attrs) => batchNorm(inp, attrs) },
   { type: 'Softmax', shape: sameType, reference: (inp, attrs, ctx) => softmax(inp, attrs, ctx.opset) },
-  {
-    type: 'ReduceMean',
-    shape: (inputs, attrs, ctx, consts) => {
-      const x = inputs[0];
-      if (!x?.shape) return x ? [{ dtype: x.dtype, shape: undefined }] : [];
-      const axes = reduceAxes(consts, attrs, ctx.opset, x.shape.length);
-      const keep = attrInt(attrs, 'keepdims', 1);
-      const shape = keep
-        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
-        : x.shape.filter((_, i) => !axes.includes(i));
-      return [{ dtype: x.dtype, shape }];
-    },
-    reference: (inp, attrs, ctx) => reduceMean(inp, attrs, ctx.opset),
-  },
+  { type: 'LogSoftmax', shape: sameType, reference: (inp, attrs, ctx) => logSoftmax(inp, attrs, ctx.opset) },
+  { type: 'LayerNormalization', reference: (inp, attrs) => layerNorm(inp, attrs) },
+  { type: 'InstanceNormalization', shape: sameType, reference: (inp, attrs) => instanceNorm(inp, attrs) },
 ];

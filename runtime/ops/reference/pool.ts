@@ -7,8 +7,8 @@ import { convParams } from './conv.ts';
 import type { FArr } from './gemm.ts';
 import { attrInt, attrInts, requireInput, tensor } from './util.ts';
 
-function globalAvg(inp: (Tensor | undefined)[]): Tensor[] {
-  const X = requireInput(inp[0], 'GlobalAveragePool', 'X');
+function globalAvg(inp: (Tensor | undefined)[], max = false): Tensor[] {
+  const X = requireInput(inp[0], max ? 'GlobalMaxPool' : 'GlobalAveragePool', 'X');
   if (X.dims.length < 3) throw new UserError(`GlobalAveragePool: input must have rank ≥ 3, got [${X.dims}]`);
   const NC = X.dims[0]! * X.dims[1]!;
   const P = sizeOf(X.dims.slice(2));
@@ -16,6 +16,12 @@ function globalAvg(inp: (Tensor | undefined)[]): Tensor[] {
   const x = X.data as FArr;
   const o = out.data as FArr;
   for (let c = 0; c < NC; c++) {
+    if (max) {
+      let m = -Infinity;
+      for (let i = 0; i < P; i++) m = Math.max(m, x[c * P + i]!);
+      o[c] = m;
+      continue;
+    }
     let s = 0;
     for (let i = 0; i < P; i++) s += x[c * P + i]!;
     o[c] = s / P;
@@ -93,6 +99,7 @@ export const POOL_OPS: OpDef[] = [
     },
     reference: (inp) => globalAvg(inp),
   },
+  { type: 'GlobalMaxPool', reference: (inp) => globalAvg(inp, true) },
   { type: 'AveragePool', shape: poolType, reference: (inp, attrs) => pool('AveragePool', inp, attrs) },
   { type: 'MaxPool', shape: poolType, reference: (inp, attrs) => pool('MaxPool', inp, attrs) },
 ];
