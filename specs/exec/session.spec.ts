@@ -206,7 +206,9 @@ describe('executor limits and fused backends', () => {
       const s = await createSession(g, { backend, observe: ['c'] });
       const out = await s.run({ x });
       const c = Array.from(out.c!.data as Float32Array);
-      c.forEach((v, i) => expect(v).toBeCloseTo((ref.c!.data as Float32Array)[i]!, 4));
+      c.forEach((v, i) => {
+        expect(v).toBeCloseTo((ref.c!.data as Float32Array)[i]!, 4);
+      });
     }
   });
 });

@@ -196,6 +196,7 @@ function clipFloat(x: Tensor, lo: number, hi: number): Tensor {
   const o = out.data as NumArr;
   for (let i = 0; i < s.length; i++) {
     const v = s[i]!;
+    // biome-ignore lint/complexity/useMathMinMax: the ternary keeps NaN as NaN, as onnxruntime does
     o[i] = v < lo ? lo : v > hi ? hi : v;
   }
   return out;
@@ -208,6 +209,7 @@ function hardSigmoid(x: Tensor, alpha: number, beta: number): Tensor {
   const o = out.data as NumArr;
   for (let i = 0; i < s.length; i++) {
     const v = alpha * s[i]! + beta;
+    // biome-ignore lint/complexity/useMathMinMax: the ternary keeps NaN as NaN, as onnxruntime does
     o[i] = v < 0 ? 0 : v > 1 ? 1 : v;
   }
   return out;

@@ -60,8 +60,8 @@ const UNARY: Record<string, (v: number, attrs: Attrs) => number> = {
     return Math.max(0, v) + Math.min(0, al * Math.expm1(v / al));
   },
   Selu: (v, a) => {
-    const al = Math.fround(attrFloat(a, 'alpha', 1.67326319217681884765625));
-    const g = Math.fround(attrFloat(a, 'gamma', 1.05070102214813232421875));
+    const al = Math.fround(attrFloat(a, 'alpha', 1.6732631921768188));
+    const g = Math.fround(attrFloat(a, 'gamma', 1.0507010221481323));
     return v > 0 ? g * v : g * al * Math.expm1(v);
   },
   ThresholdedRelu: (v, a) => (v > Math.fround(attrFloat(a, 'alpha', 1)) ? v : 0),

@@ -1,10 +1,9 @@
-// Normalizations and reductions: BatchNormalization (inference), Softmax (both opset semantics), ReduceMean.
+// Normalizations: BatchNormalization (inference), Softmax and LogSoftmax (both opset semantics), LayerNorm, InstanceNorm.
 
-import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { Attrs, OpDef, ValueType } from '../registry.ts';
 import type { FArr } from './gemm.ts';
-import { attrFloat, attrInt, attrInts, normAxis, requireInput, tensor, toNumbers } from './util.ts';
+import { attrFloat, attrInt, normAxis, requireInput, tensor } from './util.ts';
 
 function batchNorm(inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
   const X = requireInput(inp[0], 'BatchNormalization', 'X');
