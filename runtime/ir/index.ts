@@ -22,4 +22,5 @@ export {
   tensorBytes,
 } from './shape/index.ts';
 export * from './tensor.ts';
+export { isSparse, markSparse, TENSOR_META, type TensorMeta } from './tensor-meta.ts';
 export { Value } from './value.ts';

@@ -8,9 +8,11 @@ import type { Graph, ValueInfo } from '../ir/graph.ts';
 import type { Model } from '../ir/model.ts';
 import type { Node } from '../ir/node.ts';
 import { sizeOf, type Tensor } from '../ir/tensor.ts';
+import { isSparse } from '../ir/tensor-meta.ts';
 import { encode, type Msg } from './codec.ts';
 import { ATTR_FIELD, EMPTY_KEY, typeFromProto } from './import.ts';
 import { ATTR_TYPES } from './schema.ts';
+import { encodeSparse } from './sparse.ts';
 import { encodeTensor, TENSOR_META } from './tensor-proto.ts';
 
 export interface ExternalDataOptions {
@@ -110,7 +112,9 @@ export function exportGraph(g: Graph, ctx: Ctx = { chunks: [], offset: 0 }): Msg
   const msg = cleanExtra(g.extra);
   msg.node = g.nodes.map((n) => exportNode(n, ctx));
   if (keepEmpty(g.extra, 'name', g.name)) msg.name = g.name;
-  msg.initializer = [...g.initializers].map(([name, t]) => exportTensor(t, name, ctx));
+  const inits = [...g.initializers];
+  msg.initializer = inits.filter(([, t]) => !isSparse(t)).map(([name, t]) => exportTensor(t, name, ctx));
+  msg.sparse_initializer = inits.filter(([, t]) => isSparse(t)).map(([name, t]) => encodeSparse(t, name));
   if (g.docString !== undefined) msg.doc_string = g.docString;
   msg.input = g.inputs.map(exportValueInfo);
   msg.output = g.outputs.map(exportValueInfo);

@@ -11,6 +11,7 @@ import { Node } from '../ir/node.ts';
 import type { Dim, ValueType } from '../ops/registry.ts';
 import { decodeMessage, type Msg } from './codec.ts';
 import { ATTR_TYPES } from './schema.ts';
+import { decodeSparse } from './sparse.ts';
 import { decodeTensor, type ExternalReader } from './tensor-proto.ts';
 
 export interface ImportOptions {
@@ -109,8 +110,23 @@ export function importGraph(msg: Msg, parent: Graph | undefined, where: string, 
     const name = (t.name as string) ?? '';
     g.initializers.set(name, decodeTensor(t, `${here} initializer`, opts.readExternal));
   }
+  for (const sp of (msg.sparse_initializer as Msg[]) ?? []) {
+    const [name, t] = decodeSparse(sp, `${here} sparse_initializer`, opts.readExternal);
+    if (g.initializers.has(name))
+      throw new UserError(`${here}: initializer '${name}' is given twice (dense and sparse)`);
+    g.initializers.set(name, t);
+  }
   g.nodes = ((msg.node as Msg[]) ?? []).map((n) => importNode(n, g, here, opts));
-  g.extra = pick(msg, ['node', 'name', 'initializer', 'doc_string', 'input', 'output', 'value_info']);
+  g.extra = pick(msg, [
+    'node',
+    'name',
+    'initializer',
+    'sparse_initializer',
+    'doc_string',
+    'input',
+    'output',
+    'value_info',
+  ]);
   const empty = emptyFields(msg, ['name']);
   if (empty) g.extra[EMPTY_KEY] = empty;
   g.touch();

@@ -1,4 +1,6 @@
 // runtime/onnx: ONNX bytes ↔ the IR (lossless, deterministic), and the raw protobuf codec.
+
+export { isSparse, markSparse } from '../ir/tensor-meta.ts';
 export { decodeMessage, encode, type Msg } from './codec.ts';
 export { type ExternalDataOptions, exportModel, exportModelWithData } from './export.ts';
 export { type ImportOptions, importModel } from './import.ts';

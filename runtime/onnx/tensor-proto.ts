@@ -6,6 +6,7 @@ import { UserError } from '../errors.ts';
 import { type DType, dtypeByteLength, dtypeCode, dtypeFromCode } from '../ir/dtype.ts';
 import { packedBits, packSubByte, unpackSubByte } from '../ir/packing.ts';
 import { allocData, type Tensor, type TensorData } from '../ir/tensor.ts';
+import { TENSOR_META, type TensorMeta } from '../ir/tensor-meta.ts';
 import type { Msg } from './codec.ts';
 
 export type ExternalReader = (req: {
@@ -15,20 +16,7 @@ export type ExternalReader = (req: {
   tensor: string;
 }) => Uint8Array;
 
-/** How a tensor was stored in its file; export uses it to write the tensor the same way. */
-export interface TensorMeta {
-  storage: 'raw' | 'typed' | 'external';
-  /** The name it was stored with (attribute tensors keep it; initializers take their map key). */
-  name?: string;
-  docString?: string;
-  /** external_data entries as read (location, offset, length, checksum …). */
-  external?: { key: string; value: string }[];
-  /** Other fields (segment, metadata_props, unknown fields). */
-  extra?: Msg;
-}
-
-/** Storage hints by tensor object: set on import, read on export. */
-export const TENSOR_META = new WeakMap<Tensor, TensorMeta>();
+export { TENSOR_META, type TensorMeta } from '../ir/tensor-meta.ts';
 
 /** The largest tensor squish will allocate (elements); anything larger is refused as absurd. */
 export const MAX_ELEMENTS = 2 ** 32;

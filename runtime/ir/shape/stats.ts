@@ -1,11 +1,13 @@
 // Per-layer statistics of a model: shapes in → out, params, bytes, FLOPs, with totals.
 // Params are the elements of constant tensors (initializers and Constant-node values); each
-// constant is counted once, on the first node (in topological order) that reads it.
+// constant is counted once, on the first node (in topological order) that reads it. Bytes are what
+// the tensors take in the file (a sparse initializer: nonzero values plus int64 indices).
 
 import { dtypeByteLength } from '../dtype.ts';
 import type { Model } from '../model.ts';
 import type { Node } from '../node.ts';
 import { sizeOf, type Tensor } from '../tensor.ts';
+import { isSparse } from '../tensor-meta.ts';
 import type { Dim, ValueType } from './dims.ts';
 import { nodeFlops } from './flops.ts';
 import { type InferResult, inferShapes } from './infer.ts';
@@ -36,8 +38,15 @@ export interface ModelStats {
   inference: InferResult;
 }
 
+/** Bytes a tensor takes in the file: its elements, or for a sparse initializer nonzeros + int64 indices. */
 export function tensorBytes(t: Tensor): number {
   if (t.dtype === 'string') return (t.data as Uint8Array[]).reduce((s, b) => s + b.length, 0);
+  if (isSparse(t)) {
+    const d = t.data as Exclude<typeof t.data, Uint8Array[]>;
+    let nnz = 0;
+    for (let i = 0; i < d.length; i++) if (d[i] !== 0 && d[i] !== 0n) nnz++;
+    return dtypeByteLength(t.dtype, nnz) + 8 * nnz;
+  }
   return dtypeByteLength(t.dtype, sizeOf(t.dims));
 }
 
