@@ -109,10 +109,37 @@ export class KernelHost {
   }
 }
 
-/** gpu.js shapes results as nested rows over one fresh Float32Array: recover the flat view. */
+/**
+ * gpu.js shapes results as nested rows (Array(4) results: one 4-array per cell). On webasm the rows
+ * are consecutive views of one fresh buffer: return that buffer's view; otherwise copy in order.
+ */
 function flatOf(res: unknown, cells: number): Float32Array {
-  let r = res;
-  while (Array.isArray(r)) r = r[0];
-  if (!(r instanceof Float32Array)) throw new Error('gpu.js kernel returned no Float32Array');
-  return new Float32Array(r.buffer, r.byteOffset, cells);
+  if (res instanceof Float32Array) return res.length === cells ? res : res.subarray(0, cells);
+  const leaves: Float32Array[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Float32Array) leaves.push(v);
+    else if (Array.isArray(v)) for (const e of v) walk(e);
+    else throw new Error('gpu.js kernel returned something other than float32 rows');
+  };
+  walk(res);
+  const first = leaves[0];
+  if (!first) throw new Error('gpu.js kernel returned no data');
+  let offset = first.byteOffset;
+  let contiguous = true;
+  for (const l of leaves) {
+    if (l.buffer !== first.buffer || l.byteOffset !== offset) {
+      contiguous = false;
+      break;
+    }
+    offset += l.byteLength;
+  }
+  if (contiguous && offset - first.byteOffset >= cells * 4)
+    return new Float32Array(first.buffer, first.byteOffset, cells);
+  const out = new Float32Array(cells);
+  let at = 0;
+  for (const l of leaves) {
+    out.set(l.subarray(0, Math.min(l.length, cells - at)), at);
+    at += l.length;
+  }
+  return out;
 }
