@@ -105,7 +105,14 @@ function cleanExtra(extra: Record<string, unknown> | undefined): Msg {
   const m: Msg = { ...(extra ?? {}) };
   delete m[EMPTY_KEY];
   delete m.$noType;
+  delete m.$noValue;
   return m;
+}
+
+function isDefault(v: unknown): boolean {
+  if (v === 0 || v === 0n) return !Object.is(v, -0);
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length === 0;
+  return false;
 }
 
 export function exportGraph(g: Graph, ctx: Ctx = { chunks: [], offset: 0 }): Msg {
@@ -168,6 +175,7 @@ function exportAttribute(a: Attribute, ctx: Ctx): Msg {
   if (a.refAttrName !== undefined) msg.ref_attr_name = a.refAttrName;
   const field = ATTR_FIELD[a.type];
   if (!field || a.value === undefined) return msg;
+  if (a.extra?.$noValue && isDefault(a.value)) return msg; // absent in the file: keep it absent
   switch (a.type) {
     case 'TENSOR':
       msg[field] = exportTensor(a.value as Tensor, undefined, ctx);

@@ -205,6 +205,7 @@ function importAttribute(msg: Msg, g: Graph, where: string, opts: ImportOptions)
   if (msg.ref_attr_name !== undefined) a.refAttrName = msg.ref_attr_name as string;
   const extra = pick(msg, ['name', 'type', 'doc_string', 'ref_attr_name', ...(field ? [field] : [])]);
   if (msg.type === undefined) extra.$noType = true;
+  if (field && raw === undefined) extra.$noValue = true; // e.g. INT with no i: proto2 default 0
   if (Object.keys(extra).length) a.extra = extra;
   return a;
 }

@@ -165,3 +165,41 @@ describe('lossless import/export', () => {
     expect(back.training_info).toBeDefined();
   });
 });
+
+describe('presence', () => {
+  it('attributes and names absent in the file stay absent; present empty ones stay present', () => {
+    const msg: Msg = {
+      ir_version: 8,
+      opset_import: [{ version: 13 }],
+      graph: {
+        name: '',
+        node: [
+          {
+            op_type: 'Softmax',
+            input: ['x'],
+            output: ['y'],
+            domain: '',
+            attribute: [{ name: 'axis', type: 2 }],
+          },
+          {
+            op_type: 'Identity',
+            input: ['y'],
+            output: ['z'],
+            name: '',
+            attribute: [{ name: 'empty', type: 7 }],
+          },
+        ],
+        input: [{ name: 'x' }],
+        output: [{ name: 'z' }],
+      },
+    };
+    const bytes = encode('ModelProto', msg);
+    const m = importModel(bytes);
+    expect(m.graph.nodes[0]!.attrs.axis).toBe(0);
+    expect(m.graph.nodes[1]!.attrs.empty).toEqual([]);
+    expect(Buffer.from(exportModel(m)).equals(Buffer.from(bytes))).toBe(true);
+    m.graph.nodes[0]!.setAttr('axis', 1);
+    const node = ((decodeMessage('ModelProto', exportModel(m)).graph as Msg).node as Msg[])[0]!;
+    expect((node.attribute as Msg[])[0]!.i).toBe(1);
+  });
+});
