@@ -123,7 +123,7 @@ export function loadModelFile(path: string, display = path): Model {
     st = statSync(path);
   } catch {
     throw new UserError(
-      `model file '${path}' does not exist`,
+      `model file '${display}' does not exist`,
       'check the path (relative paths are from the current folder)',
     );
   }

