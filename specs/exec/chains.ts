@@ -63,11 +63,55 @@ class Builder {
 const pick = (r: number, n: number) => r % n;
 
 /** Apply one step to value `x` of shape `s`; returns the new value and shape (or undefined: skip). */
-function apply(b: Builder, x: string, s: number[], st: Step): [string, number[]] | undefined {
+/** Ops whose output is bit-exact in any correct implementation (data movement, max, ReLU). */
+const EXACT = new Set([5, 6, 14, 15, 16, 17, 21]);
+
+function apply(b: Builder, x: string, s: number[], st: Step, exact: boolean): [string, number[]] | undefined {
   const r = st.r;
   const rank = s.length;
   const ax = pick(r[0]!, rank);
   switch (st.op) {
+    case 19: {
+      // QuantizeLinear → DequantizeLinear, per tensor or per axis. Only on bit-exact values: a 1-ulp
+      // difference upstream could move a value across a rounding boundary, a whole quantum away.
+      if (!exact) return undefined;
+      const perAxis = r[1]! % 2 === 1;
+      const n = perAxis ? s[ax]! : 1;
+      const scale = b.g.uniqueName('scale');
+      const zp = b.g.uniqueName('zp');
+      const signed = r[2]! % 2 === 1;
+      const scales = Float32Array.from(
+        { length: n },
+        (_, i) => 0.01 + ((r[(i + 3) % 8]! + i * 37) % 100) / 1000,
+      );
+      const zps = Array.from(
+        { length: n },
+        (_, i) => ((r[(i + 4) % 8]! + i * 11) % 21) - 10 + (signed ? 0 : 128),
+      );
+      b.g.addInitializer(scale, { dtype: 'float32', dims: perAxis ? [n] : [], data: scales });
+      b.g.addInitializer(zp, {
+        dtype: signed ? 'int8' : 'uint8',
+        dims: perAxis ? [n] : [],
+        data: signed ? Int8Array.from(zps) : Uint8Array.from(zps),
+      });
+      const attrs = perAxis ? [INT('axis', ax - (r[5]! % 2 ? rank : 0))] : [];
+      const q = b.node('QuantizeLinear', [x, scale, zp], attrs);
+      return [b.node('DequantizeLinear', [q, scale, zp], attrs), s];
+    }
+    case 20: {
+      const op = ['LeakyRelu', 'Tanh', 'Erf', 'Abs', 'Neg', 'Softplus', 'Elu', 'Softsign'][pick(r[1]!, 8)]!;
+      const attrs = op === 'LeakyRelu' || op === 'Elu' ? [FLOAT('alpha', 0.05 + r[2]! / 1000)] : [];
+      return [b.node(op, [x], attrs), s];
+    }
+    case 21: {
+      const mode = ['constant', 'edge', 'reflect'][pick(r[1]!, 3)]!;
+      const pads = [
+        ...s.map((d, i) => (mode === 'reflect' ? pick(r[(i + 2) % 8]!, d) : pick(r[(i + 2) % 8]!, 3))),
+        ...s.map((d, i) => (mode === 'reflect' ? pick(r[(i + 5) % 8]!, d) : pick(r[(i + 5) % 8]!, 3))),
+      ];
+      const out = s.map((d, i) => d + pads[i]! + pads[i + rank]!);
+      return [b.node('Pad', [x, b.ints(pads)], [STR('mode', mode)]), out];
+    }
     case 0:
       return [b.node(['Relu', 'Sigmoid', 'HardSwish'][pick(r[1]!, 3)]!, [x]), s];
     case 1:
@@ -225,6 +269,7 @@ function apply(b: Builder, x: string, s: number[], st: Step): [string, number[]]
     case 18:
       return [b.node('Pow', [b.node('Sigmoid', [x]), b.const([], 0.5, 3)]), s];
     default: {
+      // Gemm
       if (rank !== 2) return undefined;
       const n = 1 + pick(r[1]!, 5);
       const tB = r[2]! % 2;
@@ -235,7 +280,7 @@ function apply(b: Builder, x: string, s: number[], st: Step): [string, number[]]
   }
 }
 
-export const CHAIN_OPS = 20;
+export const CHAIN_OPS = 23;
 
 /** Build the model for `steps` on an input of shape `dims`; the data seed fixes weights and input. */
 export function buildChain(dims: number[], steps: Step[], seed: number): { model: Model; input: Tensor } {
@@ -243,9 +288,13 @@ export function buildChain(dims: number[], steps: Step[], seed: number): { model
   b.g.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [...dims] } }];
   let x = 'x';
   let s = [...dims];
+  let exact = true;
   for (const st of steps) {
-    const next = apply(b, x, s, st);
-    if (next) [x, s] = next;
+    const next = apply(b, x, s, st, exact);
+    if (!next) continue;
+    [x, s] = next;
+    // Relu (case 0, op 0) and MaxPool are exact too, but the case also picks Sigmoid/AveragePool
+    exact &&= EXACT.has(st.op);
   }
   if (x === 'x') x = b.node('Identity', ['x']);
   b.g.outputs = [{ name: x, type: { dtype: 'float32', shape: s } }];
