@@ -107,4 +107,49 @@ describe('patched gpu.js webasm backend', () => {
     expect(typeof g.WebAssemblyFunctionNode.prototype.vContiguousLoad).toBe('function');
     gpu.destroy();
   });
+
+  it("writes Array(4) results planar with componentLayout: 'planar' (masked lanes, tails, threads)", async () => {
+    const gpu = new g.GPU({ mode: 'webasm' });
+    for (const w of [8, 7]) {
+      const k = gpu.createKernel(
+        function (this: { thread: { x: number; y: number }; constants: { W: number } }, a: number[]) {
+          const v = a[this.thread.y * this.constants.W + this.thread.x] as number;
+          if (this.thread.x === 2) {
+            return [v, -v, 2 * v, 100];
+          }
+          return [v, v + 1, v + 2, v + 3];
+        },
+        {
+          output: [w, 3],
+          returnType: 'Array(4)',
+          componentLayout: 'planar',
+          constants: { W: w },
+          constantTypes: { W: 'Integer' },
+        },
+      );
+      const a = Float32Array.from({ length: w * 3 }, (_, i) => i);
+      const r = k(input(a, [w * 3])) as Float32Array[][];
+      for (let y = 0; y < 3; y++) {
+        for (let x = 0; x < w; x++) {
+          const v = y * w + x;
+          const want = x === 2 ? [v, -v, 2 * v, 100] : [v, v + 1, v + 2, v + 3];
+          expect([0, 1, 2, 3].map((c) => r[c]?.[y]?.[x])).toEqual(want);
+        }
+      }
+    }
+    const k = gpu.createKernel(
+      function (this: { thread: { x: number; y: number } }, a: number[]) {
+        const v = a[this.thread.y * 64 + this.thread.x] as number;
+        return [v, v * 2, v * 3, v * 4];
+      },
+      { output: [64, 128], returnType: 'Array(4)', componentLayout: 'planar', asyncMode: true },
+    );
+    const a = Float32Array.from({ length: 64 * 128 }, (_, i) => i);
+    const r = (await k(input(a, [a.length]))) as Float32Array[][];
+    expect(k.kernel._lastRunPath).toBe('threaded');
+    for (let c = 0; c < 4; c++) {
+      for (const y of [0, 77, 127]) expect(r[c]?.[y]?.[63]).toBe((y * 64 + 63) * (c + 1));
+    }
+    gpu.destroy();
+  });
 });

@@ -45,9 +45,8 @@ export function upsampleGeometry(
 }
 
 /**
- * Each output plane (oc, ky, kx) is a 1×1 conv of the input: one conv kernel over
- * oc·kh·kw planes (4 planes per cell — with a 2×2 kernel exactly the 4 taps of one output
- * channel), then one pass interleaves the planes into NCHW.
+ * Each output plane (oc, ky, kx) is a 1×1 conv of the input: one conv kernel over oc·kh·kw planes
+ * (4 planes per cell when their count is a multiple of 4), then one pass interleaves the planes.
  */
 export function prepareUpsample(
   host: KernelHost,
@@ -97,10 +96,6 @@ export function prepareUpsample(
   const ow = g.w * g.kw;
   const inSize = g.c * hw;
   const outSize = g.oc * oh * ow;
-  // where element (plane z, pixel p) of the kernel result sits
-  const at = k.quad
-    ? (z: number, p: number) => ((z >> 2) * hw + p) * 4 + (z & 3)
-    : (z: number, p: number) => z * hw + p;
   return async (inputs) => {
     const x = inputs[0]?.data as Float32Array;
     const out = new Float32Array(g.n * outSize);
@@ -112,10 +107,8 @@ export function prepareUpsample(
             const z = (o * g.kh + ky) * g.kw + kx;
             for (let y = 0; y < g.h; y++) {
               const d = b * outSize + (o * oh + y * g.kh + ky) * ow + kx;
-              const p0 = y * g.w;
-              const s0 = at(z, p0);
-              const step = k.quad ? 4 : 1;
-              for (let xx = 0; xx < g.w; xx++) out[d + xx * g.kw] = r[s0 + xx * step] as number;
+              const s0 = z * hw + y * g.w;
+              for (let xx = 0; xx < g.w; xx++) out[d + xx * g.kw] = r[s0 + xx] as number;
             }
           }
         }

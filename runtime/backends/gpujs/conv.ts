@@ -149,12 +149,17 @@ export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): str
   return `let v0 = ${hasBias ? 'this.constants.b[this.thread.z]' : '0.0'};\n${loop}${lines}return ${result};`;
 }
 
-/** Whether the 4-output-channels-per-cell kernel applies (ungrouped, channels a multiple of 4). */
-export const quadChannels = (g: ConvGeometry) => g.group === 1 && g.oc % 4 === 0;
+/**
+ * Whether the 4-output-channels-per-cell kernel applies: ungrouped, channels a multiple of 4, and
+ * the webasm backend (its planar Array(4) results come out in NCHW order).
+ */
+export const quadChannels = (g: ConvGeometry, host: KernelHost) =>
+  g.group === 1 && g.oc % 4 === 0 && host.mode === 'webasm';
 
 /**
- * Kernel body for 4 output channels per cell (x = ox, y = oy, z = oc / 4): each input load
- * feeds 4 accumulators; weights packed [oc/4][ci][ky·kw+kx][4].
+ * Kernel body for 4 output channels per cell (x = ox, y = oy, z < oc / 4): each input load feeds
+ * 4 accumulators; component k is channel k · oc/4 + z, so the planar result is NCHW; weights
+ * packed [z][ci][ky·kw+kx][k].
  */
 export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): string {
   const [kh, kw] = g.kernel;
@@ -191,42 +196,33 @@ export function convSource4(g: ConvGeometry, hasBias: boolean, ep: Epilogue): st
   let tail = '';
   const results: string[] = [];
   for (let k = 0; k < 4; k++) {
-    head += `let a${k}0 = ${hasBias ? `this.constants.b[this.thread.z * 4 + ${k}]` : '0.0'};\n`;
-    const e = epilogueSource(ep.steps, (c) => `this.constants.e${c}[this.thread.z * 4 + ${k}]`, `a${k}`);
+    const ch = `${k * (g.oc / 4)} + this.thread.z`;
+    head += `let a${k}0 = ${hasBias ? `this.constants.b[${ch}]` : '0.0'};\n`;
+    const e = epilogueSource(ep.steps, (c) => `this.constants.e${c}[${ch}]`, `a${k}`);
     tail += e.lines;
     results.push(e.result);
   }
   return `${head}${loop}${tail}return [${results.join(', ')}];`;
 }
 
-/** Weights [oc][ci][kh][kw] → [oc/4][ci][kh·kw][4]. */
+/** Weights [oc][ci][kh][kw] → [z][ci][kh·kw][k] with oc = k · (oc/4) + z. */
 function packQuads(w: Float32Array, g: ConvGeometry): Float32Array {
   const kk = g.kernel[0] * g.kernel[1];
+  const q = g.oc / 4;
   const out = new Float32Array(w.length);
   for (let o = 0; o < g.oc; o++) {
+    const z = o % q;
+    const k = Math.floor(o / q);
     for (let ci = 0; ci < g.c; ci++) {
-      for (let t = 0; t < kk; t++) {
-        out[((((o >> 2) * g.c + ci) * kk + t) << 2) + (o & 3)] = w[(o * g.c + ci) * kk + t] as number;
-      }
+      for (let t = 0; t < kk; t++)
+        out[((z * g.c + ci) * kk + t) * 4 + k] = w[(o * g.c + ci) * kk + t] as number;
     }
   }
   return out;
 }
 
-/** [oc/4][oh][ow][4] → [oc][oh][ow] */
-function unquad(src: Float32Array, dst: Float32Array, dstOff: number, planes: number, hw: number): void {
-  for (let z = 0; z < planes; z++) {
-    const s0 = z * hw * 4;
-    for (let k = 0; k < 4; k++) {
-      const d0 = dstOff + (z * 4 + k) * hw;
-      for (let p = 0; p < hw; p++) dst[d0 + p] = src[s0 + p * 4 + k] as number;
-    }
-  }
-}
-
-/** A built conv kernel: raw result per image, in quad layout [oc/4][oh][ow][4] when `quad`. */
+/** A built conv kernel: the NCHW result for one image. */
 export interface ConvKernel {
-  quad: boolean;
   runImage(x: Float32Array, offset: number): Promise<Float32Array>;
 }
 
@@ -237,7 +233,7 @@ export function buildConvKernel(
   bias: Tensor | undefined,
   ep: Epilogue,
 ): ConvKernel {
-  const quad = quadChannels(g);
+  const quad = quadChannels(g, host);
   const w = weight.data as Float32Array;
   const constants: Record<string, Float32Array> = { w: quad ? packQuads(w, g) : w };
   if (bias) constants.b = bias.data as Float32Array;
@@ -251,7 +247,6 @@ export function buildConvKernel(
   const padded = direct ? undefined : new Float32Array(g.c * padRows(g) * g.strides[1] * phaseCols(g));
   const inSize = g.c * g.h * g.w;
   return {
-    quad,
     runImage(x, offset) {
       if (padded) {
         padPhases(x, offset, g, padded);
@@ -271,19 +266,14 @@ export function prepareConv(
   ep: Epilogue,
 ): PreparedKernel {
   const k = buildConvKernel(host, g, weight, bias, ep);
-  const hw = g.oh * g.ow;
   const inSize = g.c * g.h * g.w;
-  const outSize = g.oc * hw;
+  const outSize = g.oc * g.oh * g.ow;
   const dims = [g.n, g.oc, g.oh, g.ow];
   return async (inputs) => {
     const x = inputs[0]?.data as Float32Array;
-    if (g.n === 1 && !k.quad) return [{ dtype: 'float32', dims, data: await k.runImage(x, 0) }];
+    if (g.n === 1) return [{ dtype: 'float32', dims, data: await k.runImage(x, 0) }];
     const out = new Float32Array(g.n * outSize);
-    for (let b = 0; b < g.n; b++) {
-      const r = await k.runImage(x, b * inSize);
-      if (k.quad) unquad(r, out, b * outSize, g.oc / 4, hw);
-      else out.set(r, b * outSize);
-    }
+    for (let b = 0; b < g.n; b++) out.set(await k.runImage(x, b * inSize), b * outSize);
     return [{ dtype: 'float32', dims, data: out }];
   };
 }

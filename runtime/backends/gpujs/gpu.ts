@@ -78,7 +78,8 @@ export class KernelHost {
       output,
       asyncMode: true,
       tactic: 'precision',
-      ...(components === 4 ? { returnType: 'Array(4)' } : {}),
+      // Array(4) results planar (patched gpu.js): component k of every cell in plane k
+      ...(components === 4 ? { returnType: 'Array(4)', componentLayout: 'planar' } : {}),
       ...(Object.keys(consts).length > 0 ? { constants: consts, constantTypes } : {}),
     };
     const k = this.gpu.createKernel(fn as never, settings as never) as unknown as RunShortcut;
@@ -86,7 +87,7 @@ export class KernelHost {
     const cells = output.reduce((a, b) => a * b, 1) * components;
     const run = async (args: Float32Array[]): Promise<Float32Array> => {
       if (this.pool && !k.kernel._pool) k.kernel._pool = this.pool;
-      // Array(4) results: keep gpu.js's flat [cell][component] buffer, not one subarray per cell
+      // Array(4) results: keep gpu.js's flat [component][cell] buffer, not nested rows per plane
       if (components === 4) k.kernel._shapeOutput = flatShape;
       const res = await k(...args.map((a) => input(a, [a.length])));
       if (!this.pool && k.kernel._pool) this.pool = k.kernel._pool;
