@@ -1,5 +1,8 @@
 // Benchmark of the linalg core: randomized SVD 1024×1024 at rank 64 (goal < 1 s), exact 512×512 SVD
 // (goal < 2 s), plus Tucker-2 and data-aware factorizations at layer sizes; prints median ms of 3 runs.
+// `--rec`: per-layer figures on PP-OCRv4 rec's constant-weight MatMuls with activations from the
+// fixture lines (onnxruntime-node): ranks and output error of plain vs data-aware SVD at energy
+// 90/95/99%, and GPTQ vs minmax rounding at 4 bits, group 32.
 import { dataAwareLowRank } from '../compiler/linalg/lowrank.ts';
 import { frobenius, frobeniusDiff, matmul, randomNormal } from '../compiler/linalg/matrix.ts';
 import { truncationError } from '../compiler/linalg/rank.ts';
@@ -30,8 +33,9 @@ function decaying(m: number, n: number, seed: number) {
 }
 
 const rows: [string, number, number, string][] = [];
+const REC = process.argv.includes('--rec');
 
-{
+if (!REC) {
   const a = decaying(1024, 1024, 1);
   const t = time(3, () => randomizedSvd(a, 64, { powerIters: 2 }));
   const d = t.last;
@@ -39,7 +43,7 @@ const rows: [string, number, number, string][] = [];
   const err = frobeniusDiff(rec, a) / frobenius(a);
   rows.push(['randomized SVD 1024×1024, rank 64 (q=2)', t.ms, 1000, `rel. error ${err.toFixed(4)}`]);
 }
-{
+if (!REC) {
   const a = randomNormal(512, 512, 2);
   const t = time(3, () => svd(a));
   const d = t.last;
@@ -53,13 +57,13 @@ const rows: [string, number, number, string][] = [];
   const opt = truncationError(d.S, 64) / frobenius(a);
   rows.push(['  (rank-64 Eckart–Young error of that matrix)', 0, 0, opt.toFixed(4)]);
 }
-{
+if (!REC) {
   const w = randomNormal(256, 1024, 3);
   const x = randomNormal(1024, 1100, 4);
   const t = time(1, () => dataAwareLowRank(w, { X: x }, { kind: 'energy', p: 95 }));
   rows.push(['data-aware low rank 256×1024, X 1024×1100, energy 95%', t.ms, 0, `rank ${t.last.rank}`]);
 }
-{
+if (!REC) {
   const w = Float64Array.from(randomNormal(128, 128 * 9, 5).data);
   const t = time(1, () => tucker2(w, [128, 128, 3, 3], [64, 64], { sweeps: 3 }));
   const e = t.last.errors.map((v) => (v / frobenius(w)).toFixed(4)).join(' → ');
@@ -67,7 +71,114 @@ const rows: [string, number, number, string][] = [];
 }
 
 console.log(`node ${process.version}`);
+if (REC) await recFigures();
 for (const [name, ms, goal, note] of rows) {
   const g = goal > 0 ? `  goal < ${goal} ms ${ms < goal ? 'MET' : 'MISSED'}` : '';
   console.log(`${name.padEnd(58)} ${ms > 0 ? `${ms.toFixed(0).padStart(6)} ms` : '         '}${g}  ${note}`);
+}
+
+async function recFigures(): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const ort = await import('onnxruntime-node');
+  const onnxProto = (await import('onnx-proto')).default;
+  const { MODELS } = await import('../specs/support/paths.ts');
+  const { fixtures, recInput } = await import('../specs/support/ocr.ts');
+  const { gptq, gptqHessian, weightOutputError } = await import('../compiler/quant/gptq.ts');
+  const { dequantize, quantizeTensor } = await import('../compiler/quant/uniform.ts');
+  const { lowRank, outputError } = await import('../compiler/linalg/lowrank.ts');
+  const { gram } = await import('../compiler/linalg/matrix.ts');
+  // biome-ignore lint/suspicious/noExplicitAny: onnx-proto's generated types are loose
+  const pb: any = (onnxProto as any).onnx;
+  const model = pb.ModelProto.decode(readFileSync(MODELS.rec));
+  const consts = new Map<string, { dims: number[]; data: Float32Array }>();
+  for (const n of model.graph.node) {
+    if (n.opType !== 'Constant') continue;
+    const t = n.attribute.find((a: { name: string }) => a.name === 'value')?.t;
+    if (t?.dataType !== 1 || t.dims.length !== 2) continue;
+    const raw: Uint8Array = t.rawData;
+    const data = raw?.length
+      ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+      : Float32Array.from(t.floatData);
+    consts.set(n.output[0], { dims: t.dims.map(Number), data });
+  }
+  const layers = model.graph.node
+    .filter((n: { opType: string; input: string[] }) => n.opType === 'MatMul' && consts.has(n.input[1]))
+    .map((n: { name: string; input: string[] }) => ({
+      name: n.name,
+      x: n.input[0]!,
+      w: consts.get(n.input[1]!)!,
+    }));
+  for (const l of layers) model.graph.output.push(pb.ValueInfoProto.create({ name: l.x }));
+  const session = await ort.InferenceSession.create(pb.ModelProto.encode(model).finish());
+  const acts = new Map<string, number[][]>(layers.map((l: { x: string }) => [l.x, []]));
+  const held = new Map<string, number[][]>(layers.map((l: { x: string }) => [l.x, []]));
+  const all = fixtures('lines');
+  const lines = all.slice(0, 16);
+  for (const [i, f] of all.entries()) {
+    const into = i < 16 ? acts : held;
+    const t = await recInput(f.file);
+    const out = await session.run({ x: new ort.Tensor('float32', t.data as Float32Array, [...t.dims]) });
+    for (const l of layers) {
+      const v = out[l.x]!;
+      const k = Number(v.dims.at(-1));
+      const d = v.data as Float32Array;
+      for (let r = 0; r < d.length / k; r++) into.get(l.x)!.push(Array.from(d.subarray(r * k, r * k + k)));
+    }
+  }
+  console.log(
+    `PP-OCRv4 rec: ${lines.length} fixture lines calibrate, the other ${all.length - lines.length} evaluate`,
+  );
+  console.log('rel. output error = ‖(W − AB)X‖/‖WX‖ on the held-out lines’ activations');
+  const toX = (rowsX: number[][], K: number) => {
+    const s = rowsX.length;
+    const x = { rows: K, cols: s, data: new Float64Array(K * s) };
+    rowsX.forEach((row, j) => {
+      row.forEach((v, k) => {
+        x.data[k * s + j] = v;
+      });
+    });
+    return x;
+  };
+  console.log(
+    'layer           K×N      | energy: rank plain / data-aware(output energy) → error plain / data-aware / data-aware at plain rank',
+  );
+  const totals = { params: 0, plain: [0, 0, 0], aware: [0, 0, 0] };
+  for (const l of layers) {
+    const [K, N] = l.w.dims as [number, number];
+    // Ours: rows = outputs. MatMul B is [K, N], so W = Bᵀ (N×K); X = activations (K × samples).
+    const w = { rows: N, cols: K, data: new Float64Array(N * K) };
+    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) w.data[n * K + k] = l.w.data[k * N + n]!;
+    const x = toX(acts.get(l.x)!, K);
+    const xe = toX(held.get(l.x)!, K);
+    const ref = weightOutputError(w, new Float32Array(N * K), xe);
+    const g = gram(x);
+    const { dataAwareLowRank } = await import('../compiler/linalg/lowrank.ts');
+    const cells: string[] = [];
+    totals.params += K * N;
+    [90, 95, 99].forEach((p, i) => {
+      const a = lowRank(w, { kind: 'energy', p }, { randomized: false });
+      const b = dataAwareLowRank(w, { gram: g }, { kind: 'energy', p });
+      const c = dataAwareLowRank(w, { gram: g }, { kind: 'energy', p }, { rankFrom: 'weights' });
+      const ea = outputError(w, a.A, a.B, xe) / ref;
+      const eb = outputError(w, b.A, b.B, xe) / ref;
+      const ec = outputError(w, c.A, c.B, xe) / ref;
+      totals.plain[i]! += Math.min(K * N, a.rank * (K + N));
+      totals.aware[i]! += Math.min(K * N, b.rank * (K + N));
+      cells.push(`${p}%: ${a.rank}/${b.rank} → ${ea.toFixed(3)}/${eb.toFixed(3)}/${ec.toFixed(3)}`);
+    });
+    console.log(`${l.name.padEnd(16)}${`${K}×${N}`.padEnd(9)}| ${cells.join('  ')}`);
+    const gran = { kind: 'group', axis: 1, size: 32 } as const;
+    const rtn = dequantize(quantizeTensor(w.data, [N, K], { bits: 4, granularity: gran, symmetric: true }));
+    const t0 = performance.now();
+    const gq = gptq(w, gptqHessian(x), { bits: 4, symmetric: true, groupSize: 32 });
+    const ms = performance.now() - t0;
+    console.log(
+      `${''.padEnd(25)}| int4 g32: minmax ${(weightOutputError(w, rtn, xe) / ref).toFixed(4)}  gptq ${(weightOutputError(w, gq.dequantized, xe) / ref).toFixed(4)}  (${ms.toFixed(0)} ms)`,
+    );
+  }
+  const pct = (v: number) => `${((100 * v) / totals.params).toFixed(1)}%`;
+  console.log(
+    `params kept (rank·(K+N), capped at K·N) of ${totals.params}: plain ${totals.plain.map(pct).join(' / ')}, data-aware ${totals.aware.map(pct).join(' / ')} at 90/95/99%`,
+  );
+  await session.release();
 }

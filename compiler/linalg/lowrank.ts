@@ -7,7 +7,8 @@
 //   dataAwareLowRank(W, data, spec, opts) → the same, minimising ‖W·X − A·B·X‖_F where data is
 //     {X} (n×s activations) or {gram} (XXᵀ, n×n): Cholesky L of XXᵀ + λI (whitening), SVD of W·L,
 //     truncate, unwhiten B = Vᵣᵀ·L⁻¹. Here S is the spectrum of W·L (output energy), so `energy P%`
-//     keeps P% of the output energy on the data, and error is ‖(W − A·B)·L‖_F.
+//     keeps P% of the output energy on the data (opts.rankFrom 'weights': the rank plain SVD would
+//     pick), and error is ‖(W − A·B)·L‖_F.
 // opts.balance (default true) splits √σ into both factors (better conditioned for fp32/quantizing).
 
 import { choleskyDamped, solveLowerT } from './cholesky.ts';
@@ -74,6 +75,12 @@ export type Calibration = { readonly X: Matrix } | { readonly gram: Matrix };
 export interface DataAwareOptions extends LowRankOptions {
   /** Relative damping of XXᵀ (λ = damp · mean diagonal); default 1e-6, grown if needed. */
   damp?: number;
+  /**
+   * Which spectrum `rank P%`/`energy P%` read: 'output' (default) the spectrum of W·L, so energy P%
+   * leaves a relative output error of about sqrt(1 − P/100); 'weights' the plain SVD of W, so the
+   * rank equals plain SVD's and only the factors change (strictly lower output error at that rank).
+   */
+  rankFrom?: 'output' | 'weights';
 }
 
 export function dataAwareLowRank(
@@ -89,7 +96,8 @@ export function dataAwareLowRank(
   const { L, lambda } = choleskyDamped(g, { damp: opts.damp ?? 1e-6 });
   const d = svd(matmul(w, L));
   const full = Math.min(w.rows, w.cols);
-  const r = selectRank(d.S, spec, { full, roundTo: opts.roundTo });
+  const rankSpectrum = opts.rankFrom === 'weights' && spec.kind === 'energy' ? svd(w).S : d.S;
+  const r = selectRank(rankSpectrum, spec, { full, roundTo: opts.roundTo });
   const { A, B: Bw } = split(d, r, opts.balance ?? true);
   // Unwhiten: B = Bw·L⁻¹  ⇔  Bᵀ = L⁻ᵀ·Bwᵀ.
   const n = w.cols;
