@@ -80,6 +80,23 @@ describe('dataAwareLowRank', () => {
     );
   });
 
+  it("rankFrom 'weights' keeps plain SVD's energy rank and never has a larger output error", () => {
+    fc.assert(
+      fc.property(matrixCase(20), fc.constantFrom(80, 90, 95, 99), (c, p) => {
+        const w = makeMatrix(c);
+        const x = correlatedX(c.n, c.n + 10, c.seed + 5);
+        const plain = lowRank(w, { kind: 'energy', p }, { randomized: false });
+        const da = dataAwareLowRank(w, { X: x }, { kind: 'energy', p }, { rankFrom: 'weights', damp: 1e-10 });
+        expect(da.rank).toBe(plain.rank);
+        const ref = frobenius(matmul(w, x));
+        expect(outputError(w, da.A, da.B, x)).toBeLessThanOrEqual(
+          outputError(w, plain.A, plain.B, x) * (1 + 1e-6) + 1e-9 * ref,
+        );
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('accepts the Gram XXᵀ instead of X with the same factors, and is exact at full rank', () => {
     fc.assert(
       fc.property(matrixCase(16), (c) => {
