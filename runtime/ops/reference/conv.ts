@@ -248,10 +248,10 @@ function convTranspose(inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
     if (outShape || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const target = outShape ? outShape[outShape.length - r + i]! : spatial[i]! * strides[i]!;
       const total = Math.max(0, full - target);
-      if (pads.length !== 2 * r || outShape || autoPad !== 'NOTSET')
-        pads = pads.length === 2 * r ? pads : new Array(2 * r).fill(0);
+      if (pads.length !== 2 * r) pads = new Array(2 * r).fill(0);
       const half = Math.floor(total / 2);
-      pads[i] = autoPad === 'SAME_LOWER' ? total - half : half;
+      // as onnxruntime: SAME_UPPER pads more at the end, SAME_LOWER and explicit output_shape at the start
+      pads[i] = autoPad === 'SAME_UPPER' ? half : total - half;
       pads[i + r] = total - pads[i]!;
       outs.push(target);
     } else {

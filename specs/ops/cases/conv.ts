@@ -137,4 +137,25 @@ export const CONV: CaseDef[] = [
     attrs: { strides: { ints: [2, 2] }, output_shape: { ints: [9, 9] } },
     inputs: [f(1, 1, 4, 4), f(1, 2, 3, 3)],
   },
+  {
+    op: 'ConvTranspose',
+    name: 'output_shape with odd total padding',
+    opset: 11,
+    attrs: { strides: { ints: [2, 2] }, output_shape: { ints: [8, 7] } },
+    inputs: [f(1, 2, 4, 4), f(2, 1, 3, 3)],
+  },
+  {
+    op: 'ConvTranspose',
+    name: 'auto_pad SAME_UPPER',
+    opset: 11,
+    attrs: { strides: { ints: [2, 2] }, auto_pad: { s: 'SAME_UPPER' } },
+    inputs: [f(1, 2, 3, 4), f(2, 2, 3, 3)],
+  },
+  {
+    op: 'ConvTranspose',
+    name: 'auto_pad SAME_LOWER',
+    opset: 11,
+    attrs: { strides: { ints: [2, 2] }, auto_pad: { s: 'SAME_LOWER' } },
+    inputs: [f(1, 2, 3, 4), f(2, 2, 3, 3)],
+  },
 ];
