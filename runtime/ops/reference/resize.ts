@@ -4,7 +4,16 @@ import { UserError } from '../../errors.ts';
 import type { Tensor } from '../../ir/tensor.ts';
 import type { Attrs, OpDef } from '../registry.ts';
 import type { FArr } from './gemm.ts';
-import { attrFloats, attrString, requireInput, stridesOf, tensor, toNumbers } from './util.ts';
+import {
+  attrFloat,
+  attrFloats,
+  attrInt,
+  attrString,
+  requireInput,
+  stridesOf,
+  tensor,
+  toNumbers,
+} from './util.ts';
 
 const f = Math.fround;
 
@@ -14,6 +23,51 @@ interface ResizeSpec {
   nearest: string; // 'simple' = opset < 11 behaviour
   scales: number[];
   outDims: number[];
+  cubicA?: number;
+  excludeOutside?: boolean;
+}
+
+/** Resample one axis with the 4-tap cubic kernel (coefficient A; taps outside dropped when excluded). */
+function cubicAxis(src: FArr, d: number[], axis: number, outN: number, s: ResizeSpec): [FArr, number[]] {
+  const inN = d[axis]!;
+  const nd = [...d];
+  nd[axis] = outN;
+  const outer = d.slice(0, axis).reduce((a, b) => a * b, 1);
+  const tail = stridesOf(d)[axis]!;
+  const dst =
+    src instanceof Float64Array
+      ? new Float64Array(outer * outN * tail)
+      : new Float32Array(outer * outN * tail);
+  const A = s.cubicA ?? -0.75;
+  const idx = new Int32Array(outN * 4);
+  const wt = new Float64Array(outN * 4);
+  for (let x = 0; x < outN; x++) {
+    const c = coordOf(s.coord, x, s.scales[axis]!, inN, outN);
+    const x0 = Math.floor(c);
+    const t = c - x0;
+    const u = [t + 1, t, 1 - t, 2 - t];
+    let sum = 0;
+    for (let k = 0; k < 4; k++) {
+      const z = u[k]!;
+      let cw = z <= 1 ? ((A + 2) * z - (A + 3)) * z * z + 1 : ((A * z - 5 * A) * z + 8 * A) * z - 4 * A;
+      const j = x0 - 1 + k;
+      if (s.excludeOutside && (j < 0 || j >= inN)) cw = 0;
+      idx[x * 4 + k] = Math.min(Math.max(j, 0), inN - 1);
+      wt[x * 4 + k] = cw;
+      sum += cw;
+    }
+    if (s.excludeOutside) for (let k = 0; k < 4; k++) wt[x * 4 + k]! /= sum;
+  }
+  for (let a = 0; a < outer; a++)
+    for (let x = 0; x < outN; x++) {
+      const o = (a * outN + x) * tail;
+      for (let t = 0; t < tail; t++) {
+        let v = 0;
+        for (let k = 0; k < 4; k++) v += src[(a * inN + idx[x * 4 + k]!) * tail + t]! * wt[x * 4 + k]!;
+        dst[o + t] = v;
+      }
+    }
+  return [dst, nd];
 }
 
 function coordOf(coord: string, x: number, scale: number, inN: number, outN: number): number {
@@ -96,13 +150,13 @@ function resampleAxis(src: FArr, d: number[], axis: number, outN: number, s: Res
 }
 
 function runResize(X: Tensor, s: ResizeSpec): Tensor {
-  if (s.mode !== 'nearest' && s.mode !== 'linear')
-    throw new UserError(`Resize: mode '${s.mode}' is not supported (nearest, linear)`);
+  if (s.mode !== 'nearest' && s.mode !== 'linear' && s.mode !== 'cubic')
+    throw new UserError(`Resize: mode '${s.mode}' is not supported (nearest, linear, cubic)`);
   let data = X.data as FArr;
   let dims = [...X.dims];
   for (let a = 0; a < dims.length; a++) {
     if (s.outDims[a] === dims[a] && s.scales[a] === 1) continue;
-    [data, dims] = resampleAxis(data, dims, a, s.outDims[a]!, s);
+    [data, dims] = (s.mode === 'cubic' ? cubicAxis : resampleAxis)(data, dims, a, s.outDims[a]!, s);
   }
   return tensor(X.dtype, dims, data === X.data ? (data.slice() as FArr) : data);
 }
@@ -138,7 +192,9 @@ function resize(inp: (Tensor | undefined)[], attrs: Attrs, opset: number): Tenso
       throw new UserError(`Resize: ${outDims.length} sizes given for rank ${X.dims.length}`);
     scales = outDims.map((o, i) => f(o / X.dims[i]!));
   } else throw new UserError('Resize: one of scales or sizes is required');
-  return [runResize(X, { mode, coord, nearest, scales, outDims })];
+  const cubicA = attrFloat(attrs, 'cubic_coeff_a', -0.75);
+  const excludeOutside = attrInt(attrs, 'exclude_outside', 0) === 1;
+  return [runResize(X, { mode, coord, nearest, scales, outDims, cubicA, excludeOutside })];
 }
 
 function upsample(inp: (Tensor | undefined)[], attrs: Attrs, opset: number): Tensor[] {

@@ -91,4 +91,30 @@ export const RESIZE: CaseDef[] = [
     attrs: { mode: { s: 'linear' }, scales: { floats: [1, 1, 2, 2] } },
     inputs: [f(1, 1, 3, 3)],
   },
+  {
+    op: 'Resize',
+    name: 'cubic half_pixel upscale',
+    opset: 13,
+    attrs: { mode: { s: 'cubic' } },
+    inputs: [f(1, 2, 4, 5), null, fv([1, 1, 2, 1.5])],
+  },
+  {
+    op: 'Resize',
+    name: 'cubic align_corners downscale, sizes',
+    opset: 13,
+    attrs: { mode: { s: 'cubic' }, coordinate_transformation_mode: { s: 'align_corners' } },
+    inputs: [f(1, 1, 9, 8), null, null, i64([1, 1, 4, 5])],
+  },
+  {
+    op: 'Resize',
+    name: 'cubic A=-0.5 exclude_outside asymmetric',
+    opset: 13,
+    attrs: {
+      mode: { s: 'cubic' },
+      cubic_coeff_a: { f: -0.5 },
+      exclude_outside: { i: 1 },
+      coordinate_transformation_mode: { s: 'asymmetric' },
+    },
+    inputs: [f(1, 1, 5, 4), null, fv([1, 1, 1.6, 2.5])],
+  },
 ];
