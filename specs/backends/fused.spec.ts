@@ -126,10 +126,11 @@ describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', 
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 1, max: 9 }),
         fc.integer({ min: 1, max: 19 }),
         fc.integer({ min: 1, max: 9 }),
-        async (b, m, k, n) => {
+        fc.boolean(),
+        async (b, m, k, n, fullC) => {
           const a = t32([b, m, k], rand(b * m * k, k * 31 + n));
           const B = t32([k, n], rand(k * n, 9));
           const r1 = await compareWithOrt({ a }, [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }], {
@@ -139,7 +140,8 @@ describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', 
           expect(r1.excess).toBeLessThanOrEqual(1e-5);
           const a2 = t32([m, k], rand(m * k, 4));
           const Bt = t32([n, k], rand(n * k, 10));
-          const C = t32([n], rand(n, 12));
+          // bias as a row [n] or a full [m, n] matrix
+          const C = fullC ? t32([m, n], rand(m * n, 13)) : t32([n], rand(n, 12));
           const r2 = await compareWithOrt(
             { a: a2 },
             [
@@ -156,8 +158,26 @@ describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', 
           expect(r2.excess).toBeLessThanOrEqual(1e-5);
         },
       ),
-      { numRuns: 8 },
+      { numRuns: 14 },
     );
+  });
+
+  it('4 rows per cell (rows a multiple of 4): MatMul [2,6,13]×[13,5] and Gemm 8×11 with a full bias', async () => {
+    const a = t32([2, 6, 13], rand(156, 41));
+    const B = t32([13, 5], rand(65, 42));
+    const r1 = await compareWithOrt({ a }, [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }], { B });
+    expect(r1.dims).toEqual([2, 6, 5]);
+    expect(r1.excess).toBeLessThanOrEqual(1e-5);
+    const a2 = t32([8, 11], rand(88, 43));
+    const B2 = t32([11, 7], rand(77, 44));
+    const C = t32([8, 7], rand(56, 45));
+    const r2 = await compareWithOrt(
+      { a: a2 },
+      [{ op: 'Gemm', inputs: ['a', 'B2', 'C'], outputs: ['y'], attrs: { alpha: 0.75, beta: 0.5 } }],
+      { B2, C },
+    );
+    expect(r2.accelerated).toBe(1);
+    expect(r2.excess).toBeLessThanOrEqual(1e-5);
   });
 
   it('binary elementwise: same shape, per-channel (SE) and general broadcasts', async () => {

@@ -1,5 +1,6 @@
-// MatMul (A × constant 2-D B) and Gemm (constant B and C) on gpu.js: one output per cell with x
-// along N, so a quad reads 4 consecutive B elements; B packed [K][N] and resident; K unrolled ×4.
+// MatMul (A × constant 2-D B) and Gemm (constant B and C) on gpu.js: x runs along N, so a quad
+// reads 4 consecutive B elements; each cell returns Array(4) = 4 rows (one B load feeds 4
+// accumulators) when the rows split in 4; B packed [K][N] and resident; K unrolled ×4.
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
 import { lit } from './epilogue.ts';
@@ -19,6 +20,40 @@ export function matmulSource(k: number, n: number, alpha: number, cExpr: string 
   const loop = kq > 0 ? `for (let kq = 0; kq < ${kq}; kq++) {\n${body}}\n` : '';
   const scaled = alpha === 1 ? 'v0' : `v0 * ${lit(alpha)}`;
   return `let v0 = 0.0;\n${loop}${tail}return ${cExpr ? `${scaled} + ${cExpr}` : scaled};`;
+}
+
+/**
+ * Kernel body for 4 rows per cell (x = n, y < rows/4): component j is row j · rows/4 + y, so the
+ * planar Array(4) result is row-major [rows][n]. `cRow(r)` renders the bias for row expression r.
+ */
+export function matmulSource4(
+  k: number,
+  n: number,
+  rows: number,
+  alpha: number,
+  cRow: ((r: string) => string) | undefined,
+): string {
+  const q = rows / 4;
+  const row = (j: number) => `(${j * q} + this.thread.y)`;
+  const kq = Math.floor(k / 4);
+  const step = (kk: string) => {
+    let t = `bv = this.constants.b[${kk} * ${n} + this.thread.x];\n`;
+    for (let j = 0; j < 4; j++) t += `s${j} += a[${row(j)} * ${k} + ${kk}] * bv;\n`;
+    return t;
+  };
+  let body = '';
+  for (let j = 0; j < 4; j++) body += step(`(kq * 4 + ${j})`);
+  let tail = '';
+  for (let kk = kq * 4; kk < k; kk++) tail += step(`${kk}`);
+  const loop = kq > 0 ? `for (let kq = 0; kq < ${kq}; kq++) {\n${body}}\n` : '';
+  const out = (j: number) => {
+    const scaled = alpha === 1 ? `s${j}` : `s${j} * ${lit(alpha)}`;
+    return cRow ? `${scaled} + ${cRow(row(j))}` : scaled;
+  };
+  return (
+    `let bv = 0.0;\nlet s0 = 0.0;\nlet s1 = 0.0;\nlet s2 = 0.0;\nlet s3 = 0.0;\n${loop}${tail}` +
+    `return [${[0, 1, 2, 3].map(out).join(', ')}];`
+  );
 }
 
 /** A builder for MatMul/Gemm when B (and C) are constant float32; undefined otherwise. */
@@ -52,19 +87,24 @@ export function prepareMatMul(
     const rows = transA ? m : sizeOf(x.dims) / k;
     const constants: Record<string, Float32Array> = { b: packed };
     let cExpr: string | undefined;
+    let cRow: ((r: string) => string) | undefined;
     if (c) {
       const cn = sizeOf(c.dims);
       const cd = new Float32Array(c.data as Float32Array).map((v) => v * beta);
       constants.c = cd;
-      if (cn === 1) cExpr = 'this.constants.c[0]';
+      if (cn === 1) cRow = () => 'this.constants.c[0]';
       else if (cn === n && (c.dims.length === 1 || c.dims[0] === 1))
-        cExpr = 'this.constants.c[this.thread.x]';
+        cRow = () => 'this.constants.c[this.thread.x]';
       else if (cn === m * n && c.dims.length === 2)
-        cExpr = `this.constants.c[this.thread.y * ${n} + this.thread.x]`;
-      else if (cn === m && c.dims.length === 2 && c.dims[1] === 1) cExpr = 'this.constants.c[this.thread.y]';
+        cRow = (r) => `this.constants.c[${r} * ${n} + this.thread.x]`;
+      else if (cn === m && c.dims.length === 2 && c.dims[1] === 1) cRow = (r) => `this.constants.c[${r}]`;
       else return undefined;
+      cExpr = cRow('this.thread.y');
     }
-    const kern = host.kernel(['a'], matmulSource(k, n, alpha, cExpr), [n, rows], constants);
+    const quad = rows % 4 === 0 && host.mode === 'webasm';
+    const kern = quad
+      ? host.kernel(['a'], matmulSource4(k, n, rows, alpha, cRow), [n, rows / 4], constants, 4)
+      : host.kernel(['a'], matmulSource(k, n, alpha, cExpr), [n, rows], constants);
     const outDims = gemm ? [m, n] : [...x.dims.slice(0, -1), n];
     return async (inputs) => {
       let a = inputs[0]?.data as Float32Array;
