@@ -130,8 +130,29 @@ export function importGraph(msg: Msg, parent: Graph | undefined, where: string, 
   const empty = emptyFields(msg, ['name']);
   if (empty) g.extra[EMPTY_KEY] = empty;
   g.touch();
+  checkSingleAssignment(g, here);
   g.topoOrder(); // a cycle is a user error, reported here
   return g;
+}
+
+/** Each value is defined once: by a graph input, an initializer or one node output. */
+function checkSingleAssignment(g: Graph, where: string): void {
+  const by = new Map<string, string>();
+  for (const i of g.inputs) by.set(i.name, 'a graph input');
+  for (const name of g.initializers.keys()) if (!by.has(name)) by.set(name, 'an initializer');
+  for (const n of g.nodes) {
+    for (const o of n.outputs) {
+      if (!o) continue;
+      const prev = by.get(o);
+      if (prev) {
+        throw new UserError(
+          `${where}: value '${o}' is defined twice (${prev} and node '${n.label}' (${n.opType}))`,
+          'ONNX graphs are in single-assignment form: every value name must be produced once',
+        );
+      }
+      by.set(o, `node '${n.label}' (${n.opType})`);
+    }
+  }
 }
 
 function importNode(msg: Msg, g: Graph, where: string, opts: ImportOptions): Node {

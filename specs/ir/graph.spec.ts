@@ -187,3 +187,17 @@ describe('edits', () => {
     );
   });
 });
+
+describe('cloneModel', () => {
+  it('gives an independent deep copy that exports to the same bytes', async () => {
+    const { cloneModel } = await import('../../runtime/onnx/index.ts');
+    const bytes = new Uint8Array(readFileSync(MODELS.cls));
+    const a = importModel(bytes);
+    const b = cloneModel(a);
+    expect(Buffer.from(exportModel(b)).equals(Buffer.from(bytes))).toBe(true);
+    const conv = b.graph.nodes.find((n) => n.opType === 'Conv')!;
+    (b.graph.constant(conv.inputs[1]!)!.data as Float32Array)[0] = 123;
+    b.graph.removeNode(b.graph.nodes[0]!);
+    expect(Buffer.from(exportModel(a)).equals(Buffer.from(bytes))).toBe(true);
+  });
+});

@@ -79,6 +79,15 @@ describe('bad model files', () => {
       /graph 'g' has a cycle through node '(first|second)'/,
     );
   });
+  it('a value defined twice', async () => {
+    const m = makeModel([['x', 'float32', [2]]], [['a', 'float32', [2]]]);
+    m.graph.nodes.push(new Node({ op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'one' }));
+    m.graph.nodes.push(new Node({ op: 'Neg', inputs: ['x'], outputs: ['a'], name: 'two' }));
+    await inspectFails(
+      write('twice.onnx', exportModel(m)),
+      /value 'a' is defined twice \(node 'one' \(Relu\) and node 'two' \(Neg\)\)/,
+    );
+  });
   it('tensor data shorter than its shape', async () => {
     const msg = rawModelWithInitializer({ dims: [4], data_type: 1, raw_data: f32([1, 2]) });
     await inspectFails(
