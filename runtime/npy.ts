@@ -108,9 +108,12 @@ function viewAs(dtype: DType, buf: ArrayBuffer): TensorData {
   }
 }
 
+/** NumPy has no 4- or 2-bit types: they are written unpacked, one value a byte (int8 / uint8). */
+const WIDENED: Partial<Record<DType, string>> = { int4: 'i1', int2: 'i1', uint4: 'u1', uint2: 'u1' };
+
 /** Serialize a tensor as .npy version 1.0. */
 export function serializeNpy(t: Tensor): Uint8Array {
-  const code = DTYPE_TO_DESCR[t.dtype];
+  const code = DTYPE_TO_DESCR[t.dtype] ?? WIDENED[t.dtype];
   if (!code || Array.isArray(t.data)) throw new UserError(`cannot write a ${t.dtype} tensor as .npy`);
   const descr = (bytesPerElement(code) === 1 ? '|' : '<') + code;
   const shape = t.dims.length === 1 ? `(${t.dims[0]},)` : `(${t.dims.join(', ')})`;
