@@ -70,6 +70,35 @@ if (!REC) {
   rows.push(['Tucker-2 [128,128,3,3] ranks 64/64, 3 ALS sweeps', t.ms, 0, `rel. error ${e}`]);
 }
 
+if (!REC) {
+  const { gptq, gptqHessian } = await import('../compiler/quant/gptq.ts');
+  const w = randomNormal(512, 512, 6);
+  const h = gptqHessian(randomNormal(512, 1024, 7));
+  const t = time(1, () => gptq(w, h, { bits: 4, symmetric: true, groupSize: 32 }));
+  rows.push(['GPTQ 512×512, 4 bits, group 32', t.ms, 0, '']);
+}
+if (!REC) {
+  const { kmeans1d } = await import('../compiler/codec/kmeans.ts');
+  const { huffmanDecode, huffmanEncode, huffmanLengths } = await import('../compiler/codec/huffman.ts');
+  const g = randomNormal(1, 1 << 20, 8).data;
+  for (let i = 0; i < g.length; i += 3) g[i] = 0; // a third pruned
+  const t = time(1, () => kmeans1d(g, 16, { init: 'linear' }));
+  rows.push([
+    'k-means 1-D, 2^20 weights (⅓ zero), 16 clusters, linear init',
+    t.ms,
+    0,
+    `${t.last.iterations} Lloyd iterations`,
+  ]);
+  const sym = Uint32Array.from(t.last.labels, (l) => l + 1);
+  const freq = new Array(17).fill(0);
+  for (const s of sym) freq[s]++;
+  const lens = huffmanLengths(freq);
+  const e = time(1, () => huffmanEncode(sym, lens));
+  const d = time(1, () => huffmanDecode(e.last.bytes, lens, sym.length, e.last.bitLength));
+  const bits = (e.last.bitLength / sym.length).toFixed(3);
+  rows.push(['Huffman encode 2^20 cluster indices', e.ms, 0, `${bits} bits/weight`]);
+  rows.push(['Huffman decode 2^20 cluster indices', d.ms, 0, '']);
+}
 console.log(`node ${process.version}`);
 if (REC) await recFigures();
 for (const [name, ms, goal, note] of rows) {

@@ -6,6 +6,8 @@
 //                  (totalEnergy = ‖A‖_F² when S is only a partial spectrum);
 //   roundTo N    → r rounded UP to a multiple of N, then clamped to full.
 // discardedEnergy(S, r) and truncationError(S, r) = sqrt(Σ_{i≥r} σ_i²) (Eckart–Young).
+// maxUsefulRank(m, n) = the largest r with r·(m + n) < m·n (a rank-r pair of factors is smaller than
+// the m×n matrix only below it; at or above it the factorization should be skipped).
 
 export type RankSpec =
   | { readonly kind: 'rank'; readonly n: number }
@@ -57,3 +59,5 @@ export function discardedEnergy(S: ArrayLike<number>, r: number): number {
 }
 
 export const truncationError = (S: ArrayLike<number>, r: number): number => Math.sqrt(discardedEnergy(S, r));
+
+export const maxUsefulRank = (m: number, n: number): number => Math.max(0, Math.ceil((m * n) / (m + n)) - 1);

@@ -6,9 +6,12 @@
 //   tucker2Reconstruct(t) → Ŵ (Float64Array, shape of W);
 //   tucker2ConvWeights(t) → {first [r2, Cin, 1, 1] = U2ᵀ, core [r1, r2, kh, kw], last [Cout, r1, 1, 1] = U1}
 //   as Float32Arrays: the 1×1 → k×k → 1×1 conv chain.
+//   tucker2Ranks(W, shape, spec, {roundTo}) → [r1, r2]: selectRank applied to each mode's HOSVD
+//   spectrum (σ² = eigenvalues of the unfolding's Gram), so `energy P%` works per mode.
 
 import type { Matrix } from './matrix.ts';
-import { topEigenvectors } from './symmetric.ts';
+import { type RankSpec, selectRank } from './rank.ts';
+import { symmetricEigen, topEigenvectors } from './symmetric.ts';
 
 export type ConvShape = readonly [number, number, number, number];
 
@@ -179,4 +182,19 @@ export function tucker2ConvWeights(t: Tucker2): {
   const last = new Float32Array(co * r1);
   last.set(t.U1.data);
   return { first, core: Float32Array.from(t.core), last };
+}
+
+export function tucker2Ranks(
+  weight: ArrayLike<number>,
+  shape: ConvShape,
+  spec: RankSpec,
+  opts: { roundTo?: number } = {},
+): [number, number] {
+  const [co, ci, kh, kw] = shape;
+  const S = kh * kw;
+  const w = Float64Array.from(weight);
+  const sv = (g: Matrix) => Float64Array.from(symmetricEigen(g).values, (v) => Math.sqrt(Math.max(0, v)));
+  const r1 = selectRank(sv(rowGram(w, co, ci * S)), spec, { full: co, roundTo: opts.roundTo });
+  const r2 = selectRank(sv(blockGram(w, co, ci, S)), spec, { full: ci, roundTo: opts.roundTo });
+  return [r1, r2];
 }

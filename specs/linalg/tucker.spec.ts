@@ -9,10 +9,12 @@ import {
   spatialReconstruct,
 } from '../../compiler/linalg/conv.ts';
 import { frobenius, gram, matmul, normalSampler } from '../../compiler/linalg/matrix.ts';
+import { maxUsefulRank } from '../../compiler/linalg/rank.ts';
 import {
   type ConvShape,
   tucker2,
   tucker2ConvWeights,
+  tucker2Ranks,
   tucker2Reconstruct,
 } from '../../compiler/linalg/tucker.ts';
 import { correlatedX } from './gen.ts';
@@ -122,6 +124,37 @@ describe('spatial and channel decompositions', () => {
         expect(outErr(da)).toBeLessThanOrEqual(outErr(plain) * (1 + 1e-5) + 1e-5 * ref);
       }),
       { numRuns: 40 },
+    );
+  });
+});
+
+describe('rank helpers', () => {
+  it('tucker2Ranks: 100% keeps full ranks, rank P% scales each mode, energy is per mode', () => {
+    fc.assert(
+      fc.property(convCase, (c) => {
+        const { w, shape } = convWeight(c);
+        expect(tucker2Ranks(w, shape, { kind: 'percent', p: 100 })).toEqual([c.co, c.ci]);
+        expect(tucker2Ranks(w, shape, { kind: 'percent', p: 50 })).toEqual([
+          Math.max(1, Math.round(c.co / 2)),
+          Math.max(1, Math.round(c.ci / 2)),
+        ]);
+        const [r1, r2] = tucker2Ranks(w, shape, { kind: 'energy', p: 90 });
+        // The HOSVD error bound: keeping 90% of each mode's energy loses at most 10% + 10%.
+        const t = tucker2(w, shape, [r1, r2], { sweeps: 0 });
+        expect(t.errors[0]! ** 2).toBeLessThanOrEqual(0.2 * frobenius(w) ** 2 * (1 + 1e-9));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('maxUsefulRank is the largest rank whose factors are smaller than the matrix', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 3000 }), (m, n) => {
+        const r = maxUsefulRank(m, n);
+        if (r > 0) expect(r * (m + n)).toBeLessThan(m * n);
+        expect((r + 1) * (m + n)).toBeGreaterThanOrEqual(m * n);
+      }),
+      { numRuns: 100 },
     );
   });
 });

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Matrix, matmul, normalSampler, randomNormal } from '../../compiler/linalg/matrix.ts';
+import { biasShift } from '../../compiler/quant/bias.ts';
 import { binarize, ternarize } from '../../compiler/quant/binary.ts';
 import { gptq, gptqHessian, weightOutputError } from '../../compiler/quant/gptq.ts';
 import { packSubByte, unpackSubByte } from '../../compiler/quant/pack.ts';
@@ -165,5 +166,41 @@ describe('sub-byte packing', () => {
     );
     expect(Array.from(packSubByte([1, -2, 3], 4))).toEqual([0xe1, 0x03]);
     expect(Array.from(packSubByte([1, -1, 0, -2], 2))).toEqual([0b10_00_11_01]);
+  });
+});
+
+describe('biasShift', () => {
+  it('puts the mean output on the data back where the original weights had it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 24 }),
+        fc.integer(),
+        (m, n, seed) => {
+          const w = randomNormal(m, n, seed);
+          const x = correlatedX(n, 30, seed + 1);
+          for (let i = 0; i < n; i++) for (let j = 0; j < 30; j++) x.data[i * 30 + j]! += i % 3; // non-zero means
+          const what = dequantize(
+            quantizeTensor(w.data, [m, n], { bits: 2, granularity: { kind: 'tensor' }, symmetric: true }),
+          );
+          const mean = Array.from(
+            { length: n },
+            (_, i) => x.data.subarray(i * 30, i * 30 + 30).reduce((a, b) => a + b, 0) / 30,
+          );
+          const delta = biasShift(w.data, what, [m, n], mean);
+          const y = matmul(w, x);
+          const yq = matmul({ rows: m, cols: n, data: Float64Array.from(what) }, x);
+          for (let o = 0; o < m; o++) {
+            let d = 0;
+            for (let j = 0; j < 30; j++) d += y.data[o * 30 + j]! - (yq.data[o * 30 + j]! + delta[o]!);
+            const scale =
+              Math.abs(delta[o]!) +
+              y.data.subarray(o * 30, o * 30 + 30).reduce((a, b) => a + Math.abs(b), 0) / 30;
+            expect(Math.abs(d / 30)).toBeLessThanOrEqual(1e-5 * (scale + 1));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
