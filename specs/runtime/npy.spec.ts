@@ -86,7 +86,7 @@ describe('.npy', () => {
             const v = (seed + i * 37) % (dtype === 'bool' ? 2 : 100);
             data[i] = dtype === 'int64' ? BigInt(v) : v;
           }
-          const t = { dtype, dims, data } as Tensor;
+          const t = { dtype, dims, data } as unknown as Tensor;
           const bytes = serializeNpy(t);
           const headerLen = bytes[8]! | (bytes[9]! << 8);
           expect((10 + headerLen) % 64).toBe(0);
