@@ -40,7 +40,10 @@ async function check(c: Case) {
     names.push(`x${i}`);
   });
   (c.consts ?? []).forEach((t, i) => {
-    if (!t) return names.push('');
+    if (!t) {
+      names.push('');
+      return;
+    }
     g.addInitializer(`c${i}`, t);
     names.push(`c${i}`);
   });
@@ -81,7 +84,10 @@ const reshapeCase = dims(1, 4).chain((d) =>
     .map(([cuts, minus]) => {
       // group contiguous dims; one group becomes -1, a group of one dim at the same index may be 0
       const groups: number[][] = [];
-      d.forEach((x, i) => (i === 0 || cuts[i] ? groups.push([x]) : groups[groups.length - 1]!.push(x)));
+      d.forEach((x, i) => {
+        if (i === 0 || cuts[i]) groups.push([x]);
+        else groups[groups.length - 1]!.push(x);
+      });
       const target = groups.map((gr, i) =>
         i === minus % groups.length
           ? -1
@@ -352,10 +358,13 @@ describe('inferred shapes equal onnxruntime’s, op by op', () => {
           matmulCase,
           shapeCase,
           globalCase,
+          convCase,
+          convTCase,
+          qCase,
         ),
         check,
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 });

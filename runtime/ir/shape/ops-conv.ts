@@ -52,7 +52,11 @@ const convTranspose: ShapeFn = (ins, attrs) => {
   const opad = (attrs.output_padding as number[] | undefined) ?? new Array(n).fill(0);
   const auto = (attrs.auto_pad as string | undefined) ?? 'NOTSET';
   const out = sp.map((d, i) => {
-    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') return mul(d, strides[i]!);
+    if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+      // target in·stride; padding cannot be negative, so a small kernel gives less (as onnxruntime)
+      const full = add(mul(strides[i]!, sub(d, 1)), opad[i]! + (k[i]! - 1) * dil[i]! + 1);
+      return isNum(full) && isNum(d) ? Math.min(full, d * strides[i]!) : mul(d, strides[i]!);
+    }
     const p = auto === 'VALID' ? 0 : pads[i]! + pads[i + n]!;
     return add(mul(strides[i]!, sub(d, 1)), opad[i]! + (k[i]! - 1) * dil[i]! + 1 - p);
   });
