@@ -102,7 +102,11 @@ export function kmeans1d(
   if (!(k >= 1)) throw new RangeError(`kmeans: need at least 1 cluster, got ${k}`);
   const labels = new Int32Array(values.length).fill(-1);
   const idx: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i] !== 0) idx.push(i);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`kmeans: value ${i} is ${v} (NaN or infinite)`);
+    if (v !== 0) idx.push(i);
+  }
   if (idx.length === 0) {
     return { centroids: new Float32Array(k), labels, iterations: 0, converged: true, sse: 0, initSse: 0 };
   }

@@ -1,7 +1,8 @@
 // Singular value decomposition: Golub–Kahan–Reinsch (exact, thin) and a randomized range finder.
 //
 // API:
-//   svd(A) → {U (m×k), S (k, descending), Vt (k×n)} with k = min(m, n) and A = U·diag(S)·Vt.
+//   svd(A) → {U (m×k), S (k, descending), Vt (k×n)} with k = min(m, n) and A = U·diag(S)·Vt;
+//     a NaN or infinite element is a RangeError.
 //   randomizedSvd(A, rank, {oversample, powerIters, seed}) → the same shape truncated to `rank`:
 //     Halko–Martinsson–Tropp range finder with re-orthonormalised power iterations.
 // The exact SVD is a port of the LINPACK/JAMA bidiagonalisation + implicit-shift QR, run on the
@@ -26,6 +27,10 @@ function hyp(a: number, b: number): number {
 
 /** Exact thin SVD. */
 export function svd(a: Matrix): Svd {
+  for (let i = 0; i < a.data.length; i++) {
+    if (!Number.isFinite(a.data[i]!))
+      throw new RangeError(`svd: element ${i} is ${a.data[i]} (NaN or infinite)`);
+  }
   if (a.rows >= a.cols) return svdTall(a);
   const t = svdTall(transpose(a));
   return { U: transpose(t.Vt), S: t.S, Vt: transpose(t.U) };

@@ -75,6 +75,10 @@ describe('kmeans1d', () => {
     );
   });
 
+  it('refuses NaN weights', () => {
+    expect(() => kmeans1d([1, Number.NaN, 2], 2)).toThrow(RangeError);
+  });
+
   it('finds well-separated clusters exactly', () => {
     const w = new Float32Array(300);
     for (let i = 0; i < 300; i++) w[i] = [-2, 0, 1, 5][i % 4]! + (i % 3) * 1e-3;

@@ -114,3 +114,13 @@ describe('randomizedSvd', () => {
     );
   });
 });
+
+describe('svd input checks', () => {
+  it('refuses NaN and infinite elements instead of iterating forever', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      const a = randomNormal(4, 3, 1);
+      a.data[5] = bad;
+      expect(() => svd(a)).toThrow(RangeError);
+    }
+  });
+});
