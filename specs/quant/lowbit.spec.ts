@@ -138,6 +138,29 @@ describe('gptq', () => {
     for (const q of d.quantized.q) expect(q >= 0 && q <= 15).toBe(true);
   });
 
+  it('with uncorrelated inputs (H ∝ I) there is nothing to compensate: GPTQ equals rounding', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.integer(),
+        (m, n, seed) => {
+          const w = randomNormal(m, n, seed);
+          const h = { rows: n, cols: n, data: new Float64Array(n * n) };
+          for (let i = 0; i < n; i++) h.data[i * n + i] = 3;
+          const g = gptq(w, h, { bits: 4, symmetric: false, groupSize: 8, damp: 0 });
+          const r = quantizeTensor(w.data, [m, n], {
+            bits: 4,
+            granularity: { kind: 'group', axis: 1, size: 8 },
+            symmetric: false,
+          });
+          expect(Array.from(g.quantized.q)).toEqual(Array.from(r.q));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('zeroes the weights of dead inputs (H_ii = 0)', () => {
     const w = randomNormal(3, 16, 5);
     const x = correlatedX(16, 30, 6);
