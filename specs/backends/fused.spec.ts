@@ -93,6 +93,54 @@ describe('gpu.js fusion', () => {
   });
 });
 
+describe('gpu.js fused elementwise anchors (SE / residual blocks)', () => {
+  // a = c + c · s (s per channel), then a per-channel affine and a HardSwish decomposition
+  const nodes: NodeInit[] = [
+    { op: 'Mul', inputs: ['c', 's'], outputs: ['m'] },
+    { op: 'Add', inputs: ['c', 'm'], outputs: ['a'] },
+    { op: 'Mul', inputs: ['a', 'g'], outputs: ['ag'] },
+    { op: 'Add', inputs: ['ag', 'three'], outputs: ['a3'] },
+    { op: 'Clip', inputs: ['a3', 'zero', 'six'], outputs: ['cl'] },
+    { op: 'Mul', inputs: ['ag', 'cl'], outputs: ['y'] },
+  ];
+  const inits = {
+    g: t32([1, 6, 1, 1], rand(6, 31)),
+    three: t32([], new Float32Array([3])),
+    zero: t32([], new Float32Array([0])),
+    six: t32([], new Float32Array([6])),
+  };
+
+  it('folds the chain into the Mul with its inputs readable by the epilogue', () => {
+    const gn = graphNodes(nodes, inits).map((n) =>
+      n.op === 'Mul' && n.inputs[0] === 'c'
+        ? {
+            ...n,
+            inputTypes: [
+              { dtype: 'float32' as const, shape: [1, 6, 20, 30] },
+              { dtype: 'float32' as const, shape: [1, 6, 1, 1] },
+            ],
+          }
+        : n,
+    );
+    const fused = fuseForGpujs(gn, new Set(['y']));
+    expect(fused.map((n) => n.op)).toEqual(['FusedMul']);
+    expect(fused[0]?.inputs).toEqual(['c', 's']);
+  });
+
+  for (const [h, w] of [
+    [20, 30],
+    [3, 5],
+  ]) {
+    it(`agrees with onnxruntime-node on [1,6,${h},${w}] (${h * w * 6 < 4096 ? 'plain-TS path' : 'kernel'})`, async () => {
+      const c = t32([1, 6, h, w], rand(6 * h * w, h + w, 4));
+      const sv = t32([1, 6, 1, 1], rand(6, 7));
+      const r = await compareWithOrt({ c, s: sv }, nodes, inits);
+      expect(r.accelerated).toBe(1);
+      expect(r.excess).toBeLessThanOrEqual(1e-5);
+    });
+  }
+});
+
 describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', () => {
   it('upsampling ConvTranspose with bias and fused Sigmoid', async () => {
     await fc.assert(

@@ -4,6 +4,7 @@
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
+import { applyEpilogue, type Epilogue, epilogueSource } from './epilogue.ts';
 import type { KernelHost } from './gpu.ts';
 
 export const ELTWISE_OPS: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/' };
@@ -82,9 +83,17 @@ function broadcastTs(a: Tensor, b: Tensor, dims: number[], op: string): Tensor {
   return { dtype: 'float32', dims, data: out };
 }
 
-/** A prepared binary op: kernels built per (shape, layout) signature at first use. */
-export function prepareEltwise(host: KernelHost, node: NodeSpec, ctx: KernelContext): PreparedKernel {
-  const op = node.op;
+/**
+ * A prepared binary op (with a fused epilogue when it anchors one): kernels built per (shape,
+ * layout) signature at first use; small or unusual broadcasts run in plain TypeScript.
+ */
+export function prepareEltwise(
+  host: KernelHost,
+  node: NodeSpec,
+  ctx: KernelContext,
+  ep: Epilogue = { steps: [], channels: [] },
+): PreparedKernel {
+  const op = node.op.replace(/^Fused/, '');
   const sym = ELTWISE_OPS[op] as string;
   const kernels = new Map<string, ReturnType<KernelHost['kernel']>>();
   return async (inputs) => {
@@ -92,7 +101,8 @@ export function prepareEltwise(host: KernelHost, node: NodeSpec, ctx: KernelCont
     const b = inputs[1] as Tensor;
     if (a.dtype !== 'float32' || b.dtype !== 'float32') {
       const ref = getOp(op)?.reference;
-      if (!ref) throw new Error(`${op} ${node.name}: no reference kernel registered for ${a.dtype}`);
+      if (!ref || ep.steps.length > 0)
+        throw new Error(`${op} ${node.name}: float32 inputs expected, got ${a.dtype}`);
       return ref(inputs, node.attrs, ctx);
     }
     const dims = broadcastDims(a.dims, b.dims);
@@ -100,8 +110,25 @@ export function prepareEltwise(host: KernelHost, node: NodeSpec, ctx: KernelCont
     const la = layoutOf(a, dims);
     const lb = layoutOf(b, dims);
     const n = sizeOf(dims);
-    if (!la || !lb || (la !== 'full' && lb !== 'full') || n < 4096) return [broadcastTs(a, b, dims, op)];
     const plane = dims.length === 4 ? (dims[2] as number) * (dims[3] as number) : n;
+    const channels = dims.length === 4 ? (dims[1] as number) : 1;
+    const chansFit = ep.channels.every((c) => c.length === channels);
+    if (
+      !la ||
+      !lb ||
+      (la !== 'full' && lb !== 'full') ||
+      n < 4096 ||
+      !chansFit ||
+      (dims[0] !== 1 && ep.channels.length > 0)
+    ) {
+      const out = broadcastTs(a, b, dims, op);
+      if (ep.steps.length > 0) {
+        const zeros: Tensor = { dtype: 'float32', dims, data: new Float32Array(n) };
+        const full = [a, b].map((t) => broadcastTs(t, zeros, dims, 'Add').data as Float32Array);
+        applyEpilogue(out.data as Float32Array, ep, plane, channels, full);
+      }
+      return [out];
+    }
     const rows = n / plane;
     const key = `${dims.join('x')}|${la}|${lb}`;
     let k = kernels.get(key);
@@ -112,7 +139,18 @@ export function prepareEltwise(host: KernelHost, node: NodeSpec, ctx: KernelCont
           : l === 'chan'
             ? `${name}[this.thread.y]`
             : `${name}[0]`;
-      k = host.kernel(['a', 'b'], `return ${read('a', la)} ${sym} ${read('b', lb)};`, [plane, rows]);
+      const { lines, result } = epilogueSource(
+        ep.steps,
+        (c) => `this.constants.e${c}[this.thread.y]`,
+        'v',
+        (i) => (i === 0 ? read('a', la) : read('b', lb)),
+      );
+      const constants: Record<string, Float32Array> = {};
+      ep.channels.forEach((c, i) => {
+        constants[`e${i}`] = c;
+      });
+      const src = `let v0 = ${read('a', la)} ${sym} ${read('b', lb)};\n${lines}return ${result};`;
+      k = host.kernel(['a', 'b'], src, [plane, rows], constants);
       kernels.set(key, k);
     }
     const data = await k.run([a.data as Float32Array, b.data as Float32Array]);

@@ -2,7 +2,8 @@
 // a producer's output inside its kernel; encoded as JSON in the fused node's `epilogue` attribute.
 
 /** An operand: an earlier value (v0 = the producer's output), a scalar, or a per-channel array. */
-export type Operand = { ref: number } | { scalar: number } | { chan: number };
+/** `input` (binary-op anchors only): the anchor's own input k, read at the output element. */
+export type Operand = { ref: number } | { scalar: number } | { chan: number } | { input: number };
 
 export type EpilogueOp =
   | 'Add'
@@ -57,10 +58,13 @@ export function epilogueSource(
   steps: EpilogueStep[],
   chan: (k: number) => string,
   prefix = 'v',
+  input: (k: number) => string = () => {
+    throw new Error('epilogue reads an input its kernel does not have');
+  },
 ): { lines: string; result: string } {
   const name = (i: number) => `${prefix}${i}`;
   const operand = (o: Operand): string =>
-    'ref' in o ? name(o.ref) : 'scalar' in o ? lit(o.scalar) : chan(o.chan);
+    'ref' in o ? name(o.ref) : 'scalar' in o ? lit(o.scalar) : 'chan' in o ? chan(o.chan) : input(o.input);
   let lines = '';
   steps.forEach((s, i) => {
     const a = s.args.map(operand);
@@ -102,8 +106,17 @@ export function epilogueSource(
   return { lines, result: name(steps.length) };
 }
 
-/** The same epilogue in plain TypeScript over a whole NCHW-ordered buffer (channel = ⌊i / plane⌋ mod C). */
-export function applyEpilogue(data: Float32Array, ep: Epilogue, plane: number, channelsCount: number): void {
+/**
+ * The same epilogue in plain TypeScript over a whole NCHW-ordered buffer (channel = ⌊i / plane⌋ mod
+ * C); `inputs` are the anchor's inputs already broadcast to the output shape.
+ */
+export function applyEpilogue(
+  data: Float32Array,
+  ep: Epilogue,
+  plane: number,
+  channelsCount: number,
+  inputs: Float32Array[] = [],
+): void {
   if (ep.steps.length === 0) return;
   const vals = new Float64Array(ep.steps.length + 1);
   for (let i = 0; i < data.length; i++) {
@@ -116,7 +129,9 @@ export function applyEpilogue(data: Float32Array, ep: Epilogue, plane: number, c
           ? (vals[o.ref] as number)
           : 'scalar' in o
             ? Math.fround(o.scalar)
-            : (ep.channels[o.chan]?.[c] as number),
+            : 'chan' in o
+              ? (ep.channels[o.chan]?.[c] as number)
+              : (inputs[o.input]?.[i] as number),
       );
       vals[s + 1] = Math.fround(evalStep(st, a));
     }

@@ -1,6 +1,7 @@
 // Graph fusion for the gpu.js backend: Conv / ConvTranspose (+ BatchNormalization, affine constants,
 // Relu/Clip/HardSigmoid/Sigmoid/HardSwish and their Add-Clip-Mul-Div decompositions) ⇒ one node
-// `squish.gpujs::Fused<Producer>` whose epilogue runs inside the producer's kernel.
+// `squish.gpujs::Fused<Producer>` whose epilogue runs inside the producer's kernel; likewise a
+// binary op of two runtime tensors with what follows it (SE blocks: Mul(c, s) → Add(c, ·)).
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { GraphNode } from '../backend.ts';
 import { upsampleGeometry } from './conv-transpose.ts';
@@ -52,6 +53,7 @@ function translate(
   channels: number,
   chans: Float32Array[],
   base: number,
+  anchorInputs: readonly string[],
 ): EpilogueStep[] | undefined {
   if (n.domain !== '' && n.domain !== 'ai.onnx') return undefined;
   if (n.outputs.length !== 1) return undefined;
@@ -60,6 +62,8 @@ function translate(
     if (name === undefined || name === '') return undefined;
     const v = vals.get(name);
     if (v !== undefined) return { ref: v };
+    const k = anchorInputs.indexOf(name);
+    if (k >= 0) return { input: k };
     const c = n.constInputs[i];
     return c ? constOperand(c, channels, chans) : undefined;
   };
@@ -141,9 +145,33 @@ function translate(
 }
 
 /** Grow the elementwise region after producer `p` (index i); returns the fused epilogue or undefined. */
+/** Binary elementwise anchors: two runtime float32 inputs (SE / residual blocks). */
+const ELTWISE = new Set(['Add', 'Sub', 'Mul', 'Div']);
+function isEltwiseAnchor(n: GraphNode): boolean {
+  return (
+    ELTWISE.has(n.op) &&
+    (n.domain === '' || n.domain === 'ai.onnx') &&
+    n.inputs.length === 2 &&
+    n.constInputs.every((c) => c === undefined) &&
+    n.inputTypes.every((t) => t?.dtype === 'float32')
+  );
+}
+
+/** Output channels of an elementwise anchor when static (rank-4 output), else -1 (no per-channel operands). */
+function eltwiseChannels(n: GraphNode): number {
+  const shapes = n.inputTypes.map((t) => t?.shape);
+  for (const sh of shapes) {
+    const c = sh?.length === 4 ? sh[1] : undefined;
+    if (typeof c === 'number' && c > 1) return c;
+  }
+  return -1;
+}
+
 function grow(nodes: readonly GraphNode[], i: number, keep: ReadonlySet<string>, used: Set<number>) {
   const p = nodes[i] as GraphNode;
-  const channels = producerChannels(p);
+  const eltwise = isEltwiseAnchor(p);
+  const channels = eltwise ? eltwiseChannels(p) : producerChannels(p);
+  const anchorInputs = eltwise ? p.inputs : [];
   const y = p.outputs[0];
   if (channels === undefined || y === undefined || p.outputs.length !== 1) return undefined;
   // candidate region in order; stop at the first consumer of a region value that cannot join
@@ -156,7 +184,7 @@ function grow(nodes: readonly GraphNode[], i: number, keep: ReadonlySet<string>,
     const n = nodes[j] as GraphNode;
     if (!n.inputs.some((name) => vals.has(name))) continue;
     const before = chans.length;
-    const steps = used.has(j) ? undefined : translate(n, vals, channels, chans, count);
+    const steps = used.has(j) ? undefined : translate(n, vals, channels, chans, count, anchorInputs);
     if (!steps) {
       chans.length = before;
       break;
@@ -199,7 +227,8 @@ export function fuseForGpujs(nodes: readonly GraphNode[], keep: ReadonlySet<stri
   const replaced = new Map<number, GraphNode>();
   for (let i = 0; i < nodes.length; i++) {
     const p = nodes[i] as GraphNode;
-    if (used.has(i) || !PRODUCERS.has(p.op) || (p.domain !== '' && p.domain !== 'ai.onnx')) continue;
+    const producer = PRODUCERS.has(p.op) && (p.domain === '' || p.domain === 'ai.onnx');
+    if (used.has(i) || !(producer || isEltwiseAnchor(p))) continue;
     const r = grow(nodes, i, keep, used);
     if (!r) continue;
     for (const j of r.region) used.add(j);

@@ -67,6 +67,8 @@ export class GpujsBackend implements Backend {
               const g = upsampleGeometry(x.dims, w.dims, node.attrs);
               return g ? prepareUpsample(this.host, g, w, bias, ep) : undefined;
             };
+    } else if (fused && ELTWISE_OPS[op] !== undefined) {
+      return prepareEltwise(this.host, node, ctx, ep);
     } else if (!fused && ELTWISE_OPS[op] !== undefined) {
       const known = node.inputTypes.every((t) => t === undefined || t.dtype === 'float32');
       return known && node.inputTypes.length === 2 ? prepareEltwise(this.host, node, ctx) : undefined;
