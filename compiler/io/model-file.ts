@@ -13,7 +13,7 @@ import {
   renameSync,
   rmSync,
   statSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../runtime/errors.ts';
@@ -140,10 +140,18 @@ export function loadModelFile(path: string, display = path): Model {
   });
 }
 
-function writeAtomic(target: string, bytes: Uint8Array): void {
+function writeAtomic(target: string, parts: Uint8Array[]): void {
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    writeFileSync(tmp, bytes);
+    const fd = openSync(tmp, 'w');
+    try {
+      for (const p of parts) {
+        let done = 0;
+        while (done < p.length) done += writeSync(fd, p, done, p.length - done);
+      }
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -163,10 +171,10 @@ export function saveModelFile(path: string, model: Model, opts: SaveOptions = {}
     const file = resolveExternalLocation(dir, opts.externalData.location, path);
     const { model: bytes, data } = exportModelWithData(model, opts.externalData);
     writeAtomic(file, data);
-    writeAtomic(resolve(path), bytes);
+    writeAtomic(resolve(path), [bytes]);
     return bytes;
   }
   const bytes = exportModel(model);
-  writeAtomic(resolve(path), bytes);
+  writeAtomic(resolve(path), [bytes]);
   return bytes;
 }

@@ -34,20 +34,18 @@ export function exportModel(model: Model): Uint8Array {
   return exportWith(model, { chunks: [], offset: 0 });
 }
 
-/** Export with tensors ≥ threshold bytes written to `location`; returns both files' bytes. */
+/**
+ * Export with tensors ≥ threshold bytes moved to the external file `location`. Returns the .onnx
+ * bytes and the data file as chunks in file order (written one after another; never one buffer, so
+ * data files past 2–4 GB work).
+ */
 export function exportModelWithData(
   model: Model,
   external: ExternalDataOptions,
-): { model: Uint8Array; data: Uint8Array } {
+): { model: Uint8Array; data: Uint8Array[]; dataBytes: number } {
   const ctx: Ctx = { external, chunks: [], offset: 0 };
   const bytes = exportWith(model, ctx);
-  const data = new Uint8Array(ctx.offset);
-  let o = 0;
-  for (const c of ctx.chunks) {
-    data.set(c, o);
-    o += c.length;
-  }
-  return { model: bytes, data };
+  return { model: bytes, data: ctx.chunks, dataBytes: ctx.offset };
 }
 
 function exportWith(model: Model, ctx: Ctx): Uint8Array {
