@@ -42,7 +42,10 @@ export function registryShape(fn: ShapeFn): NonNullable<OpDef['shape']> {
     ctx: KernelContext,
     consts: (Tensor | undefined)[],
   ) =>
-    fn(inputs, attrs, { opset: ctx.opset, consts, values: consts.map(tensorDims) }).map(
-      (t) => t ?? { dtype: 'float32', shape: undefined },
-    );
+    fn(inputs, attrs, {
+      opset: ctx.opset,
+      consts,
+      values: consts.map(tensorDims),
+      nOutputs: ctx.nOutputs,
+    }).map((t) => t ?? { dtype: 'float32', shape: undefined });
 }
