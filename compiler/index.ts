@@ -1,2 +1,3 @@
-// compiler/: the public API for build tools.
+// compiler/: the public API for build tools (compile, plan, checkRecipe, loadModel, run) and the runtime.
 export * from '../runtime/index.ts';
+export * from './api.ts';

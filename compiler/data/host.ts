@@ -20,6 +20,8 @@ export interface Host {
   resolve(fromFile: string, rel: string): string;
   /** Files matching a glob that is relative to the folder holding `fromFile`, sorted. */
   glob(fromFile: string, pattern: string): Promise<string[]>;
+  /** A text file read synchronously (recipe `include`), undefined when it does not exist. */
+  readText?(path: string): string | undefined;
   /** Decode an image (PNG, JPEG) into a float32 tensor [1,3,H,W] or [1,H,W,3]. */
   loadImage?(path: string, opts: ImageLoadOptions): Promise<Tensor>;
 }

@@ -1,5 +1,6 @@
 // The Node host: gives core compiler code files (recipes, includes, calibration data) from disk.
 
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -7,11 +8,13 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Host } from '../data/host.ts';
 import { loadImage } from './images.ts';
 
-export function nodeHost(): Host {
+/** Relative recipe paths are taken from `cwd` (the CLI passes its working folder). */
+export function nodeHost(cwd = process.cwd()): Host {
+  const abs = (p: string) => resolve(cwd, p);
   return {
     async readFile(path) {
       try {
-        return new Uint8Array(await readFile(path));
+        return new Uint8Array(await readFile(abs(path)));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         throw new UserError(
@@ -19,12 +22,13 @@ export function nodeHost(): Host {
         );
       }
     },
-    resolve: (fromFile, rel) => (isAbsolute(rel) ? rel : resolve(dirname(fromFile), rel)),
+    resolve: (fromFile, rel) => (isAbsolute(rel) ? rel : resolve(dirname(abs(fromFile)), rel)),
     async glob(fromFile, pattern) {
-      const cwd = dirname(resolve(fromFile));
-      const found = await glob(pattern, { cwd, absolute: true, onlyFiles: true });
+      const dir = dirname(abs(fromFile));
+      const found = await glob(pattern, { cwd: dir, absolute: true, onlyFiles: true });
       return found.sort();
     },
-    loadImage: (path, opts) => loadImage(path, opts),
+    readText: (path) => (existsSync(abs(path)) ? readFileSync(abs(path), 'utf8') : undefined),
+    loadImage: (path, opts) => loadImage(abs(path), opts),
   };
 }

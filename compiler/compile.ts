@@ -1,0 +1,187 @@
+// compile(): model bytes + recipe text → compressed model bytes + report. Core: no file I/O; a
+// host supplies includes and calibration data, a runner executes models for fidelity.
+
+import '../runtime/ops/reference/index.ts';
+import { UserError } from '../runtime/errors.ts';
+import type { Model } from '../runtime/ir/model.ts';
+import type { Tensor } from '../runtime/ir/tensor.ts';
+import { exportModel } from '../runtime/onnx/export.ts';
+import { importModel } from '../runtime/onnx/import.ts';
+import { type InputSpec, loadCalibration } from './data/calibration.ts';
+import type { Host } from './data/host.ts';
+import { runPasses } from './engine/pass.ts';
+import { measureFidelity, type Runner } from './fidelity/compare.ts';
+import type { Fidelity } from './fidelity/metrics.ts';
+import { lower } from './plan/lower.ts';
+import { type ModelPlan, planModel } from './plan/model-plan.ts';
+import { loadRecipe } from './plan/recipe.ts';
+import { planJson } from './plan/render.ts';
+import { measure } from './report/stats.ts';
+import { evaluateTargets, missedTargets } from './report/targets.ts';
+import type { LayerReport, Report } from './report/types.ts';
+import { sha256Hex } from './sha256.ts';
+import { SQUISH_VERSION } from './version.ts';
+
+export interface CompileOptions {
+  /** Name of the recipe file: diagnostics and relative paths (calibration, include) use it. */
+  recipeFile?: string;
+  /** Files for include and calibration data (none by default). */
+  host?: Host;
+  /** Runs a model on feeds, for fidelity; default: the squish runtime. */
+  runner?: (model: Model) => Promise<Runner>;
+  /** Long steps report progress here. */
+  onProgress?: (step: string, done: number, total: number) => void;
+  /** Verbose log lines. */
+  log?: (line: string) => void;
+  /** Warnings (recipe warnings, skipped work). */
+  warn?: (line: string) => void;
+}
+
+export interface CompileResult {
+  model: Uint8Array;
+  report: Report;
+  plan: ModelPlan;
+  /** Set when targets were missed: the report is complete, the model must not be used. */
+  missed?: UserError;
+}
+
+async function defaultRunner(model: Model): Promise<Runner> {
+  const { createSession } = await import('../runtime/exec/index.ts');
+  const session = await createSession(model);
+  return (feeds: Record<string, Tensor>) => session.run(feeds);
+}
+
+function inputSpecs(model: Model, plan: ModelPlan): InputSpec[] {
+  const g = model.graph;
+  return g.inputs
+    .filter((i) => !g.initializers.has(i.name))
+    .map((i) => ({
+      name: i.name,
+      dtype: i.type?.dtype ?? 'float32',
+      shape: plan.inputShapes[i.name] ?? i.type?.shape,
+    }));
+}
+
+function layerReports(
+  plan: ModelPlan,
+  before: ReturnType<typeof measure>,
+  after: ReturnType<typeof measure>,
+  errors: Record<string, number>,
+): LayerReport[] {
+  const actions = new Map(plan.layers.map((l) => [l.name, l.actions.map((a) => `${a.action} (${a.from})`)]));
+  const out: LayerReport[] = [];
+  const names = new Set([...before.layers.keys(), ...after.layers.keys()]);
+  for (const name of names) {
+    const b = before.layers.get(name);
+    const a = after.layers.get(name);
+    if (!(b?.params || a?.params)) continue;
+    out.push({
+      name,
+      op: (b ?? a)!.op,
+      actions: actions.get(name) ?? [],
+      params_before: b?.params ?? 0,
+      params_after: a?.params ?? 0,
+      bytes_before: b?.bytes ?? 0,
+      bytes_after: a?.bytes ?? 0,
+      error: errors[name] ?? 0,
+    });
+  }
+  return out;
+}
+
+/**
+ * Compile a model by a recipe and return everything, also when targets were missed (`missed`).
+ * Bad input (model, recipe, data) → UserError.
+ */
+export async function compileModel(
+  modelBytes: Uint8Array,
+  recipeText: string,
+  options: CompileOptions = {},
+): Promise<CompileResult> {
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const mark = (k: string, since: number) => {
+    timings[k] = Math.round(performance.now() - since);
+  };
+  let t = performance.now();
+  const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
+  for (const w of recipe.warnings) options.warn?.(recipe.render(w));
+  const model = importModel(modelBytes);
+  const plan = planModel(model, recipe);
+  const passes = lower(plan);
+  mark('plan', t);
+
+  t = performance.now();
+  const before = measure(model, modelBytes.length, plan.inputShapes);
+  const { runs, ctx } = await runPasses(model, passes, {
+    log: options.log,
+    progress: options.onProgress,
+  });
+  mark('passes', t);
+  for (const r of runs) timings[`pass:${r.name}`] = Math.round(r.ms);
+
+  t = performance.now();
+  const planText = JSON.stringify(planJson(plan));
+  model.setMetadata('squish.version', SQUISH_VERSION);
+  model.setMetadata('squish.recipe', recipeText);
+  model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
+  model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
+  model.setMetadata('squish.plan', planText);
+  const out = exportModel(model);
+  mark('export', t);
+  const after = measure(model, out.length, plan.inputShapes);
+
+  let fidelity: Fidelity | undefined;
+  const cal = plan.settings.calibration;
+  if (cal) {
+    t = performance.now();
+    const original = importModel(modelBytes);
+    const samples = await loadCalibration(cal, inputSpecs(original, plan), options.host ?? (await noHost()));
+    mark('calibration_data', t);
+    t = performance.now();
+    const make = options.runner ?? defaultRunner;
+    const ref = await make(original);
+    const cand = await make(importModel(out));
+    fidelity = await measureFidelity(ref, cand, samples, (done) =>
+      options.onProgress?.('fidelity', done, samples.length),
+    );
+    mark('fidelity', t);
+  }
+  const targets = evaluateTargets(plan.settings.targets, before.totals, after.totals, fidelity);
+  timings.total = Math.round(performance.now() - t0);
+  const report: Report = {
+    before: before.totals,
+    after: after.totals,
+    layers: layerReports(plan, before, after, ctx.layerError),
+    ...(fidelity ? { fidelity } : {}),
+    targets,
+    timings_ms: timings,
+  };
+  return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
+}
+
+async function noHost(): Promise<Host> {
+  const { NO_FILES } = await import('./data/host.ts');
+  return NO_FILES;
+}
+
+/** A missed target: the UserError carries the full report. */
+export class TargetsMissedError extends UserError {
+  constructor(
+    cause: UserError,
+    readonly report: Report,
+  ) {
+    super(cause.message, cause.help);
+  }
+}
+
+/** Compile a model by a recipe → {model, report}. Missed targets throw TargetsMissedError (a UserError). */
+export async function compile(
+  modelBytes: Uint8Array,
+  recipeText: string,
+  options: CompileOptions = {},
+): Promise<{ model: Uint8Array; report: Report }> {
+  const r = await compileModel(modelBytes, recipeText, options);
+  if (r.missed) throw new TargetsMissedError(r.missed, r.report);
+  return { model: r.model, report: r.report };
+}

@@ -1,0 +1,77 @@
+// Lowering: the plan becomes passes in the fixed pipeline order of RECIPE-LANGUAGE.md
+// (cleanup → layers/channels pruning → factorization → fine-grained pruning → clustering →
+// quantization → cleanup → output). A lossy kind with no pass yet is an error naming the statement.
+
+import { UserError } from '../../runtime/errors.ts';
+import type { Pass } from '../engine/pass.ts';
+import { upgradeOpset } from '../opset/convert.ts';
+import { cleanupPasses } from '../passes/cleanup.ts';
+import { type ActionKind, PIPELINE, type Plan } from './plan.ts';
+
+/** Builds the pass for one lossy action kind from the plan (later issues register these). */
+export type LossyPassFactory = (plan: Plan) => Pass;
+
+const LOSSY = new Map<ActionKind, LossyPassFactory>();
+
+export function registerLossyPass(kind: ActionKind, factory: LossyPassFactory): void {
+  LOSSY.set(kind, factory);
+}
+
+export function lossyPassFor(kind: ActionKind): LossyPassFactory | undefined {
+  return LOSSY.get(kind);
+}
+
+export function outputPass(opset: number): Pass {
+  return {
+    name: `opset-${opset}`,
+    run: (model) => {
+      const from = model.opset('');
+      upgradeOpset(model, opset);
+      return { changed: from !== opset };
+    },
+    ensures: (model) => (model.opset('') === opset ? undefined : `opset is ${model.opset('')}, not ${opset}`),
+  };
+}
+
+/** The passes for a plan, in pipeline order. Throws a UserError for anything not implemented. */
+export function lower(plan: Plan): Pass[] {
+  const { settings } = plan;
+  if (settings.format === 'sqz') {
+    throw new UserError(
+      'output { format sqz } is not implemented yet',
+      'use format onnx (the default) for now',
+    );
+  }
+  for (const l of plan.layers) {
+    for (const a of l.actions) {
+      for (const o of a.statement.options ?? []) {
+        if (o.values.some((v) => v.kind === 'range')) {
+          throw new UserError(
+            `${a.from}: ${a.action} { ${o.name} ${a.options[o.name]} }: searching ranges is not implemented yet`,
+            'give a single value for now',
+          );
+        }
+      }
+    }
+  }
+  const passes: Pass[] = [];
+  if (settings.cleanup) passes.push(...cleanupPasses());
+  let lossy = false;
+  for (const kind of PIPELINE) {
+    const layers = plan.layers.filter((l) => l.actions.some((a) => a.kind === kind));
+    if (!layers.length) continue;
+    const factory = LOSSY.get(kind);
+    if (!factory) {
+      const a = layers[0].actions.find((x) => x.kind === kind)!;
+      throw new UserError(
+        `${a.from}: ${a.action} is not implemented yet (it selects ${layers.length} layer${layers.length === 1 ? '' : 's'}, e.g. ${layers[0].name})`,
+        'remove the statement (or keep those layers) to compile with the exact cleanups only',
+      );
+    }
+    passes.push(factory(plan));
+    lossy = true;
+  }
+  if (settings.cleanup && lossy) passes.push(...cleanupPasses(':final'));
+  if (settings.opset !== undefined) passes.push(outputPass(settings.opset));
+  return passes;
+}

@@ -1,0 +1,91 @@
+// Targets: each `target METRIC CMP VALUE` checked against the compiled model's figures; a miss
+// says what was achieved and by how much it missed.
+
+import { UserError } from '../../runtime/errors.ts';
+import type { Fidelity } from '../fidelity/metrics.ts';
+import type { TargetSpec } from '../plan/settings.ts';
+import type { TargetReport, Totals } from './types.ts';
+
+function cmp(op: TargetSpec['op'], a: number, b: number): boolean {
+  switch (op) {
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+  }
+}
+
+function achievedOf(t: TargetSpec, before: Totals, after: Totals, fidelity: Fidelity | undefined): number {
+  const rel = (a: number, b: number) => (t.relative ? (b === 0 ? 0 : a / b) : a);
+  switch (t.metric) {
+    case 'size':
+      return rel(after.bytes, before.bytes);
+    case 'params':
+      return rel(after.params, before.params);
+    case 'flops':
+      return rel(after.flops, before.flops);
+    default: {
+      if (!fidelity) {
+        throw new UserError(
+          `${t.where}: ${t.text} needs calibration data to measure ${t.metric}`,
+          'add a calibrate { images "…" } (or tensors, or random) block to the recipe',
+        );
+      }
+      if (t.metric === 'agreement') {
+        if (fidelity.agreement === null) {
+          throw new UserError(
+            `${t.where}: ${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
+            'use target cosine or target snr for this model',
+          );
+        }
+        return fidelity.agreement;
+      }
+      return t.metric === 'cosine' ? fidelity.cosine_min : fidelity.snr_db;
+    }
+  }
+}
+
+function show(t: TargetSpec, v: number): string {
+  if (t.relative || t.metric === 'agreement') return `${(v * 100).toFixed(2)}%`;
+  if (t.metric === 'size') return v >= 1e6 ? `${(v / 1e6).toFixed(3)} MB` : `${(v / 1e3).toFixed(1)} KB`;
+  if (t.metric === 'snr') return `${v.toFixed(2)} dB`;
+  if (t.metric === 'cosine') return v.toFixed(6);
+  return String(v);
+}
+
+export function evaluateTargets(
+  targets: TargetSpec[],
+  before: Totals,
+  after: Totals,
+  fidelity: Fidelity | undefined,
+): TargetReport[] {
+  return targets.map((t) => {
+    const achieved = achievedOf(t, before, after, fidelity);
+    return { metric: t.metric, op: t.op, value: t.value, achieved, met: cmp(t.op, achieved, t.value) };
+  });
+}
+
+/** The UserError for the targets that were missed (undefined when all were met). */
+export function missedTargets(targets: TargetSpec[], reports: TargetReport[]): UserError | undefined {
+  const lines: string[] = [];
+  reports.forEach((r, i) => {
+    if (r.met || r.achieved === null) return;
+    const t = targets[i];
+    const gap = Math.abs(r.achieved - r.value);
+    const dir = r.achieved > r.value ? 'over' : 'under';
+    lines.push(`${t.where}: ${t.text} missed: achieved ${show(t, r.achieved)}, ${show(t, gap)} ${dir}`);
+  });
+  if (!lines.length) return undefined;
+  return new UserError(
+    lines.join('\n'),
+    'loosen the target or compress more (stronger settings or more layers)',
+  );
+}

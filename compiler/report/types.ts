@@ -1,0 +1,44 @@
+// The compile report (ARCHITECTURE.md "Report JSON"): before/after totals, per-layer figures,
+// fidelity on the calibration data, targets and timings.
+
+import type { Fidelity } from '../fidelity/metrics.ts';
+
+export interface Totals {
+  /** Size of the ONNX file in bytes. */
+  bytes: number;
+  /** Elements of every constant tensor (initializers and Constant-node values). */
+  params: number;
+  /** Of those, the elements that are not zero. */
+  nonzero: number;
+  /** Multiply-adds × 2 for one inference at the pinned input shapes (0 where unknown). */
+  flops: number;
+}
+
+export interface LayerReport {
+  name: string;
+  op: string;
+  actions: string[];
+  params_before: number;
+  params_after: number;
+  bytes_before: number;
+  bytes_after: number;
+  /** Error the lossy passes introduced on this layer (0 for exact rewrites). */
+  error: number;
+}
+
+export interface TargetReport {
+  metric: string;
+  op: string;
+  value: number;
+  achieved: number | null;
+  met: boolean;
+}
+
+export interface Report {
+  before: Totals;
+  after: Totals;
+  layers: LayerReport[];
+  fidelity?: Fidelity;
+  targets: TargetReport[];
+  timings_ms: Record<string, number>;
+}
