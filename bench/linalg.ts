@@ -33,7 +33,7 @@ function decaying(m: number, n: number, seed: number) {
 }
 
 const rows: [string, number, number, string][] = [];
-const REC = process.argv.includes('--rec');
+const REC = process.argv.includes('--rec') || process.argv.includes('--det');
 
 if (!REC) {
   const a = decaying(1024, 1024, 1);
@@ -100,7 +100,8 @@ if (!REC) {
   rows.push(['Huffman decode 2^20 cluster indices', d.ms, 0, '']);
 }
 console.log(`node ${process.version}`);
-if (REC) await recFigures();
+if (process.argv.includes('--rec')) await recFigures();
+if (process.argv.includes('--det')) await detFigures();
 for (const [name, ms, goal, note] of rows) {
   const g = goal > 0 ? `  goal < ${goal} ms ${ms < goal ? 'MET' : 'MISSED'}` : '';
   console.log(`${name.padEnd(58)} ${ms > 0 ? `${ms.toFixed(0).padStart(6)} ms` : '         '}${g}  ${note}`);
@@ -210,4 +211,72 @@ async function recFigures(): Promise<void> {
     `params kept (rank·(K+N), capped at K·N) of ${totals.params}: plain ${totals.plain.map(pct).join(' / ')}, data-aware ${totals.aware.map(pct).join(' / ')} at 90/95/99%`,
   );
   await session.release();
+}
+
+async function detFigures(): Promise<void> {
+  const { readFileSync } = await import('node:fs');
+  const onnxProto = (await import('onnx-proto')).default;
+  const { MODELS } = await import('../specs/support/paths.ts');
+  const { channelDecompose, channelReconstruct, spatialDecompose, spatialReconstruct } = await import(
+    '../compiler/linalg/conv.ts'
+  );
+  const { tucker2Reconstruct } = await import('../compiler/linalg/tucker.ts');
+  // biome-ignore lint/suspicious/noExplicitAny: onnx-proto's generated types are loose
+  const pb: any = (onnxProto as any).onnx;
+  const model = pb.ModelProto.decode(readFileSync(MODELS.det));
+  const consts = new Map<string, { dims: number[]; data: Float32Array }>();
+  for (const n of model.graph.node) {
+    if (n.opType !== 'Constant') continue;
+    const t = n.attribute.find((a: { name: string }) => a.name === 'value')?.t;
+    if (t?.dataType !== 1 || t.dims.length !== 4) continue;
+    const raw: Uint8Array = t.rawData;
+    const data = raw?.length
+      ? new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+      : Float32Array.from(t.floatData);
+    consts.set(n.output[0], { dims: t.dims.map(Number), data });
+  }
+  const convs: { name: string; dims: number[]; data: Float32Array }[] = [];
+  for (const n of model.graph.node) {
+    if (n.opType !== 'Conv' || !consts.has(n.input[1])) continue;
+    const group = Number(n.attribute.find((a: { name: string }) => a.name === 'group')?.i ?? 1);
+    const w = consts.get(n.input[1])!;
+    if (group === 1 && w.dims[2] === 3 && w.dims[3] === 3) convs.push({ name: n.name, ...w });
+  }
+  const norm = (a: ArrayLike<number>) => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0));
+  const diff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    Math.sqrt(Array.from(a).reduce((s, v, i) => s + (v - b[i]!) ** 2, 0));
+  const tot = { before: 0, tucker: 0, channel: 0, spatial: 0 };
+  const errs = { tucker: [] as number[], channel: [] as number[], spatial: [] as number[] };
+  const ms = { tucker: 0, channel: 0, spatial: 0 };
+  const spec = { kind: 'percent', p: 50 } as const;
+  for (const c of convs) {
+    const [co, ci, kh, kw] = c.dims as [number, number, number, number];
+    const shape = [co, ci, kh, kw] as const;
+    const ref = norm(c.data);
+    tot.before += c.data.length;
+    let t0 = performance.now();
+    const r1 = Math.max(1, Math.round(co / 2));
+    const r2 = Math.max(1, Math.round(ci / 2));
+    const t = tucker2(c.data, shape, [r1, r2], { sweeps: 3 });
+    ms.tucker += performance.now() - t0;
+    tot.tucker += r2 * ci + r1 * r2 * kh * kw + co * r1;
+    errs.tucker.push(diff(c.data, tucker2Reconstruct(t)) / ref);
+    t0 = performance.now();
+    const ch = channelDecompose(c.data, shape, spec);
+    ms.channel += performance.now() - t0;
+    tot.channel += ch.rank * (ci * kh * kw + co);
+    errs.channel.push(diff(c.data, channelReconstruct(ch, shape)) / ref);
+    t0 = performance.now();
+    const sp = spatialDecompose(c.data, shape, spec);
+    ms.spatial += performance.now() - t0;
+    tot.spatial += sp.rank * (ci * kh + co * kw);
+    errs.spatial.push(diff(c.data, spatialReconstruct(sp, shape)) / ref);
+  }
+  const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+  console.log(`PP-OCRv4 det: ${convs.length} non-depthwise 3×3 convs, ${tot.before} weights, rank 50%`);
+  for (const k of ['tucker', 'channel', 'spatial'] as const) {
+    console.log(
+      `${k.padEnd(8)} weights kept ${((100 * tot[k]) / tot.before).toFixed(1)}%  rel. weight error mean ${mean(errs[k]).toFixed(3)} max ${Math.max(...errs[k]).toFixed(3)}  (${ms[k].toFixed(0)} ms)`,
+    );
+  }
 }
