@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../runtime/ir/graph.ts';
 import { Model } from '../../runtime/ir/model.ts';
 import { inferShapes } from '../../runtime/ir/shape/infer.ts';
+import { modelStats } from '../../runtime/ir/shape/stats.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
 
 function model(): Model {
@@ -56,5 +57,18 @@ describe('control-flow shapes', () => {
     expect(r.types.get('y_loop')?.shape).toEqual([...out.y_loop!.dims]);
     expect(r.types.get('y_scan')?.shape).toEqual([...out.y_scan!.dims]); // constant trip count 4
     expect(r.unknownOps.size).toBe(0);
+  });
+
+  it('stats count constants inside bodies and outer ones they read, on the control-flow node', () => {
+    const m = model();
+    m.graph.addInitializer('bias', { dtype: 'float32', dims: [3], data: new Float32Array(3) });
+    const body = m.graph.nodes.find((n) => n.opType === 'Loop')!.attrs.body as Graph;
+    body.addInitializer('inner', { dtype: 'float32', dims: [2, 3], data: new Float32Array(6) });
+    body.nodes[1]!.setInput(1, 'bias'); // v_out = v + bias (outer constant)
+    const st = modelStats(m);
+    const loop = st.layers.find((l) => l.op === 'Loop')!;
+    expect(loop.params).toBe(3 + 6 + 1); // outer bias, inner initializer, the trip count
+    expect(st.totals.params).toBe(1 + 1 + 3 + 6); // cond, trips, bias, inner
+    expect(st.layers.find((l) => l.name.startsWith('('))).toBeUndefined(); // nothing left unattributed
   });
 });

@@ -1,9 +1,11 @@
 // Per-layer statistics of a model: shapes in → out, params, bytes, FLOPs, with totals.
 // Params are the elements of constant tensors (initializers and Constant-node values); each
 // constant is counted once, on the first node (in topological order) that reads it. Bytes are what
-// the tensors take in the file (a sparse initializer: nonzero values plus int64 indices).
+// the tensors take in the file (a sparse initializer: nonzero values plus int64 indices). A node with
+// subgraphs (If, Loop) carries the constants its bodies hold and the outer ones they read.
 
 import { dtypeByteLength } from '../dtype.ts';
+import type { Graph } from '../graph.ts';
 import type { Model } from '../model.ts';
 import type { Node } from '../node.ts';
 import { sizeOf, type Tensor } from '../tensor.ts';
@@ -54,6 +56,27 @@ function isConstantNode(n: Node): boolean {
   return n.opType === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx');
 }
 
+/** Constants a subgraph holds itself (initializers, Constant nodes), nested bodies included. */
+function subgraphConstants(g: Graph): { params: number; bytes: number } {
+  let params = 0;
+  let bytes = 0;
+  const add = (t: Tensor | undefined) => {
+    if (!t) return;
+    params += sizeOf(t.dims);
+    bytes += tensorBytes(t);
+  };
+  for (const t of g.initializers.values()) add(t);
+  for (const n of g.nodes) {
+    if (isConstantNode(n) && n.outputs[0]) add(g.constant(n.outputs[0]));
+    for (const sg of n.subgraphs()) {
+      const r = subgraphConstants(sg);
+      params += r.params;
+      bytes += r.bytes;
+    }
+  }
+  return { params, bytes };
+}
+
 export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): ModelStats {
   const g = model.graph;
   const inference = inferShapes(g, { opset: model.opset() ?? 1, inputShapes });
@@ -67,7 +90,14 @@ export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): M
     if (isConstantNode(n)) continue;
     let params = 0;
     let bytes = 0;
-    for (const i of n.inputs) {
+    const reads = [...n.inputs];
+    for (const sg of n.subgraphs()) {
+      reads.push(...sg.freeNames()); // outer constants a body reads
+      const inner = subgraphConstants(sg);
+      params += inner.params;
+      bytes += inner.bytes;
+    }
+    for (const i of reads) {
       if (!i || seen.has(i)) continue;
       const c = g.constant(i);
       if (!c) continue;
