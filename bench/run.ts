@@ -2,6 +2,7 @@
 // and its ratio to onnxruntime-node and onnxruntime-web (wasm), same run, same thread count.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
@@ -34,11 +35,17 @@ function inputData(shape: number[]): Float32Array {
   return d;
 }
 
+/** Median and minimum of a list of timings. */
+interface Timing {
+  median: number;
+  min: number;
+}
+
 /**
- * Median ms of each contender after 3 warm-up calls. Calls are interleaved round-robin, so load
+ * Timings of each contender after 3 warm-up calls. Calls are interleaved round-robin, so load
  * from other processes on this shared machine falls on all three alike.
  */
-async function medians(runs: number, fs: (() => Promise<unknown>)[]): Promise<number[]> {
+async function timings(runs: number, fs: (() => Promise<unknown>)[]): Promise<Timing[]> {
   for (let i = 0; i < 3; i++) for (const f of fs) await f();
   const ts: number[][] = fs.map(() => []);
   for (let i = 0; i < runs; i++) {
@@ -50,11 +57,14 @@ async function medians(runs: number, fs: (() => Promise<unknown>)[]): Promise<nu
   }
   return ts.map((t) => {
     t.sort((a, b) => a - b);
-    return t[Math.floor(t.length / 2)] as number;
+    return { median: t[Math.floor(t.length / 2)] as number, min: t[0] as number };
   });
 }
 
 async function main(): Promise<void> {
+  const load0 = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   ortWeb.env.wasm.numThreads = THREADS;
   ortWeb.env.wasm.wasmPaths = `${join(dirname(require.resolve('onnxruntime-web')), '/')}`;
   const rows: string[][] = [];
@@ -82,21 +92,22 @@ async function main(): Promise<void> {
       for (let i = 0; i < b.length; i++)
         maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
     }
-    const [tSquish, tNode, tWeb] = (await medians(c.runs, [
+    const [tSquish, tNode, tWeb] = (await timings(c.runs, [
       () => session.run(feeds),
       () => node.run(nodeFeeds),
       () => web.run(webFeeds),
-    ])) as [number, number, number];
+    ])) as [Timing, Timing, Timing];
+    const ms = (t: Timing) => `${t.median.toFixed(1)} (${t.min.toFixed(1)})`;
     rows.push([
       c.name,
       `[${c.shape.join(',')}]`,
       session.backend,
       `${session.acceleratedNodes}`,
-      tSquish.toFixed(1),
-      tNode.toFixed(1),
-      tWeb.toFixed(1),
-      (tSquish / tNode).toFixed(2),
-      (tSquish / tWeb).toFixed(2),
+      ms(tSquish),
+      ms(tNode),
+      ms(tWeb),
+      (tSquish.median / tNode.median).toFixed(2),
+      (tSquish.median / tWeb.median).toFixed(2),
       maxDiff.toExponential(2),
     ]);
     session.dispose();
@@ -108,14 +119,19 @@ async function main(): Promise<void> {
     'input',
     'squish backend',
     'nodes on backend (after fusion)',
-    'squish ms',
-    'ort-node ms',
-    'ort-web ms',
-    '× ort-node',
-    '× ort-web',
+    'squish ms median (min)',
+    'ort-node ms median (min)',
+    'ort-web ms median (min)',
+    'median × ort-node',
+    'median × ort-web',
     'max |Δ| vs ort-node',
   ];
-  console.log(`threads: ${THREADS} (squish gpu.js pool, ort-node intra-op, ort-web wasm)`);
+  console.log(`threads: ${THREADS} (squish gpu.js worker pool, ort-node intra-op, ort-web wasm)`);
+  console.log(
+    `load average (1/5/15 min) before: ${load0}; after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`| ${head.join(' | ')} |`);
   console.log(`| ${head.map(() => '---').join(' | ')} |`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
