@@ -168,6 +168,13 @@ export function huffmanDecode(
     code = (code + perLen[len]!) * 2;
   }
   const limit = Math.min(bitLength, bytes.length * 8);
+  // Every code is at least one bit: refuse an absurd count before allocating for it.
+  if (!(Number.isInteger(count) && count >= 0) || count > limit) {
+    throw new UserError(
+      `Huffman stream of ${limit} bits cannot hold ${count} symbols`,
+      'the data is truncated or corrupted; re-create it with `squish compile`',
+    );
+  }
   const out = new Uint32Array(count);
   let pos = 0;
   for (let i = 0; i < count; i++) {

@@ -135,5 +135,7 @@ describe('canonical encode/decode', () => {
     }
     expect(isUserError(err)).toBe(true);
     expect(String((err as Error).message)).toMatch(/ends after \d+ of 200 symbols/);
+    // An absurd symbol count (a corrupted header) is refused before any allocation.
+    expect(() => huffmanDecode(bytes, lens, 2 ** 31, bitLength)).toThrow(/cannot hold/);
   });
 });
