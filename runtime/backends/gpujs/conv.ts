@@ -5,7 +5,7 @@ import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
 import type { Epilogue } from './epilogue.ts';
 import { epilogueSource } from './epilogue.ts';
-import type { KernelHost } from './gpu.ts';
+import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 export interface ConvParams {
   group: number;
@@ -131,13 +131,18 @@ export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): str
   let taps = '';
   const yrow = sy === 1 ? 'this.thread.y' : `this.thread.y * ${sy}`;
   for (let j = 0; j < unroll; j++) {
-    // i32 consts (patched gpu.js): row and weight bases once per input channel
-    taps += `const ib${j} = ((${cbase}${ci(j)}) * ${hp} + ${yrow}) * ${row};\n`;
-    taps += `const wb${j} = (this.thread.z * ${icg} + ${ci(j)}) * ${kk};\n`;
+    // row and weight bases once per input channel: i32 consts on patched gpu.js (stock gpu.js
+    // would make them f32 locals, inexact past 2^24, so there they stay inline)
+    const ibx = `((${cbase}${ci(j)}) * ${hp} + ${yrow}) * ${row}`;
+    const wbx = `(this.thread.z * ${icg} + ${ci(j)}) * ${kk}`;
+    const consts = gpujsPatched();
+    if (consts) taps += `const ib${j} = ${ibx};\nconst wb${j} = ${wbx};\n`;
+    const ib = consts ? `ib${j}` : ibx;
+    const wb = consts ? `wb${j}` : wbx;
     for (let ky = 0; ky < kh; ky++) {
       for (let kx = 0; kx < kw; kx++) {
         const off = ky * dy * row + ((kx * dx) % sx) * wq + Math.floor((kx * dx) / sx);
-        taps += `v0 += inp[ib${j} + ${off} + this.thread.x] * this.constants.w[wb${j} + ${ky * kw + kx}];\n`;
+        taps += `v0 += inp[${ib} + ${off} + this.thread.x] * this.constants.w[${wb} + ${ky * kw + kx}];\n`;
       }
     }
   }
@@ -151,10 +156,10 @@ export function convSource(g: ConvGeometry, hasBias: boolean, ep: Epilogue): str
 
 /**
  * Whether the 4-output-channels-per-cell kernel applies: ungrouped, channels a multiple of 4, and
- * the webasm backend (its planar Array(4) results come out in NCHW order).
+ * the patched webasm backend (its planar Array(4) results come out in NCHW order).
  */
 export const quadChannels = (g: ConvGeometry, host: KernelHost) =>
-  g.group === 1 && g.oc % 4 === 0 && host.mode === 'webasm';
+  g.group === 1 && g.oc % 4 === 0 && host.mode === 'webasm' && gpujsPatched();
 
 /**
  * Kernel body for 4 output channels per cell (x = ox, y = oy, z < oc / 4): each input load feeds

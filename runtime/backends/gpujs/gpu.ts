@@ -19,6 +19,20 @@ export function availableGpujsModes(): GpujsMode[] {
   return out;
 }
 
+let patched: boolean | undefined;
+/**
+ * Whether gpu.js carries patches/gpu.js+2.24.1.patch (applied by patch-package at install): planar
+ * Array(n) results and lane-contiguous loads. Without it the backend keeps to one output per cell.
+ */
+export function gpujsPatched(): boolean {
+  if (patched === undefined) {
+    const node = (gpujs as unknown as { WebAssemblyFunctionNode?: { prototype: Record<string, unknown> } })
+      .WebAssemblyFunctionNode;
+    patched = typeof node?.prototype.vContiguousLoad === 'function';
+  }
+  return patched;
+}
+
 /** 'auto': the first available gpu.js backend, or undefined when none is (use 'cpu'). */
 export function pickGpujsMode(): GpujsMode | undefined {
   return availableGpujsModes()[0];

@@ -4,7 +4,7 @@
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
 import { lit } from './epilogue.ts';
-import type { KernelHost } from './gpu.ts';
+import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 /** Kernel body for out[r][n] = alpha · Σk a[r][k] · b[k][n] (+ beta · c). */
 export function matmulSource(k: number, n: number, alpha: number, cExpr: string | undefined): string {
@@ -101,7 +101,7 @@ export function prepareMatMul(
       else return undefined;
       cExpr = cRow('this.thread.y');
     }
-    const quad = rows % 4 === 0 && host.mode === 'webasm';
+    const quad = rows % 4 === 0 && host.mode === 'webasm' && gpujsPatched();
     const kern = quad
       ? host.kernel(['a'], matmulSource4(k, n, rows, alpha, cRow), [n, rows / 4], constants, 4)
       : host.kernel(['a'], matmulSource(k, n, alpha, cExpr), [n, rows], constants);
