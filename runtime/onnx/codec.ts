@@ -201,7 +201,7 @@ export function encodeMessage(type: MessageName, msg: Msg, w = new Writer()): Wr
     if (!fd.repeated) {
       w.tag(fd.no, wt);
       if (isScalar(t)) writeScalar(w, t, v);
-      else w.lenBytes(encodeMessage(t, v as Msg).finish());
+      else w.lenBytes(encodeMessage(t, v as Msg).view());
       continue;
     }
     if (t === 'float' || t === 'double') {
@@ -228,13 +228,13 @@ export function encodeMessage(type: MessageName, msg: Msg, w = new Writer()): Wr
       const sub = new Writer();
       for (const x of arr) writeScalar(sub, t, x);
       w.tag(fd.no, WT_LEN);
-      w.lenBytes(sub.finish());
+      w.lenBytes(sub.view());
       continue;
     }
     for (const x of arr) {
       w.tag(fd.no, wt);
       if (isScalar(t)) writeScalar(w, t, x);
-      else w.lenBytes(encodeMessage(t, x as Msg).finish());
+      else w.lenBytes(encodeMessage(t, x as Msg).view());
     }
   }
   if (msg.$unknown) for (const u of msg.$unknown) w.raw(u);
