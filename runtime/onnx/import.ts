@@ -70,6 +70,7 @@ export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Model 
     );
   }
   const graph = importGraph(msg.graph as Msg, undefined, `${src}: graph`, opts);
+  checkReferences(graph, new Set(), `${src}: graph`);
   const m = new Model(graph);
   m.irVersion = msg.ir_version as number | bigint;
   const ops = (msg.opset_import as Msg[] | undefined) ?? [];
@@ -133,6 +134,29 @@ export function importGraph(msg: Msg, parent: Graph | undefined, where: string, 
   checkSingleAssignment(g, here);
   g.topoOrder(); // a cycle is a user error, reported here
   return g;
+}
+
+/** Every value a node or graph output reads is defined in its graph or an enclosing one. */
+function checkReferences(g: Graph, outer: Set<string>, where: string): void {
+  const here = `${where}${g.name ? ` '${g.name}'` : ''}`;
+  const defined = new Set(outer);
+  for (const name of g.valueNames()) defined.add(name);
+  const missing = (name: string) => name !== '' && !defined.has(name);
+  for (const n of g.nodes) {
+    const bad = n.inputs.find(missing);
+    if (bad !== undefined) {
+      throw new UserError(
+        `${here}: node '${n.label}' (${n.opType}) reads '${bad}', which no node, input or initializer defines`,
+        'the model is incomplete or was edited by hand; re-export it',
+      );
+    }
+    for (const sg of n.subgraphs()) checkReferences(sg, defined, `${here} node '${n.label}' subgraph`);
+  }
+  const out = g.outputs.find((o) => missing(o.name));
+  if (out)
+    throw new UserError(
+      `${here}: graph output '${out.name}' is not defined by any node, input or initializer`,
+    );
 }
 
 /** Each value is defined once: by a graph input, an initializer or one node output. */

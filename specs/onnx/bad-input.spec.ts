@@ -88,6 +88,14 @@ describe('bad model files', () => {
       /value 'a' is defined twice \(node 'one' \(Relu\) and node 'two' \(Neg\)\)/,
     );
   });
+  it('a node reading a value nothing defines', async () => {
+    const m = makeModel([['x', 'float32', [2]]], [['y', 'float32', [2]]]);
+    m.graph.nodes.push(new Node({ op: 'Add', inputs: ['x', 'ghost'], outputs: ['y'], name: 'adder' }));
+    await inspectFails(
+      write('ghost.onnx', exportModel(m)),
+      /node 'adder' \(Add\) reads 'ghost', which no node, input or initializer defines/,
+    );
+  });
   it('tensor data shorter than its shape', async () => {
     const msg = rawModelWithInitializer({ dims: [4], data_type: 1, raw_data: f32([1, 2]) });
     await inspectFails(
