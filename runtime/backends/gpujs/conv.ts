@@ -1,6 +1,6 @@
-// Direct Conv on gpu.js (grouped/depthwise, pads, strides, dilations, bias, fused epilogue):
-// one output per cell, x fastest so a quad of cells reads 4 consecutive inputs (one v128.load
-// with the patched webasm backend); weights resident as kernel constants.
+// Direct Conv on gpu.js (grouped/depthwise, pads, strides, dilations, bias, fused epilogue): x
+// fastest so a quad of cells reads 4 consecutive inputs (one v128.load with the patched webasm
+// backend); 4 output channels per cell when ungrouped, one otherwise; weights resident constants.
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
 import type { Epilogue } from './epilogue.ts';

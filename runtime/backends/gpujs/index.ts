@@ -1,5 +1,6 @@
-// The gpu.js backend: Conv / ConvTranspose / MatMul / Gemm (and their fused epilogues) as gpu.js
-// kernels with resident weights; every other node falls back to the reference kernel.
+// The gpu.js backend: Conv / ConvTranspose / MatMul / Gemm / binary elementwise (with fused
+// epilogues), nearest Resize and GlobalAveragePool as gpu.js kernels with resident weights, Concat
+// as block copies; every other node falls back to the reference kernel.
 import type { Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
