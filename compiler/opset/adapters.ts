@@ -6,8 +6,14 @@ import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Node } from '../../runtime/ir/node.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 
+/** What adapters may ask about the graph beyond its declared types. */
+export interface AdaptContext {
+  /** Rank of a value from shape inference at the original opset, if known. */
+  rankOf(name: string): number | undefined;
+}
+
 /** Rewrites `node` (in `g`) from the form before `version` to the form at `version`. */
-export type Adapter = (g: Graph, node: Node) => void;
+export type Adapter = (g: Graph, node: Node, ctx?: AdaptContext) => void;
 
 const int64s = (v: number[]): Tensor => ({
   dtype: 'int64',
@@ -99,11 +105,11 @@ const pad11: Adapter = (g, node) => {
 };
 
 /** Softmax/LogSoftmax/Hardmax-13: "flatten to 2-D at axis" becomes "along one axis". */
-const softmax13: Adapter = (g, node) => {
+const softmax13: Adapter = (g, node, ctx) => {
   const axis = (node.attrs.axis as number | undefined) ?? 1;
   const x = node.inputs[0];
-  const rank = g.declaredType(x)?.shape?.length;
-  if (axis === -1 || (rank !== undefined && (axis === rank - 1 || axis === -1))) {
+  const rank = g.declaredType(x)?.shape?.length ?? ctx?.rankOf(x);
+  if (axis === -1 || (rank !== undefined && axis === rank - 1)) {
     node.setAttr('axis', -1, 'INT');
     return;
   }

@@ -5,7 +5,8 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Node } from '../../runtime/ir/node.ts';
-import { ADAPTERS, COMPATIBLE } from './adapters.ts';
+import { inferShapes } from '../../runtime/ir/shape/index.ts';
+import { ADAPTERS, type AdaptContext, COMPATIBLE } from './adapters.ts';
 
 /** Lowest IR version that may carry a default-domain opset (ONNX's release table). */
 export function irVersionFor(opset: number): number {
@@ -74,6 +75,14 @@ export function upgradeOpset(model: Model, to: number): number {
     );
   }
   let changed = 0;
+  // shapes are inferred on the graph as it is, before any node changes form
+  let inferred: ReturnType<typeof inferShapes> | undefined;
+  try {
+    inferred = inferShapes(model.graph, { opset: from });
+  } catch {
+    inferred = undefined; // adapters then fall back to rank-independent rewrites
+  }
+  const ctx: AdaptContext = { rankOf: (name) => inferred?.types.get(name)?.shape?.length };
   for (const g of graphs(model.graph)) {
     for (const n of [...g.nodes]) {
       if (!isDefault(n)) continue;
@@ -82,14 +91,14 @@ export function upgradeOpset(model: Model, to: number): number {
       let reached = from;
       for (const [v, adapt] of ADAPTERS[op] ?? []) {
         if (v > from && v <= to) {
-          adapt(g, n);
+          adapt(g, n, ctx);
           touched = true;
           reached = v;
         }
       }
       // an adapter may have changed the op (Upsample → Resize): run the new op's later steps
       if (n.opType !== op) {
-        for (const [v, adapt] of ADAPTERS[n.opType] ?? []) if (v > reached && v <= to) adapt(g, n);
+        for (const [v, adapt] of ADAPTERS[n.opType] ?? []) if (v > reached && v <= to) adapt(g, n, ctx);
       }
       if (touched) changed++;
     }
