@@ -100,6 +100,11 @@ describe('squish compile on the OCR models', () => {
       expect(report.after.params).toBe(independentParams(out));
       expect(report.after.params).toBeLessThan(report.before.params);
       expect(report.targets).toEqual([]);
+      const bn = report.layers.filter((l) => l.op === 'BatchNormalization');
+      expect(bn.length).toBeGreaterThan(0);
+      expect(bn.every((l) => l.params_before > 0 && l.params_after === 0 && l.bytes_after === 0)).toBe(true);
+      expect(report.layers.reduce((s, l) => s + l.params_after, 0)).toBe(report.after.params);
+      expect(report.layers.every((l) => l.error === 0 && Array.isArray(l.actions))).toBe(true);
       expect(Object.keys(report.timings_ms)).toContain('total');
     });
   }

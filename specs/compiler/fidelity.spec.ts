@@ -1,4 +1,6 @@
 // Fidelity metrics against independent computations, and calibration data loading.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +8,7 @@ import { loadCalibration } from '../../compiler/data/calibration.ts';
 import { cosine, FidelityMeter } from '../../compiler/fidelity/metrics.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
+import { serializeNpy } from '../../runtime/npy.ts';
 import { FIXTURES } from '../support/paths.ts';
 
 describe('fidelity metrics', () => {
@@ -122,5 +125,22 @@ describe('calibration data', () => {
     await expect(
       loadCalibration({ source: 'images', glob: 'nope/*.png', file: recipe }, inputs, nodeHost()),
     ).rejects.toThrow(/"nope\/\*\.png" matches no file/);
+  });
+
+  it('tensors are read from .npy files relative to the recipe, the first N in name order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squish-npy-'));
+    mkdirSync(join(dir, 'data'));
+    for (let i = 0; i < 3; i++)
+      writeFileSync(join(dir, 'data', `s${i}.npy`), serializeNpy(float32([1, 2], [i, 2 * i])));
+    const inputs = [{ name: 'x', dtype: 'float32' as const, shape: [1, 2] }];
+    const s = await loadCalibration(
+      { source: 'tensors', glob: 'data/*.npy', samples: 2, file: join(dir, 'r.squish') },
+      inputs,
+      nodeHost('/'),
+    );
+    expect(s.map((x) => Array.from(x.x.data as Float32Array))).toEqual([
+      [0, 0],
+      [1, 2],
+    ]);
   });
 });

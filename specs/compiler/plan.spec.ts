@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nodeHost } from '../../compiler/io/host.ts';
 import { type ModelPlan, planModel } from '../../compiler/plan/model-plan.ts';
 import { loadRecipe } from '../../compiler/plan/recipe.ts';
 import type { Model } from '../../runtime/ir/model.ts';
@@ -90,6 +91,19 @@ describe('plan cascade', () => {
       expect(p.layerInfo.find((i) => i.name === l.name)!.out_channels).toBeGreaterThanOrEqual(16);
     const miss = p.nearMisses.find((n) => n.layer === 'p2o.Conv.0')!;
     expect(miss.reason).toMatch(/where out_channels >= 16 is false/);
+  });
+});
+
+describe('plan with include', () => {
+  it('statements from an included file take part in the cascade with their own file:line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squish-include-'));
+    writeFileSync(join(dir, 'base.squish'), '# shared settings\nquantize weights of conv { bits 8 }\n');
+    const main = join(dir, 'main.squish');
+    const text = 'include "base.squish"\nquantize weights of conv[0] { bits 4 }\n';
+    writeFileSync(main, text);
+    const p = planModel(model, loadRecipe(text, main, nodeHost()));
+    expect(layer(p, 'p2o.Conv.0').actions.map((a) => a.from)).toEqual([`${main}:2`]);
+    expect(layer(p, 'p2o.Conv.1').actions.map((a) => a.from)).toEqual([`${join(dir, 'base.squish')}:2`]);
   });
 });
 
