@@ -3,6 +3,7 @@ import type { Expr, Granularity, InputDecl, Option, Selector, Statement } from '
 import { type Diagnostic, hasErrors } from './diagnostics.ts';
 import { KW } from './lexer.ts';
 import { parseRecipe } from './parse.ts';
+import { type BlockKind, OPTION_NAMES_BY_BLOCK } from './schema.ts';
 import { quote, valueText } from './values.ts';
 
 export interface FormatResult {
@@ -70,7 +71,8 @@ export function formatRecipe(text: string, options: { file?: string } = {}): For
       from = l.end;
     }
     if (u.top && out.length > 0 && BLANK.test(text.slice(from, u.start))) out.push('');
-    out.push(pad + u.text + (u.trailing.length ? `  ${u.trailing.join(' ')}` : ''));
+    out.push(pad + u.text + (u.trailing.length ? `  ${u.trailing[0]}` : ''));
+    for (const extra of u.trailing.slice(1)) out.push(pad + extra);
     if (u.stmtIndex !== prevStmt) {
       const s = parsed.ast.statements[u.stmtIndex]!;
       prevEnd = s.span.offset + s.span.length;
@@ -105,7 +107,7 @@ function statementUnits(s: Statement, hasInnerComment: boolean): RawUnit[] {
     case 'keep':
       return one(`keep ${selectors(s.selectors)}${where(s.where)}`);
     case 'model': {
-      if (s.inputs.length === 0) return one('model {}');
+      if (s.inputs.length === 0 && !hasInnerComment) return one('model {}');
       return [
         { text: 'model {', indent: 0, start, top: true },
         ...s.inputs.map((i) => ({ text: inputDecl(i), indent: 1, start: i.span.offset, top: false })),
@@ -114,11 +116,12 @@ function statementUnits(s: Statement, hasInnerComment: boolean): RawUnit[] {
     }
     case 'calibrate':
     case 'output':
-      return block(s.kind, s.options, start, end, hasInnerComment);
+      return block(s.kind, s.kind, s.options, start, end, hasInnerComment);
     default: {
       const head = header(s);
       if (!s.options) return one(head);
-      return block(head, s.options, start, end, hasInnerComment);
+      const kind: BlockKind = s.kind === 'quantize' ? `quantize-${s.what}` : (s.kind as BlockKind);
+      return block(kind, head, s.options, start, end, hasInnerComment);
     }
   }
 }
@@ -140,16 +143,20 @@ function header(s: Statement): string {
 }
 
 function block(
+  kind: BlockKind,
   head: string,
   options: Option[],
   start: number,
   end: number,
   hasInnerComment: boolean,
 ): RawUnit[] {
-  if (options.length === 0) return [{ text: `${head} {}`, indent: 0, start, top: true }];
+  if (options.length === 0 && !hasInnerComment) return [{ text: `${head} {}`, indent: 0, start, top: true }];
   const lines = options.map(optionText);
   const inline = `${head} { ${lines.join('  ')} }`;
+  // On one line, options regroup by their names: only blocks whose every option is known go inline.
+  const known = OPTION_NAMES_BY_BLOCK[kind];
   const simple =
+    options.every((o) => known.has(o.name)) &&
     options.length <= 3 &&
     options.every((o) => o.values.length <= 2 && o.values.every((v) => v.kind !== 'list'));
   if (simple && !hasInnerComment && inline.length <= INLINE_MAX)

@@ -113,7 +113,13 @@ export const ALL_TOKENS: TokenType[] = [
   Word,
 ];
 
-const lexer = new Lexer(ALL_TOKENS, { positionTracking: 'full', ensureOptimizations: false });
+const lexer = new Lexer(ALL_TOKENS, {
+  positionTracking: 'full',
+  ensureOptimizations: false,
+  // Lines end at \n only (\r\n included); a lone \r is whitespace, as in the diagnostics' line numbers.
+  lineTerminatorsPattern: /\n/g,
+  lineTerminatorCharacters: ['\n'],
+});
 
 export interface LexResult {
   tokens: IToken[];

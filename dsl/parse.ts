@@ -195,7 +195,8 @@ function parseStatement(ctx: BuildContext, chunk: IToken[]): Statement | undefin
     const last = chunk[chunk.length - 1]!;
     for (const e of errors.slice(0, MAX_ERRORS_PER_STATEMENT))
       ctx.diagnostics.push(syntaxError(ctx, e, last));
-    return undefined;
+    // Only redundant input after a complete statement: the statement itself is still checked.
+    if (!errors.every((e) => e.name === 'NotAllInputParsedException')) return undefined;
   }
   return buildStatement(ctx, cst);
 }
