@@ -59,7 +59,8 @@ export async function runPasses(
 ): Promise<{ runs: PassRun[]; ctx: PassContext }> {
   const full: PassContext = { stats: emptyStats(), layerError: {}, ...ctx };
   const runs: PassRun[] = [];
-  for (const pass of passes) {
+  for (const [i, pass] of passes.entries()) {
+    full.progress?.('passes', i, passes.length);
     const t0 = performance.now();
     let res: PassResult;
     try {
@@ -74,6 +75,7 @@ export async function runPasses(
       );
     }
     runs.push({ name: pass.name, changed: res.changed, ms: performance.now() - t0 });
+    full.progress?.('passes', i + 1, passes.length);
     full.log?.(
       `pass ${pass.name}: ${res.changed ? 'changed' : 'no change'} (${(performance.now() - t0).toFixed(0)} ms)`,
     );
