@@ -35,6 +35,11 @@ export interface CompileOptions {
   log?: (line: string) => void;
   /** Warnings (recipe warnings, skipped work). */
   warn?: (line: string) => void;
+  /**
+   * Imports the model (default: importModel(modelBytes)). The CLI passes its file loader so
+   * external data beside the model file is read; the output always holds all its data.
+   */
+  loadModel?: () => Model;
 }
 
 export interface CompileResult {
@@ -106,7 +111,8 @@ export async function compileModel(
   let t = performance.now();
   const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
   for (const w of recipe.warnings) options.warn?.(recipe.render(w));
-  const model = importModel(modelBytes);
+  const load = options.loadModel ?? (() => importModel(modelBytes));
+  const model = load();
   const plan = planModel(model, recipe);
   const passes = lower(plan);
   mark('plan', t);
@@ -135,7 +141,7 @@ export async function compileModel(
   const cal = plan.settings.calibration;
   if (cal) {
     t = performance.now();
-    const original = importModel(modelBytes);
+    const original = load();
     const samples = await loadCalibration(cal, inputSpecs(original, plan), options.host ?? (await noHost()));
     mark('calibration_data', t);
     t = performance.now();

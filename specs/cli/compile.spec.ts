@@ -1,13 +1,15 @@
 // squish compile end to end on the OCR models: cleanup none is lossless, cleanups are exact,
 // output is atomic and deterministic, provenance and report figures checked independently.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outputHooks } from '../../compiler/cli/commands/compile.ts';
+import { saveModelFile } from '../../compiler/io/model-file.ts';
 import type { Report } from '../../compiler/report/types.ts';
+import { importModel } from '../../runtime/onnx/import.ts';
 import { runCli } from '../support/cli.ts';
 import { clsInput, detInput, fixtures, recInput, runOrt } from '../support/ocr.ts';
 import { MODELS } from '../support/paths.ts';
@@ -199,6 +201,24 @@ describe('squish compile output', () => {
     const report = JSON.parse(readFileSync(rp, 'utf8')) as Report;
     expect(report.targets[0]).toMatchObject({ metric: 'size', op: '<=', value: 200000, met: false });
     expect(report.targets[0].achieved).toBe(report.after.bytes);
+  });
+
+  it('reads a model whose weights are in an external data file; the output holds all its data', async () => {
+    const ext = join(dir, 'ext');
+    mkdirSync(ext);
+    const src = join(ext, 'cls.onnx');
+    saveModelFile(src, importModel(new Uint8Array(readFileSync(MODELS.cls))), {
+      externalData: { location: 'cls.data', threshold: 1024 },
+    });
+    expect(readFileSync(src).length).toBeLessThan(200_000);
+    const out = join(dir, 'ext-out.onnx');
+    const r = await runCli(['compile', src, '--recipe', CLEAN, '-o', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const x = await INPUT.cls();
+    const a = (await runOrt(MODELS.cls, { x }))['softmax_0.tmp_0'].data as Float32Array;
+    const b = (await runOrt(new Uint8Array(readFileSync(out)), { x }))['softmax_0.tmp_0']
+      .data as Float32Array;
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-4);
   });
 
   it('has --help', async () => {

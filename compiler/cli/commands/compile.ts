@@ -18,6 +18,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
 import { compileModel } from '../../compile.ts';
 import { nodeHost } from '../../io/host.ts';
+import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
 import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
@@ -167,6 +168,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
         result = await compileModel(bytes, recipeText, {
           recipeFile: opts.recipe,
           host: nodeHost(io.cwd),
+          loadModel: () => loadModelFile(modelPath, modelArg),
           onProgress: progress.update,
           log: opts.verbose ? (l) => io.err(`${l}\n`) : undefined,
           warn: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
