@@ -2,7 +2,9 @@
 // Params are the elements of constant tensors (initializers and Constant-node values); each
 // constant is counted once, on the first node (in topological order) that reads it. Bytes are what
 // the tensors take in the file (a sparse initializer: nonzero values plus int64 indices). A node with
-// subgraphs (If, Loop) carries the constants its bodies hold and the outer ones they read.
+// subgraphs (If, Loop) carries the constants its bodies hold and the outer ones they read. Nodes
+// computed from constants alone (DequantizeLinear of stored int4 weights …) are folded into the
+// consuming layer: their inputs count as its params, and they are not layers themselves.
 
 import { dtypeByteLength } from '../dtype.ts';
 import type { Graph } from '../graph.ts';
@@ -84,10 +86,20 @@ export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): M
   const layers: LayerStats[] = [];
   const ops: Record<string, number> = {};
   let nodes = 0;
-  for (const n of g.topoOrder()) {
+  // nodes computed from constants alone (DequantizeLinear of int4 weights, Cast, Reshape of a weight …)
+  // are part of their consumer's weights, not layers: onnxruntime folds them once at load
+  const folded = new Map<string, Node>();
+  const order = g.topoOrder();
+  for (const n of order) {
+    if (isConstantNode(n) || !n.inputs.some(Boolean) || n.subgraphs().length) continue;
+    if (n.inputs.every((i) => !i || folded.has(i) || g.constant(i)))
+      for (const o of n.outputs) if (o) folded.set(o, n);
+  }
+  const foldedNodes = new Set(folded.values());
+  for (const n of order) {
     nodes++;
     ops[n.opType] = (ops[n.opType] ?? 0) + 1;
-    if (isConstantNode(n)) continue;
+    if (isConstantNode(n) || foldedNodes.has(n)) continue;
     let params = 0;
     let bytes = 0;
     const reads = [...n.inputs];
@@ -97,11 +109,17 @@ export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): M
       params += inner.params;
       bytes += inner.bytes;
     }
-    for (const i of reads) {
+    for (let k = 0; k < reads.length; k++) {
+      const i = reads[k]!;
       if (!i || seen.has(i)) continue;
+      seen.add(i);
+      const via = folded.get(i);
+      if (via) {
+        reads.push(...via.inputs); // the stored tensors behind a folded value
+        continue;
+      }
       const c = g.constant(i);
       if (!c) continue;
-      seen.add(i);
       params += sizeOf(c.dims);
       bytes += tensorBytes(c);
     }
