@@ -6,14 +6,14 @@ import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
-import { importModel } from '../../../runtime/onnx/import.ts';
 import { type CalibrationSpec, loadCalibration } from '../../data/calibration.ts';
 import { measureFidelity } from '../../fidelity/compare.ts';
 import { nodeHost } from '../../io/host.ts';
+import { loadModelFile } from '../../io/model-file.ts';
 import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import type { CliIO } from '../io.ts';
-import { progressReporter, readModelBytes, readText } from './compile.ts';
+import { progressReporter, readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface Opts {
@@ -48,8 +48,8 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
           'e.g. --data "fixtures/*.npy"',
         );
       }
-      const a = importModel(readModelBytes(resolve(io.cwd, aArg)));
-      const b = importModel(readModelBytes(resolve(io.cwd, bArg)));
+      const a = loadModelFile(resolve(io.cwd, aArg), aArg);
+      const b = loadModelFile(resolve(io.cwd, bArg), bArg);
       const host = nodeHost(io.cwd);
       let spec: CalibrationSpec;
       let shapes: Record<string, (number | string)[]> = {};

@@ -3,13 +3,13 @@
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { importModel } from '../../../runtime/onnx/import.ts';
 import { nodeHost } from '../../io/host.ts';
+import { loadModelFile } from '../../io/model-file.ts';
 import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import { planJson, planText } from '../../plan/render.ts';
 import type { CliIO } from '../io.ts';
-import { readModelBytes, readText } from './compile.ts';
+import { readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 export const registerPlan: RegisterCommand = (program: Command, io: CliIO) => {
@@ -21,7 +21,7 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIO) => {
     .option('--json', 'print the plan as JSON')
     .option('--explain', 'also show why layers were not selected (near-misses)')
     .action((modelArg: string, opts: { recipe: string; json?: boolean; explain?: boolean }) => {
-      const model = importModel(readModelBytes(resolve(io.cwd, modelArg)));
+      const model = loadModelFile(resolve(io.cwd, modelArg), modelArg);
       const text = readText(resolve(io.cwd, opts.recipe), 'recipe');
       const recipe = loadRecipe(text, opts.recipe, nodeHost(io.cwd));
       for (const w of recipe.warnings) io.err(`${recipe.render(w)}\n`);
