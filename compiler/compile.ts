@@ -125,6 +125,9 @@ export async function compileModel(
   });
   mark('passes', t);
   for (const r of runs) timings[`pass:${r.name}`] = Math.round(r.ms);
+  for (const [rule, n] of Object.entries(ctx.stats.matches))
+    options.log?.(`rule ${rule}: ${n} match${n === 1 ? '' : 'es'}`);
+  for (const m of ctx.stats.nearMisses) options.log?.(`near-miss ${m.rule} at ${m.node}: ${m.reason}`);
 
   t = performance.now();
   const planText = JSON.stringify(planJson(plan));

@@ -49,6 +49,8 @@ export interface Plan {
 export interface LayerRef {
   name: string;
   op: string;
+  /** Constant inputs; `quantize activations` without selectors applies to layers that have some. */
+  weightNames?: string[];
 }
 
 /** Resolves a statement's selectors (and where) to layer names; errors come back as diagnostics. */
@@ -116,7 +118,7 @@ export function buildPlan(
     if (!isLayerStatement(s)) continue;
     const res =
       s.kind === 'quantize' && s.what === 'activations' && !s.selectors
-        ? { matches: layers.map((l) => l.name), diagnostics: [] }
+        ? { matches: layers.filter((l) => l.weightNames?.length).map((l) => l.name), diagnostics: [] }
         : resolve(s.selectors, s.where);
     errors.push(...res.diagnostics.filter((d) => d.severity === 'error'));
     summary.push({ statement: describe(s), from: at(s.span), selected: res.matches.length, applied: 0, s });
