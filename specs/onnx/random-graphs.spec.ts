@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { modelStats } from '../../runtime/ir/shape/stats.ts';
 import { exportModel, importModel } from '../../runtime/onnx/index.ts';
 import { onnxpb } from './build.ts';
 
@@ -377,6 +378,13 @@ describe('random models survive import ∘ export', () => {
       fc.asyncProperty(modelArb, async (spec) => {
         const { bytes, runnable, dims } = build(spec);
         const once = exportModel(importModel(bytes));
+        // layer stats never throw, and their params equal a count over the protobuf
+        const pb = onnxpb.ModelProto.decode(bytes);
+        const want = pb.graph.initializer.reduce(
+          (s: number, t: PB) => s + t.dims.reduce((p: number, d: PB) => p * Number(d), 1),
+          0,
+        );
+        expect(modelStats(importModel(bytes)).totals.params).toBe(want);
         expect(asObject(once)).toEqual(asObject(bytes));
         // a second trip gives the same bytes (deterministic, a fixed point)
         expect(Buffer.from(exportModel(importModel(once))).equals(Buffer.from(once))).toBe(true);
