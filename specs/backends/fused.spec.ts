@@ -170,6 +170,32 @@ describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', 
     );
   });
 
+  it('2×2 and 4×2 upsampling ConvTranspose write NCHW rows directly (batch of 2)', async () => {
+    for (const [kh, kw] of [
+      [2, 2],
+      [4, 2],
+    ] as const) {
+      const x = t32([2, 5, 6, 7], rand(2 * 5 * 42, kh * 10 + kw));
+      const W = t32([5, 3, kh, kw], rand(5 * 3 * kh * kw, 3, 0.5));
+      const B = t32([3], rand(3, 4));
+      const r = await compareWithOrt(
+        { x },
+        [
+          {
+            op: 'ConvTranspose',
+            inputs: ['x', 'W', 'B'],
+            outputs: ['y'],
+            attrs: { strides: [kh, kw], kernel_shape: [kh, kw] },
+          },
+        ],
+        { W, B },
+      );
+      expect(r.dims).toEqual([2, 3, 6 * kh, 7 * kw]);
+      expect(r.accelerated).toBe(1);
+      expect(r.excess).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('MatMul (batched A × constant B) and Gemm (transB, alpha, beta, bias row)', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -5,7 +5,8 @@ import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
 import { buildConvKernel, type ConvGeometry } from './conv.ts';
 import type { Epilogue } from './epilogue.ts';
-import type { KernelHost } from './gpu.ts';
+import { epilogueSource } from './epilogue.ts';
+import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 export interface UpsampleGeometry {
   n: number;
@@ -45,6 +46,59 @@ export function upsampleGeometry(
 }
 
 /**
+ * kw ∈ {2, 3, 4}, kh a power of two, patched webasm: one cell per (input column, output row, output channel) returning
+ * Array(kw), one component per kernel column, interleaved — exactly the NCHW output row, so no
+ * pass after the kernel; ky = output row mod kh is uniform per row.
+ */
+function prepareUpsampleRows(
+  host: KernelHost,
+  g: UpsampleGeometry,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  ep: Epilogue,
+): PreparedKernel {
+  const kw = g.kw as 2 | 3 | 4;
+  const constants: Record<string, Float32Array> = { w: weight.data as Float32Array };
+  if (bias) constants.b = bias.data as Float32Array;
+  ep.channels.forEach((a, k) => {
+    constants[`e${k}`] = a;
+  });
+  const hw = g.h * g.w;
+  const taps = g.kh * kw;
+  // weights [ic][oc][ky][kx]; iy = oy >> log2(kh) and ky = oy & (kh − 1) are uniform, i32 per row
+  const shift = Math.log2(g.kh);
+  let body = `const iy = this.thread.y >> ${shift};\nconst ky = this.thread.y & ${g.kh - 1};\n`;
+  body += 'let x = 0.0;\n';
+  for (let k = 0; k < kw; k++) body += `let a${k}0 = ${bias ? 'this.constants.b[this.thread.z]' : '0.0'};\n`;
+  body += `for (let ic = 0; ic < ${g.c}; ic++) {\n`;
+  body += `x = inp[ic * ${hw} + iy * ${g.w} + this.thread.x];\n`;
+  for (let k = 0; k < kw; k++) {
+    body += `a${k}0 += x * this.constants.w[(ic * ${g.oc} + this.thread.z) * ${taps} + ky * ${kw} + ${k}];\n`;
+  }
+  body += '}\n';
+  const results: string[] = [];
+  for (let k = 0; k < kw; k++) {
+    const e = epilogueSource(ep.steps, (c) => `this.constants.e${c}[this.thread.z]`, `a${k}`);
+    body += e.lines;
+    results.push(e.result);
+  }
+  body += `return [${results.join(', ')}];`;
+  const oh = g.h * g.kh;
+  const k = host.kernel(['inp'], body, [g.w, oh, g.oc], constants, kw, 'interleaved');
+  const inSize = g.c * hw;
+  const outSize = g.oc * oh * g.w * kw;
+  const dims = [g.n, g.oc, oh, g.w * kw];
+  return async (inputs) => {
+    const x = inputs[0]?.data as Float32Array;
+    if (g.n === 1) return [{ dtype: 'float32', dims, data: await k.run([x]) }];
+    const out = new Float32Array(g.n * outSize);
+    for (let b = 0; b < g.n; b++)
+      out.set(await k.run([x.subarray(b * inSize, (b + 1) * inSize)]), b * outSize);
+    return [{ dtype: 'float32', dims, data: out }];
+  };
+}
+
+/**
  * Each output plane (oc, ky, kx) is a 1×1 conv of the input: one conv kernel over oc·kh·kw planes
  * (4 planes per cell when their count is a multiple of 4), then one pass interleaves the planes.
  */
@@ -55,6 +109,9 @@ export function prepareUpsample(
   bias: Tensor | undefined,
   ep: Epilogue,
 ): PreparedKernel {
+  // the row kernel needs the patched gpu.js (i32 consts) and a power-of-two kernel height
+  const rows = g.kw >= 2 && g.kw <= 4 && Number.isInteger(Math.log2(g.kh)) && host.mode === 'webasm';
+  if (rows && gpujsPatched()) return prepareUpsampleRows(host, g, weight, bias, ep);
   const taps = g.kh * g.kw;
   const planes = g.oc * taps;
   const w = weight.data as Float32Array;

@@ -79,7 +79,8 @@ export class KernelHost {
     body: string,
     output: number[],
     constants: Record<string, Float32Array> = {},
-    components: 1 | 4 = 1,
+    components: 1 | 2 | 3 | 4 = 1,
+    layout: 'planar' | 'interleaved' = 'planar',
   ): FlatKernel {
     const fn = new Function(...argNames, body);
     const consts: Record<string, unknown> = {};
@@ -92,8 +93,9 @@ export class KernelHost {
       output,
       asyncMode: true,
       tactic: 'precision',
-      // Array(4) results planar (patched gpu.js): component k of every cell in plane k
-      ...(components === 4 ? { returnType: 'Array(4)', componentLayout: 'planar' } : {}),
+      // Array(n) results, planar (patched gpu.js: component k of every cell in plane k) or
+      // interleaved (gpu.js's default: [cell][component])
+      ...(components > 1 ? { returnType: `Array(${components})`, componentLayout: layout } : {}),
       ...(Object.keys(consts).length > 0 ? { constants: consts, constantTypes } : {}),
     };
     const k = this.gpu.createKernel(fn as never, settings as never) as unknown as RunShortcut;
@@ -101,8 +103,8 @@ export class KernelHost {
     const cells = output.reduce((a, b) => a * b, 1) * components;
     const run = async (args: Float32Array[]): Promise<Float32Array> => {
       if (this.pool && !k.kernel._pool) k.kernel._pool = this.pool;
-      // Array(4) results: keep gpu.js's flat [component][cell] buffer, not nested rows per plane
-      if (components === 4) k.kernel._shapeOutput = flatShape;
+      // Array(n) results: keep gpu.js's flat buffer, not nested rows / per-cell arrays
+      if (components > 1) k.kernel._shapeOutput = flatShape;
       const res = await k(...args.map((a) => input(a, [a.length])));
       if (!this.pool && k.kernel._pool) this.pool = k.kernel._pool;
       return flatOf(res, cells);
