@@ -1,7 +1,7 @@
 // Tokens of the recipe language and the chevrotain lexer; lexing problems become diagnostics.
 import { createToken, type IToken, Lexer, type TokenType } from 'chevrotain';
 import { type Diagnostic, diag } from './diagnostics.ts';
-import { spanAt } from './span.ts';
+import { LineIndex } from './span.ts';
 
 const WORD_START = 'A-Za-z_\\u00C0-\\uFFFF';
 const WORD_PATTERN = new RegExp(`[${WORD_START}][${WORD_START}0-9-]*(?:\\+\\+)?`);
@@ -129,6 +129,24 @@ export interface LexResult {
 
 export function lex(text: string, file: string): LexResult {
   const diagnostics: Diagnostic[] = [];
+  const lines = new LineIndex(file, text);
+  const spanAt = (_f: string, _t: string, offset: number, length: number) => lines.span(offset, length);
+  // A NUL byte early on means a binary file: one diagnostic, nothing else.
+  const nul = text.slice(0, 8192).indexOf('\u0000');
+  if (nul >= 0) {
+    return {
+      tokens: [],
+      comments: [],
+      diagnostics: [
+        diag(
+          'SQ106',
+          lines.span(nul, 1),
+          'this is not a text file (it has NUL bytes)',
+          'pass a .squish recipe',
+        ),
+      ],
+    };
+  }
   const r = lexer.tokenize(text);
   // Runs of unlexable characters become one diagnostic each (binary garbage stays readable).
   let lastEnd = -2;
@@ -148,7 +166,7 @@ export function lex(text: string, file: string): LexResult {
           ch === 0x27 ? 'strings are written in double quotes: "…"' : undefined,
         ),
       );
-      if (diagnostics.length > 200) break;
+      if (diagnostics.length >= 100) break;
     }
     lastEnd = e.offset + e.length;
   }

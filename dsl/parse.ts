@@ -16,7 +16,7 @@ import {
   Word,
 } from './lexer.ts';
 import { HELP_SEP, parser } from './parser.ts';
-import { type Span, spanAt } from './span.ts';
+import { LineIndex, type Span } from './span.ts';
 import { didYouMean } from './suggest.ts';
 
 /** The host reads included files (the core does no I/O). Return undefined (or throw) when missing. */
@@ -37,6 +37,9 @@ export interface ParseResult {
 }
 
 const MAX_DEPTH = 64;
+/** and/or/not nest in the AST; bound them so walking it cannot overflow the stack. */
+const MAX_OPERATORS = 256;
+const MAX_DIAGNOSTICS = 100;
 const MAX_ERRORS_PER_STATEMENT = 3;
 const MAX_INCLUDE_DEPTH = 32;
 const STATEMENT_TYPES = new Set(STATEMENT_KEYWORDS.map((k) => KW[k]));
@@ -64,6 +67,18 @@ function parseFile(
   const ctx: BuildContext = { file, text, diagnostics };
   const statements: Statement[] = [];
   for (const chunk of splitStatements(lexed.tokens)) {
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      const t = chunk[0]!;
+      diagnostics.push(
+        diag(
+          'SQ201',
+          tokSpan(ctx, t),
+          `too many problems: stopped checking after ${MAX_DIAGNOSTICS}`,
+          'fix the ones above first',
+        ),
+      );
+      break;
+    }
     const stmt = parseStatement(ctx, chunk);
     if (stmt) statements.push(stmt);
   }
@@ -154,7 +169,7 @@ function unknownStatement(ctx: BuildContext, t: IToken): Diagnostic {
     return diag(
       'SQ202',
       tokSpan(ctx, t),
-      `unknown statement '${t.image}'`,
+      `unknown statement '${t.image.length > 40 ? `${t.image.slice(0, 40)}…` : t.image}'`,
       didYouMean(t.image, STATEMENT_KEYWORDS) ?? `statements are ${STATEMENT_KEYWORDS.join(', ')}`,
     );
   }
@@ -173,18 +188,17 @@ function parseStatement(ctx: BuildContext, chunk: IToken[]): Statement | undefin
     return undefined;
   }
   let depth = 0;
+  let operators = 0;
   for (const t of chunk) {
     if (OPENERS.has(t.tokenType)) depth++;
     else if (CLOSERS.has(t.tokenType)) depth--;
-    if (depth > MAX_DEPTH) {
-      ctx.diagnostics.push(
-        diag(
-          'SQ105',
-          tokSpan(ctx, t),
-          `brackets nested deeper than ${MAX_DEPTH} levels`,
-          'simplify the expression',
-        ),
-      );
+    else if (t.tokenType === KW.and || t.tokenType === KW.or || t.tokenType === KW.not) operators++;
+    if (depth > MAX_DEPTH || operators > MAX_OPERATORS) {
+      const what =
+        depth > MAX_DEPTH
+          ? `brackets nested deeper than ${MAX_DEPTH} levels`
+          : `more than ${MAX_OPERATORS} and/or/not in one statement`;
+      ctx.diagnostics.push(diag('SQ105', tokSpan(ctx, t), what, 'simplify the expression'));
       return undefined;
     }
   }
@@ -210,6 +224,8 @@ function syntaxError(ctx: BuildContext, e: IRecognitionException, last: IToken):
     return unknownStatement(ctx, t);
   }
   const atEnd = t.tokenType === EOF || Number.isNaN(t.startOffset);
-  const span = atEnd ? spanAt(ctx.file, ctx.text, last.startOffset + last.image.length, 1) : tokSpan(ctx, t);
+  const span = atEnd
+    ? new LineIndex(ctx.file, ctx.text).span(last.startOffset + last.image.length, 1)
+    : tokSpan(ctx, t);
   return diag('SQ201', span, message ?? 'syntax error', help);
 }

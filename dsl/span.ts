@@ -34,3 +34,32 @@ export function spanAt(file: string, text: string, offset: number, length: numbe
   const { line, column } = positionAt(text, o);
   return { file, offset: o, line, column, length: Math.max(0, Math.min(length, text.length - o)) };
 }
+
+/** Line starts of a text, for many offset → line/column lookups (binary search, not a scan each). */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+  }
+
+  span(offset: number, length: number): Span {
+    const o = Math.max(0, Math.min(offset, this.text.length));
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= o) lo = mid;
+      else hi = mid - 1;
+    }
+    return {
+      file: this.file,
+      offset: o,
+      line: lo + 1,
+      column: o - this.starts[lo]! + 1,
+      length: Math.max(0, Math.min(length, this.text.length - o)),
+    };
+  }
+}
