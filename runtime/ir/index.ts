@@ -15,6 +15,7 @@ export {
   modelStats,
   nodeFlops,
   type OpShape,
+  refreshValueInfo,
   registryShape,
   SHAPE_OPS,
   type ShapeCtx,

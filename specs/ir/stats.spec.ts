@@ -34,3 +34,28 @@ describe('stats of a quantized model', () => {
     expect(st.totals).toMatchObject({ nodes: 2, layers: 1, params: n + 8, bytes: 72, flopsComplete: true });
   });
 });
+
+describe('refreshValueInfo', () => {
+  it('fixes value_info a pass made stale (channels, dtype) and leaves consistent entries alone', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { importModel } = await import('../../runtime/onnx/index.ts');
+    const { refreshValueInfo } = await import('../../runtime/ir/shape/refresh.ts');
+    const { MODELS } = await import('../support/paths.ts');
+    const m = importModel(new Uint8Array(readFileSync(MODELS.cls)));
+    const g = m.graph;
+    const convs = g.nodes.filter((n) => n.opType === 'Conv');
+    g.valueInfo.push({ name: convs[0]!.outputs[0]!, type: { dtype: 'float32', shape: [1, 9, 24, 96] } });
+    g.valueInfo.push({
+      name: convs[1]!.outputs[0]!,
+      type: { dtype: 'float32', shape: ['p2o.DynamicDimension.0', 8, '?', '?'] },
+    });
+    g.valueInfo.push({ name: convs[2]!.outputs[0]!, type: { dtype: 'float16', shape: undefined } });
+    expect(refreshValueInfo(m)).toEqual([convs[0]!.outputs[0], convs[2]!.outputs[0]]);
+    expect(g.valueInfo[0]!.type).toEqual({
+      dtype: 'float32',
+      shape: ['p2o.DynamicDimension.0', 8, '?', '?'],
+    });
+    expect(g.valueInfo[2]!.type?.dtype).toBe('float32');
+    expect(refreshValueInfo(m)).toEqual([]);
+  });
+});
