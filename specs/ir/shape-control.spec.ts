@@ -71,4 +71,42 @@ describe('control-flow shapes', () => {
     expect(st.totals.params).toBe(1 + 1 + 3 + 6); // cond, trips, bias, inner
     expect(st.layers.find((l) => l.name.startsWith('('))).toBeUndefined(); // nothing left unattributed
   });
+
+  it('Scan outputs match onnxruntime (state, and a scan output on axis 1)', async () => {
+    const g = new Graph('main');
+    g.inputs = [
+      { name: 'init', type: { dtype: 'float32', shape: [2] } },
+      { name: 'seq', type: { dtype: 'float32', shape: [5, 2] } },
+    ];
+    const body = new Graph('body');
+    body.inputs = [
+      { name: 'acc', type: { dtype: 'float32', shape: [2] } },
+      { name: 'item', type: { dtype: 'float32', shape: [2] } },
+    ];
+    body.addNode({ op: 'Add', inputs: ['acc', 'item'], outputs: ['acc_out'] });
+    body.addNode({ op: 'Unsqueeze', inputs: ['acc_out', 'ax'], outputs: ['col'] });
+    body.addInitializer('ax', { dtype: 'int64', dims: [1], data: BigInt64Array.of(1n) });
+    body.outputs = [
+      { name: 'acc_out', type: { dtype: 'float32', shape: [2] } },
+      { name: 'col', type: { dtype: 'float32', shape: [2, 1] } },
+    ];
+    g.addNode({
+      op: 'Scan',
+      inputs: ['init', 'seq'],
+      outputs: ['final', 'stacked'],
+      attrs: { body, num_scan_inputs: 1, scan_output_axes: [1] },
+    });
+    g.outputs = [{ name: 'final' }, { name: 'stacked' }];
+    const m = new Model(g);
+    m.opsetImports = [{ domain: '', version: 13 }];
+    const r = inferShapes(g, { opset: 13 });
+    const s = await ort.InferenceSession.create(exportModel(m), { logSeverityLevel: 3 });
+    const out = await s.run({
+      init: new ort.Tensor('float32', new Float32Array(2), [2]),
+      seq: new ort.Tensor('float32', new Float32Array(10).fill(1), [5, 2]),
+    });
+    await s.release();
+    expect(r.types.get('final')?.shape).toEqual([...out.final!.dims]);
+    expect(r.types.get('stacked')?.shape).toEqual([...out.stacked!.dims]);
+  });
 });

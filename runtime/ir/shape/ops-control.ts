@@ -1,5 +1,6 @@
 // Shape functions for control flow: If (the then-branch's declared outputs) and Loop (carried
-// values keep their types; scan outputs gain a leading iteration dim, known for a constant trip count).
+// values keep their types; scan outputs gain a leading iteration dim, known for a constant trip count)
+// and Scan (states keep their types; scan outputs gain the sequence dim at scan_output_axes).
 
 import type { Graph } from '../graph.ts';
 import type { ValueType } from './dims.ts';
@@ -29,6 +30,27 @@ export const CONTROL: Record<string, OpShape> = {
         if (i < carried) return ins[2 + i] ?? outs[i];
         const t = outs[i];
         return t ? { dtype: t.dtype, shape: t.shape ? [trips, ...t.shape] : undefined } : undefined;
+      });
+    },
+  },
+  Scan: {
+    shape: (ins, a) => {
+      const body = a.body as Graph | undefined;
+      const outs = declared(body);
+      const m = (a.num_scan_inputs as number | undefined) ?? 0;
+      const nState = ins.length - m;
+      const inAxes = (a.scan_input_axes as number[] | undefined) ?? [];
+      const outAxes = (a.scan_output_axes as number[] | undefined) ?? [];
+      const first = ins[nState]?.shape;
+      const ax0 = inAxes[0] ?? 0;
+      const len = first ? (first[ax0 < 0 ? ax0 + first.length : ax0] ?? '?') : '?';
+      return outs.map((t, i) => {
+        if (i < nState) return ins[i] ?? t;
+        if (!t?.shape) return t && { dtype: t.dtype, shape: undefined };
+        const r = t.shape.length + 1;
+        const ax = outAxes[i - nState] ?? 0;
+        const at = ax < 0 ? ax + r : ax;
+        return { dtype: t.dtype, shape: [...t.shape.slice(0, at), len, ...t.shape.slice(at)] };
       });
     },
   },
