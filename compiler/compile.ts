@@ -4,10 +4,11 @@
 import '../runtime/ops/reference/index.ts';
 import { UserError } from '../runtime/errors.ts';
 import type { Model } from '../runtime/ir/model.ts';
+import type { Dim } from '../runtime/ir/shape/index.ts';
 import type { Tensor } from '../runtime/ir/tensor.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importModel } from '../runtime/onnx/import.ts';
-import { type InputSpec, loadCalibration } from './data/calibration.ts';
+import { type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
@@ -117,8 +118,20 @@ export async function compileModel(
   const passes = lower(plan);
   mark('plan', t);
 
+  // calibration data first: its shapes fix the FLOPs where the recipe pins no input
+  const cal = plan.settings.calibration;
+  let samples: Sample[] | undefined;
+  if (cal) {
+    t = performance.now();
+    samples = await loadCalibration(cal, inputSpecs(model, plan), options.host ?? (await noHost()));
+    mark('calibration_data', t);
+  }
+  const shapes: Record<string, Dim[]> = {};
+  for (const [k, v] of Object.entries(samples?.[0] ?? {})) shapes[k] = [...v.dims];
+  Object.assign(shapes, plan.inputShapes);
+
   t = performance.now();
-  const before = measure(model, modelBytes.length, plan.inputShapes);
+  const before = measure(model, modelBytes.length, shapes);
   const { runs, ctx } = await runPasses(model, passes, {
     log: options.log,
     progress: options.onProgress,
@@ -138,16 +151,12 @@ export async function compileModel(
   model.setMetadata('squish.plan', planText);
   const out = exportModel(model);
   mark('export', t);
-  const after = measure(model, out.length, plan.inputShapes);
+  const after = measure(model, out.length, shapes);
 
   let fidelity: Fidelity | undefined;
-  const cal = plan.settings.calibration;
-  if (cal) {
+  if (samples) {
     t = performance.now();
     const original = load();
-    const samples = await loadCalibration(cal, inputSpecs(original, plan), options.host ?? (await noHost()));
-    mark('calibration_data', t);
-    t = performance.now();
     const make = options.runner ?? defaultRunner;
     const ref = await make(original);
     const cand = await make(importModel(out));

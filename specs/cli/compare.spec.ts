@@ -23,7 +23,10 @@ const cleaned = join(dir, 'cls.onnx');
 const reportPath = join(dir, 'report.json');
 
 beforeAll(async () => {
-  writeFileSync(recipePath, `recipe "cal"\n${CAL}target agreement >= 99%\ntarget cosine >= 0.9999\n`);
+  writeFileSync(
+    recipePath,
+    `recipe "cal"\n${CAL}target agreement >= 99%\ntarget cosine >= 0.9999\ntarget flops <= 100%\n`,
+  );
   const r = await runCli([
     'compile',
     MODELS.cls,
@@ -47,7 +50,12 @@ describe('fidelity', () => {
     expect(report.targets.map((t) => [t.metric, t.met])).toEqual([
       ['agreement', true],
       ['cosine', true],
+      ['flops', true],
     ]);
+    // FLOPs at the pinned input shape; folding BatchNormalization only removes work
+    expect(report.before.flops).toBeGreaterThan(1e6);
+    expect(report.after.flops).toBeLessThan(report.before.flops);
+    expect(report.targets[2].achieved).toBeCloseTo(report.after.flops / report.before.flops, 12);
     // the max abs difference is of the order onnxruntime sees between the two files
     let ortMax = 0;
     for (const fx of fixtures('lines').slice(0, 3)) {
