@@ -17,13 +17,13 @@ import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Read a recipe file or fail with a clear message. */
-export function readRecipeFile(path: string): string {
+export function readRecipeFile(path: string, shown = path): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(
-      `cannot read recipe '${path}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
+      `cannot read recipe '${shown}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
       'pass the path of a .squish file',
     );
   }
@@ -55,7 +55,7 @@ export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setC
     .option('--strict', 'fail on warnings too')
     .action((recipePath: string, opts: { model?: string; strict?: boolean }) => {
       const path = resolve(io.cwd, recipePath);
-      const text = readRecipeFile(path);
+      const text = readRecipeFile(path, recipePath);
       const checked = checkRecipe(text, { file: recipePath, include: fileIncludeHost });
       let diags = checked.diagnostics;
       const lines: string[] = [];

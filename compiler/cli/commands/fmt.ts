@@ -19,7 +19,7 @@ export const registerFmt: RegisterCommand = (program: Command, io: CliIO, setCod
       if (opts.write && opts.check)
         throw new UserError('--write and --check cannot be used together', 'pick one');
       const path = resolve(io.cwd, recipePath);
-      const text = readRecipeFile(path);
+      const text = readRecipeFile(path, recipePath);
       const r = formatRecipe(text, { file: recipePath });
       if (!r.ok) {
         printDiagnostics(io, r.diagnostics, new Map([[recipePath, text]]));
