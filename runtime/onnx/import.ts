@@ -179,7 +179,7 @@ function checkSingleAssignment(g: Graph, where: string): void {
   }
 }
 
-function importNode(msg: Msg, g: Graph, where: string, opts: ImportOptions): Node {
+export function importNode(msg: Msg, g: Graph, where: string, opts: ImportOptions): Node {
   const n = new Node({ op: (msg.op_type as string) ?? '' });
   n.inputs = ((msg.input as string[]) ?? []).slice();
   n.outputs = ((msg.output as string[]) ?? []).slice();
@@ -195,7 +195,7 @@ function importNode(msg: Msg, g: Graph, where: string, opts: ImportOptions): Nod
   return n;
 }
 
-function importAttribute(msg: Msg, g: Graph, where: string, opts: ImportOptions): Attribute {
+export function importAttribute(msg: Msg, g: Graph, where: string, opts: ImportOptions): Attribute {
   const name = (msg.name as string) ?? '';
   let type: AttrType | undefined =
     msg.type !== undefined ? (ATTR_NAMES.get(msg.type as number) ?? undefined) : undefined;
