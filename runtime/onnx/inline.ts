@@ -37,8 +37,8 @@ function inlineIn(g: Graph, model: Model, fns: Map<string, Msg>, used: Set<strin
     const formalIn = (fn.input as string[] | undefined) ?? [];
     const formalOut = (fn.output as string[] | undefined) ?? [];
     const rename = new Map<string, string>();
-    formalIn.forEach((f, i) => rename.set(f, n.inputs[i] ?? ''));
-    formalOut.forEach((f, i) => rename.set(f, n.outputs[i] ?? ''));
+    for (const [i, f] of formalIn.entries()) rename.set(f, n.inputs[i] ?? '');
+    for (const [i, f] of formalOut.entries()) rename.set(f, n.outputs[i] ?? '');
     const where = `function '${n.opType}' called by node '${n.label}'`;
     const defaults = new Map(
       ((fn.attribute_proto as Msg[] | undefined) ?? []).map((a) => {
