@@ -1,11 +1,16 @@
 // Model-local functions pass through untouched, and inlineFunctions turns calls into ordinary nodes
 // (attribute references resolved, nested calls too): onnxruntime gives the same outputs, and shape
 // inference then sees through the former calls.
+
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { inferShapes } from '../../runtime/ir/shape/infer.ts';
 import { encode, type Msg } from '../../runtime/onnx/codec.ts';
 import { exportModel, importModel, inlineFunctions } from '../../runtime/onnx/index.ts';
+import { runCli } from '../support/cli.ts';
+import { tempDir } from './build.ts';
 
 const vi = (name: string, dims: number[]): Msg => ({
   name,
@@ -117,5 +122,19 @@ describe('model-local functions', () => {
     expect(inferShapes(m.graph, { opset: 18 }).types.get('y')).toEqual({ dtype: 'float32', shape: [2, 3] });
     const inlined = exportModel(m);
     expect([...(await run(inlined))]).toEqual([...(await run(bytes))]);
+  });
+
+  it('squish inspect counts through function calls', async () => {
+    const dir = tempDir('fn');
+    try {
+      const file = join(dir, 'fn.onnx');
+      writeFileSync(file, model());
+      const r = await runCli(['inspect', file]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^functions 4 calls of model-local functions counted as their bodies$/m);
+      expect(r.stdout).toMatch(/^FLOPs\s+36 /m); // 6 nodes × 6 elements, all shapes known
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
 import { type ModelStats, modelStats } from '../../../runtime/ir/shape/stats.ts';
+import { inlineFunctions } from '../../../runtime/onnx/inline.ts';
 import type { Dim, ValueType } from '../../../runtime/ops/registry.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { CliIO } from '../io.ts';
@@ -154,8 +155,12 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
           );
         }
       }
+      const inlined = inlineFunctions(model); // count through model-local function calls
       const stats = modelStats(model, opts.shape);
       if (opts.json) io.out(`${JSON.stringify(inspectJson(modelPath, stats, model), null, 2)}\n`);
-      else printTable(io, modelPath, stats, model);
+      else {
+        printTable(io, modelPath, stats, model);
+        if (inlined) io.out(`functions ${inlined} calls of model-local functions counted as their bodies\n`);
+      }
     });
 };
