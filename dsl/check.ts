@@ -1,27 +1,8 @@
 // Model-free checks: options and their values, units and ranges, contradictions, duplicates, selectors, where, targets.
-import {
-  type CmpOp,
-  type Expr,
-  flattenStatements,
-  type Option,
-  type RecipeAst,
-  type Selector,
-  type Statement,
-  type Value,
-} from './ast.ts';
+import { flattenStatements, type Option, type RecipeAst, type Statement, type Value } from './ast.ts';
 import { checkSelectors, checkTarget, checkWhere } from './check-parts.ts';
 import { type Diagnostic, diag } from './diagnostics.ts';
-import { ONNX_OPS, onnxOp, PSEUDO_TYPES } from './onnx-ops.ts';
-import {
-  BLOCK_TITLE,
-  type BlockKind,
-  DTYPES,
-  type OptionSpec,
-  SCHEMA,
-  TARGET_METRICS,
-  type ValueSpec,
-  WHERE_PROPERTIES,
-} from './schema.ts';
+import { BLOCK_TITLE, type BlockKind, DTYPES, type OptionSpec, SCHEMA, type ValueSpec } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 import { valueText } from './values.ts';
 

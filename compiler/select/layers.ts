@@ -16,7 +16,7 @@ function elements(t: Tensor): number {
 }
 
 function numericShape(s: readonly (number | string)[] | undefined): number[] | undefined {
-  return s && s.every((d) => typeof d === 'number' && d >= 0) ? (s as number[]) : undefined;
+  return s?.every((d) => typeof d === 'number' && d >= 0) ? (s as number[]) : undefined;
 }
 
 function prod(a: readonly number[]): number {
@@ -81,7 +81,7 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
       info.group = group;
       info.kernel = spatial.length >= 2 ? [spatial[0]!, spatial[1]!] : [spatial[0]!, 1];
       const strides = intsAttr(n, 'strides');
-      info.stride = strides && strides.length ? Math.max(...strides) : 1;
+      info.stride = strides?.length ? Math.max(...strides) : 1;
       info.depthwise = group > 1 && group === info.in_channels;
       if (outShape && n.opType === 'Conv') info.flops = 2 * prod(outShape) * b * prod(spatial);
       else if (n.opType === 'ConvTranspose') {
@@ -92,7 +92,7 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
     }
     case 'Gemm': {
       const w = w1;
-      if (!w || w.dims.length !== 2) break;
+      if (w?.dims.length !== 2) break;
       const transB = intAttr(n, 'transB', 0) === 1;
       info.in_channels = transB ? w.dims[1] : w.dims[0];
       info.out_channels = transB ? w.dims[0] : w.dims[1];

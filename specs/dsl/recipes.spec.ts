@@ -11,6 +11,7 @@ import {
   renderDiagnostic,
   stripSpans,
 } from '../../dsl/index.ts';
+import { SCHEMA } from '../../dsl/schema.ts';
 import { RECIPES, ROOT, SHARED } from '../support/paths.ts';
 
 function clean(text: string, file: string, include?: IncludeHost): void {
@@ -132,6 +133,38 @@ describe('RECIPE-LANGUAGE.md examples', () => {
     expect(flat[1]).toMatchObject({ kind: 'recipe', name: 'base' });
     expect(flat.find((x) => x.kind === 'target' && x.metric === 'size')).toMatchObject({
       value: { value: 1.5 * 1024 * 1024 },
+    });
+  });
+});
+
+describe('dsl/README.md', () => {
+  const readme = readFileSync(join(ROOT, 'dsl/README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/```squish\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  it('documents every statement and option with an example', () => {
+    const all = blocks.join('\n');
+    for (const word of [
+      'recipe',
+      'include',
+      'model',
+      'calibrate',
+      'prune',
+      'factorize',
+      'quantize',
+      'cluster',
+      'keep',
+      'cleanup',
+      'output',
+      'target',
+    ]) {
+      expect(all).toMatch(new RegExp(`^${word} `, 'm'));
+    }
+    for (const kind of Object.values(SCHEMA))
+      for (const o of kind)
+        expect(all).toMatch(new RegExp(`(^|[{ ])${o.name.replace(/[+]/g, '\\+')}( |$)`, 'm'));
+  });
+  blocks.forEach((block, i) => {
+    it(`example ${i + 1} parses and checks with no diagnostics`, () => {
+      clean(block, `README.md#${i + 1}`, () => ({ file: 'base.squish', text: '' }));
     });
   });
 });
