@@ -221,6 +221,38 @@ describe('squish compile output', () => {
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(1e-4);
   });
 
+  it('bad input: one clear message each, exit 1, nothing written', async () => {
+    const out = join(dir, 'bad.onnx');
+    const cases: [string[], RegExp][] = [
+      [
+        ['compile', join(dir, 'nope.onnx'), '--recipe', CLEAN, '-o', out],
+        /cannot read model .*nope\.onnx: no such file/,
+      ],
+      [
+        ['compile', MODELS.cls, '--recipe', join(dir, 'nope.squish'), '-o', out],
+        /cannot read recipe .*nope\.squish: no such file/,
+      ],
+      [['compile', CLEAN, '--recipe', CLEAN, '-o', out], /not a valid ONNX model|ONNX/],
+      [
+        ['compile', MODELS.cls, '--recipe', CLEAN, '-o', join(dir, 'no-dir', 'x.onnx')],
+        /the folder of .* does not exist/,
+      ],
+      [['compile', MODELS.cls, '--recipe', CLEAN], /required option '-o, --output <out>'/],
+    ];
+    for (const [argv, msg] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+    }
+    const syntax = recipe('syntax.squish', 'recipe "s"\nquantize weights of conv { bitz 8 }\n');
+    const r = await runCli(['compile', MODELS.cls, '--recipe', syntax, '-o', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/syntax\.squish:2:\d+: error\[SQ\d+\]/);
+    expect(r.stderr).toMatch(/\^/); // code frame with a caret
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('has --help', async () => {
     const r = await runCli(['compile', '--help']);
     expect(r.code).toBe(0);
