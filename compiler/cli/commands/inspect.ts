@@ -146,6 +146,18 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
       parseShape,
       {},
     )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Params and bytes are the stored weights (initializers and Constant nodes), each counted once on the',
+        'first layer that reads it; nodes computed from weights alone (DequantizeLinear of int4 weights …)',
+        'fold into that layer. FLOPs count a multiply-add as 2: Conv 2·N·Cout·(Cin/g)·kh·kw·Hout·Wout (+bias),',
+        'Gemm/MatMul 2·M·N·K, elementwise 1 per element; they need concrete shapes (see --shape).',
+        '--json prints {model, irVersion, opsets, producer, inputs, outputs, layers[{name, op, inputs,',
+        'outputs, params, bytes, flops}], totals{nodes, layers, params, bytes, flops, flopsComplete, ops}}.',
+      ].join('\n'),
+    )
     .action((modelPath: string, opts: { json?: boolean; shape: Record<string, Dim[]> }) => {
       const model = loadModelFile(resolve(io.cwd, modelPath), modelPath);
       for (const name of Object.keys(opts.shape)) {
