@@ -103,8 +103,9 @@ export class KernelHost {
     const cells = output.reduce((a, b) => a * b, 1) * components;
     const run = async (args: Float32Array[]): Promise<Float32Array> => {
       if (this.pool && !k.kernel._pool) k.kernel._pool = this.pool;
-      // Array(n) results: keep gpu.js's flat buffer, not nested rows / per-cell arrays
-      if (components > 1) k.kernel._shapeOutput = flatShape;
+      // webasm: keep gpu.js's flat result buffer instead of nested rows / per-cell arrays (other
+      // backends shape as usual and flatOf copes)
+      if (this.mode === 'webasm') k.kernel._shapeOutput = flatShape;
       const res = await k(...args.map((a) => input(a, [a.length])));
       if (!this.pool && k.kernel._pool) this.pool = k.kernel._pool;
       return flatOf(res, cells);
