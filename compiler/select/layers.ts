@@ -1,9 +1,11 @@
 // The adapter from the IR graph to the recipe language's layer model (dsl LayerInfo[]), for selectors.
+import { flattenStatements, type RecipeAst } from '../../dsl/ast.ts';
 import type { LayerInfo } from '../../dsl/select.ts';
 import { isFloatDType } from '../../runtime/ir/dtype.ts';
 import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Node } from '../../runtime/ir/node.ts';
+import { inferShapes, nodeFlops, type ValueType } from '../../runtime/ir/shape/index.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 
 /** Shapes known for values (e.g. from shape inference); by default the graph's declared types. */
@@ -17,10 +19,6 @@ function elements(t: Tensor): number {
 
 function numericShape(s: readonly (number | string)[] | undefined): number[] | undefined {
   return s?.every((d) => typeof d === 'number' && d >= 0) ? (s as number[]) : undefined;
-}
-
-function prod(a: readonly number[]): number {
-  return a.reduce((x, y) => x * y, 1);
 }
 
 function intAttr(n: Node, name: string, dflt: number): number {
@@ -38,6 +36,31 @@ export function buildLayers(model: Model, shapeOf?: ShapeOf): LayerInfo[] {
   const g: Graph = model.graph;
   const shape: ShapeOf = shapeOf ?? ((name) => g.declaredType(name)?.shape);
   return g.topoOrder().map((n, index) => layerOf(g, n, index, shape));
+}
+
+/**
+ * Layers with shapes inferred at the input shapes the recipe pins (`model { input … }`), so that
+ * `flops` is known; falls back to the graph's declared types when inference fails.
+ */
+export function layersForRecipe(model: Model, ast: RecipeAst): LayerInfo[] {
+  const names = modelInputs(model);
+  const inputShapes: Record<string, number[]> = {};
+  for (const s of flattenStatements(ast)) {
+    if (s.kind !== 'model') continue;
+    for (const i of s.inputs) {
+      if (names.includes(i.name) && i.dims.every((d) => typeof d === 'number'))
+        inputShapes[i.name] = i.dims as number[];
+    }
+  }
+  try {
+    const inferred = inferShapes(model.graph, { opset: model.opset('') ?? 17, inputShapes });
+    return buildLayers(
+      model,
+      (name) => inferred.types.get(name)?.shape ?? model.graph.declaredType(name)?.shape,
+    );
+  } catch {
+    return buildLayers(model);
+  }
 }
 
 /** The model's real inputs (graph inputs that are not initializers). */
@@ -63,7 +86,14 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
     depthwise: false,
   };
   const w1 = weights.find((w) => w.slot === 1)?.t;
-  const outShape = numericShape(shapeOf(n.outputs[0] ?? ''));
+  // FLOPs as `squish inspect` counts them (runtime/ir/shape/flops.ts), 0 where a shape is unknown.
+  const typeOf = (name: string): ValueType | undefined => {
+    const shape = numericShape(name ? shapeOf(name) : undefined);
+    return shape ? { dtype: 'float32', shape } : undefined;
+  };
+  info.flops =
+    nodeFlops(n.opType, n.inputs.map(typeOf), n.outputs.map(typeOf), n.attrs, (i) => Boolean(n.inputs[i])) ??
+    0;
   switch (n.opType) {
     case 'Conv':
     case 'ConvTranspose': {
@@ -83,11 +113,6 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
       const strides = intsAttr(n, 'strides');
       info.stride = strides?.length ? Math.max(...strides) : 1;
       info.depthwise = group > 1 && group === info.in_channels;
-      if (outShape && n.opType === 'Conv') info.flops = 2 * prod(outShape) * b * prod(spatial);
-      else if (n.opType === 'ConvTranspose') {
-        const inShape = numericShape(shapeOf(n.inputs[0] ?? ''));
-        if (inShape) info.flops = 2 * prod(inShape) * b * prod(spatial);
-      }
       break;
     }
     case 'Gemm': {
@@ -96,7 +121,6 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
       const transB = intAttr(n, 'transB', 0) === 1;
       info.in_channels = transB ? w.dims[1] : w.dims[0];
       info.out_channels = transB ? w.dims[0] : w.dims[1];
-      if (outShape) info.flops = 2 * prod(outShape) * info.in_channels!;
       break;
     }
     case 'MatMul': {
@@ -104,7 +128,6 @@ function layerOf(g: Graph, n: Node, index: number, shapeOf: ShapeOf): LayerInfo 
       if (!w || w.dims.length < 2) break;
       info.in_channels = w.dims[w.dims.length - 2];
       info.out_channels = w.dims[w.dims.length - 1];
-      if (outShape) info.flops = 2 * prod(outShape) * info.in_channels!;
       break;
     }
   }

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadModelFile } from '../../compiler/io/model-file.ts';
-import { buildLayers, modelInputs } from '../../compiler/select/layers.ts';
+import { buildLayers, layersForRecipe, modelInputs } from '../../compiler/select/layers.ts';
 import { checkRecipe, type LayerInfo, resolveRecipe } from '../../dsl/index.ts';
 import type { Model } from '../../runtime/ir/model.ts';
+import { modelStats } from '../../runtime/ir/shape/index.ts';
 import { MODELS, RECIPES } from '../support/paths.ts';
 
 const cache = new Map<string, { model: Model; layers: LayerInfo[] }>();
@@ -84,5 +85,21 @@ describe('shared recipes against their OCR models', () => {
     expect(by('SQ401')[0]!.help).toBe("did you mean 'matmul'?");
     expect(by('SQ401')[1]!.help).toContain(`"${weight}"`);
     expect(by('SQ404')[0]!.help).toBe("did you mean 'x'?");
+  });
+
+  it('at the shapes a recipe pins, flops agree with squish inspect statistics and where flops works', () => {
+    const { model } = load('cls');
+    const { ast } = checkRecipe('model { input x: float32[1, 3, 48, 192] }\nkeep conv where flops > 500k');
+    const layers = layersForRecipe(model, ast);
+    const stats = modelStats(model, { x: [1, 3, 48, 192] });
+    const byName = new Map(stats.layers.map((l) => [l.name, l.flops]));
+    const convs = layers.filter((l) => l.op === 'Conv');
+    for (const l of convs) expect(l.flops).toBe(byName.get(l.name));
+    expect(convs.every((l) => l.flops > 0)).toBe(true);
+    const r = resolveRecipe(ast, layers, modelInputs(model));
+    expect(r.statements[0]!.matches.map((l) => l.name)).toEqual(
+      convs.filter((l) => l.flops > 500_000).map((l) => l.name),
+    );
+    expect(r.statements[0]!.matches.length).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,7 @@ import {
 import { UserError } from '../../../runtime/errors.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { selectorsText } from '../../select/describe.ts';
-import { buildLayers, modelInputs } from '../../select/layers.ts';
+import { layersForRecipe, modelInputs } from '../../select/layers.ts';
 import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -61,7 +61,7 @@ export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setC
       const lines: string[] = [];
       if (opts.model) {
         const model = loadModelFile(resolve(io.cwd, opts.model));
-        const layers = buildLayers(model);
+        const layers = layersForRecipe(model, checked.ast);
         const resolved = resolveRecipe(checked.ast, layers, modelInputs(model));
         // With a model, "matches nothing" (with the model's own names) replaces "unknown op type".
         const unmatched = new Set(
