@@ -207,8 +207,16 @@ function parseStatement(ctx: BuildContext, chunk: IToken[]): Statement | undefin
   const errors = parser.errors;
   if (errors.length > 0) {
     const last = chunk[chunk.length - 1]!;
-    for (const e of errors.slice(0, MAX_ERRORS_PER_STATEMENT))
-      ctx.diagnostics.push(syntaxError(ctx, e, last));
+    // Recovery can cascade on the same line: report the first error of each line (a few at most).
+    let line = -1;
+    let n = 0;
+    for (const e of errors) {
+      const d = syntaxError(ctx, e, last);
+      if (d.span.line === line) continue;
+      line = d.span.line;
+      ctx.diagnostics.push(d);
+      if (++n >= MAX_ERRORS_PER_STATEMENT) break;
+    }
     // Only redundant input after a complete statement: the statement itself is still checked.
     if (!errors.every((e) => e.name === 'NotAllInputParsedException')) return undefined;
   }
@@ -227,5 +235,10 @@ function syntaxError(ctx: BuildContext, e: IRecognitionException, last: IToken):
   const span = atEnd
     ? new LineIndex(ctx.file, ctx.text).span(last.startOffset + last.image.length, 1)
     : tokSpan(ctx, t);
-  return diag('SQ201', span, message ?? 'syntax error', help);
+  // A misspelled connective after a complete statement (`prune weights of conv were …`).
+  const late =
+    e.name === 'NotAllInputParsedException' && t.tokenType === Word
+      ? didYouMean(t.image, ['where', 'of', 'and', 'or', 'not'])
+      : undefined;
+  return diag('SQ201', span, message ?? 'syntax error', help ?? late);
 }
