@@ -88,24 +88,29 @@ export class GpujsBackend implements Backend {
       build = prepareMatMul(this.host, node);
     }
     if (!build) return undefined;
-    return this.lazy(node, build);
+    return this.lazy(node, ctx, build);
   }
 
   /** Build per input shape at first call (static shapes: once per session). */
-  private lazy(node: NodeSpec, build: Builder): PreparedKernel {
+  private lazy(node: NodeSpec, ctx: KernelContext, build: Builder): PreparedKernel {
     const cache = new Map<string, PreparedKernel | null>();
+    // what this backend cannot build for the shapes it meets runs on the reference kernel
+    // (fused nodes have none: fusion only forms nodes this backend always builds)
+    const reference = node.domain === FUSED_DOMAIN ? undefined : getOp(node.op, node.domain)?.reference;
     return async (inputs) => {
       const x = inputs[0];
-      if (x?.dtype !== 'float32') throw new Error(`${node.op} ${node.name}: float32 input expected`);
-      const key = x.dims.join('x');
+      const key = x?.dtype === 'float32' ? x.dims.join('x') : '';
       let k = cache.get(key);
       if (k === undefined) {
-        k = build(x) ?? null;
+        k = (x?.dtype === 'float32' ? build(x) : undefined) ?? null;
         cache.set(key, k);
         if (!k) this.declined.push(node.name);
       }
-      if (!k) throw new Error(`gpu.js backend cannot run ${node.op} ${node.name} on input [${key}]`);
-      return k(inputs);
+      if (k) return k(inputs);
+      if (reference) return reference(inputs, node.attrs, ctx);
+      throw new Error(
+        `gpu.js backend cannot run ${node.op} ${node.name} on input [${x?.dims ?? ''}] ${x?.dtype ?? ''}`,
+      );
     };
   }
 
