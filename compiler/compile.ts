@@ -135,6 +135,7 @@ export async function compileModel(
   const { runs, ctx } = await runPasses(model, passes, {
     log: options.log,
     progress: options.onProgress,
+    samples,
   });
   mark('passes', t);
   for (const r of runs) timings[`pass:${r.name}`] = Math.round(r.ms);

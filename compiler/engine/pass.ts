@@ -3,6 +3,7 @@
 
 import { isUserError, UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
+import type { Sample } from '../data/calibration.ts';
 import { emptyStats, type RewriteStats } from './driver.ts';
 
 export interface PassContext {
@@ -13,6 +14,8 @@ export interface PassContext {
   /** Called by long passes: done of total. */
   progress?: (pass: string, done: number, total: number) => void;
   log?: (line: string) => void;
+  /** Calibration samples (model inputs by name) when the recipe has a calibrate block. */
+  samples?: Sample[];
 }
 
 export interface PassResult {
