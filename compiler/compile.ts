@@ -13,6 +13,7 @@ import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
+import './passes/lossy.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
 import { loadRecipe } from './plan/recipe.ts';
