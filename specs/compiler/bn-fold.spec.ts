@@ -6,7 +6,7 @@ import { applyRules } from '../../compiler/engine/driver.ts';
 import { BIAS_FOLD_RULES } from '../../compiler/rules/bias-fold.ts';
 import { BN_FOLD_RULES } from '../../compiler/rules/bn-fold.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
-import { buildModel, bytesOf, maxRelDiff, ortRun } from './graphs.ts';
+import { buildModel, bytesOf, maxAbsDiff, ortRun } from './graphs.ts';
 
 const vals = (n: number, min = -2, max = 2) =>
   fc.array(fc.float({ min, max, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
@@ -51,7 +51,9 @@ async function checkFold(
   expect(changed).toBe(true);
   expect(model.graph.nodes.map((n) => n.opType)).not.toContain('BatchNormalization');
   const after = await ortRun(bytesOf(model), { x });
-  expect(maxRelDiff(before.y, after.y)).toBeLessThanOrEqual(1e-5);
+  // float32 rounding differs between W·x·s and (W·s)·x: bounded relative to the output's range
+  const range = before.y.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  expect(maxAbsDiff(before.y, after.y)).toBeLessThanOrEqual(1e-5 * (1 + range));
 }
 
 describe('BatchNormalization folding', () => {
