@@ -169,6 +169,12 @@ export function saveModelFile(path: string, model: Model, opts: SaveOptions = {}
   const dir = dirname(resolve(path));
   if (opts.externalData) {
     const file = resolveExternalLocation(dir, opts.externalData.location, path);
+    if (file === resolve(path)) {
+      throw new UserError(
+        `${path}: external data location '${opts.externalData.location}' is the model file itself`,
+        'name the data file differently, e.g. model.onnx.data',
+      );
+    }
     const { model: bytes, data } = exportModelWithData(model, opts.externalData);
     writeAtomic(file, data);
     writeAtomic(resolve(path), [bytes]);

@@ -189,6 +189,7 @@ describe('external data', () => {
       [join(outside, 'evil.bin'), /absolute path/],
       ['link.bin', /symlink/],
       ['linkdir/evil.bin', /symlink/],
+      ['saved.onnx', /is the model file itself/],
     ] as const) {
       let err: unknown;
       try {
