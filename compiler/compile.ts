@@ -52,10 +52,13 @@ export interface CompileResult {
   missed?: UserError;
 }
 
-async function defaultRunner(model: Model): Promise<Runner> {
-  const { createSession } = await import('../runtime/exec/index.ts');
-  const session = await createSession(model);
-  return (feeds: Record<string, Tensor>) => session.run(feeds);
+/** The squish runtime as a fidelity runner, on a backend ('auto' picks the fastest available). */
+export function runtimeRunner(backend = 'auto'): (model: Model) => Promise<Runner> {
+  return async (model) => {
+    const { createSession } = await import('../runtime/exec/index.ts');
+    const session = await createSession(model, { backend: backend as 'auto' });
+    return (feeds: Record<string, Tensor>) => session.run(feeds);
+  };
 }
 
 function inputSpecs(model: Model, plan: ModelPlan): InputSpec[] {
@@ -159,7 +162,7 @@ export async function compileModel(
   if (samples) {
     t = performance.now();
     const original = load();
-    const make = options.runner ?? defaultRunner;
+    const make = options.runner ?? runtimeRunner();
     const ref = await make(original);
     const cand = await make(importModel(out));
     fidelity = await measureFidelity(ref, cand, samples, (done) =>

@@ -34,6 +34,7 @@ export interface TargetReport {
   met: boolean;
 }
 
+/** In JSON, an infinite SNR (identical outputs) is written as null. */
 export interface Report {
   before: Totals;
   after: Totals;

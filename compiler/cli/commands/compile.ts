@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
-import { compileModel } from '../../compile.ts';
+import { compileModel, runtimeRunner } from '../../compile.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
@@ -139,6 +139,7 @@ interface Opts {
   force?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  backend: string;
 }
 
 export const registerCompile: RegisterCommand = (program: Command, io: CliIO) => {
@@ -152,6 +153,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .option('--force', 'overwrite existing output files')
     .option('-q, --quiet', 'print nothing but errors')
     .option('-v, --verbose', 'log every pass and timing to stderr')
+    .option('--backend <name>', 'runtime backend for fidelity: auto, cpu, webasm, headlessgl, webgpu', 'auto')
     .action(async (modelArg: string, opts: Opts) => {
       const modelPath = resolve(io.cwd, modelArg);
       const out = resolve(io.cwd, opts.output);
@@ -169,6 +171,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
           recipeFile: opts.recipe,
           host: nodeHost(io.cwd),
           loadModel: () => loadModelFile(modelPath, modelArg),
+          runner: runtimeRunner(opts.backend),
           onProgress: progress.update,
           log: opts.verbose ? (l) => io.err(`${l}\n`) : undefined,
           warn: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
