@@ -86,7 +86,7 @@ function printTable(
   const rows = stats.layers.map((l) => [
     l.name,
     l.op,
-    `${shapeText(l.inputs[0])} → ${l.outputs.map(shapeText).join(', ')}`,
+    `${shapeText(l.inputs[Math.max(0, l.dataInput)])} → ${l.outputs.map(shapeText).join(', ')}`,
     l.params.toLocaleString('en-US'),
     l.flops === undefined ? '?' : l.flops.toLocaleString('en-US'),
     l.bytes.toLocaleString('en-US'),

@@ -20,6 +20,8 @@ export interface LayerStats {
   name: string;
   op: string;
   inputs: (ValueType | undefined)[];
+  /** Index of the first input that is not a weight (the activation the layer transforms), or -1. */
+  dataInput: number;
   outputs: (ValueType | undefined)[];
   params: number;
   bytes: number;
@@ -129,6 +131,7 @@ export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): M
       name: n.name || n.outputs[0] || n.opType,
       op: n.domain ? `${n.domain}::${n.opType}` : n.opType,
       inputs,
+      dataInput: n.inputs.findIndex((i) => i !== '' && !g.constant(i) && !folded.has(i)),
       outputs,
       params,
       bytes,
@@ -154,6 +157,7 @@ export function modelStats(model: Model, inputShapes?: Record<string, Dim[]>): M
       name: '(unused constants)',
       op: '-',
       inputs: [],
+      dataInput: -1,
       outputs: [],
       params: restParams,
       bytes: restBytes,
