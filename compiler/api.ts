@@ -16,6 +16,7 @@ export {
   type CompileResult,
   compile,
   compileModel,
+  runtimeRunner,
   TargetsMissedError,
 } from './compile.ts';
 export type { CalibrationSpec, InputSpec, Sample } from './data/calibration.ts';
