@@ -2,7 +2,7 @@
 // objects (`extra`, including raw unknown fields) and written back by exportModel. No file I/O:
 // external data comes through the `readExternal` callback.
 
-import { UserError } from '../errors.ts';
+import { isUserError, UserError } from '../errors.ts';
 import type { Attribute, AttrType } from '../ir/attribute.ts';
 import { dtypeFromCode } from '../ir/dtype.ts';
 import { Graph, type ValueInfo } from '../ir/graph.ts';
@@ -56,6 +56,21 @@ function emptyFields(msg: Msg, fields: string[]): string[] | undefined {
 }
 
 export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Model {
+  try {
+    return importModelUnchecked(bytes, opts);
+  } catch (e) {
+    // names from a damaged file may hold control characters: keep the message one printable line
+    if (isUserError(e)) e.message = printable(e.message);
+    throw e;
+  }
+}
+
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function importModelUnchecked(bytes: Uint8Array, opts: ImportOptions): Model {
   const src = opts.source ?? 'model';
   if (bytes.length === 0)
     throw new UserError(
