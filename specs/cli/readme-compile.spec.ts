@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../compiler/report/types.ts';
+import { importModel } from '../../runtime/onnx/import.ts';
 import { ROOT } from '../support/paths.ts';
 
 /** The arguments after `npx squish` in the README's first quick-start command. */
@@ -36,6 +37,10 @@ describe('README quick start', () => {
       expect(rep.targets.every((t) => t.met)).toBe(true);
       expect(rep.after.bytes).toBe(readFileSync(join(ROOT, out)).length);
       expect(rep.after.bytes).toBeLessThan(rep.before.bytes);
+      // output { opset 13 } in examples/default.squish: the model (opset 9) was converted
+      const m = importModel(new Uint8Array(readFileSync(join(ROOT, out))));
+      expect(m.opset('')).toBe(13);
+      expect(m.graph.nodes.filter((n) => n.opType === 'Clip').every((n) => n.inputs.length === 3)).toBe(true);
     } finally {
       rmSync(join(ROOT, out), { force: true });
       rmSync(join(ROOT, report), { force: true });
