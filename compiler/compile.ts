@@ -139,6 +139,7 @@ export async function compileModel(
   const { runs, ctx } = await runPasses(model, passes, {
     log: options.log,
     progress: options.onProgress,
+    warn: options.warn,
     samples,
   });
   mark('passes', t);

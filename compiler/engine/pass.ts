@@ -14,6 +14,8 @@ export interface PassContext {
   /** Called by long passes: done of total. */
   progress?: (pass: string, done: number, total: number) => void;
   log?: (line: string) => void;
+  /** Warnings (e.g. a lossy rewrite skipped because it would not pay off); shown unless --quiet. */
+  warn?: (line: string) => void;
   /** Calibration samples (model inputs by name) when the recipe has a calibrate block. */
   samples?: Sample[];
 }

@@ -1,3 +1,4 @@
 // The lossy pass families (prune, factorize, cluster, quantize) register themselves with
 // registerLossyPass when their module loads; importing this file loads them all.
 // One import line per family.
+import './factorize/index.ts';
