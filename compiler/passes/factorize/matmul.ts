@@ -73,7 +73,10 @@ export function matmulFactors(
   }
   // Wᵀ (m×n) ≈ A'·B' minimising ‖(Wᵀ − A'B')·L‖ with L·Lᵀ = XᵀX: P = B'ᵀ, Q = A'ᵀ.
   const wt: Matrix = { rows: m, cols: n, data: Float64Array.from(transposed(W)) };
-  const f = dataAwareLowRank(wt, { gram: gramXtX }, s.spec, { roundTo: s.roundTo });
+  const f = dataAwareLowRank(wt, { gram: gramXtX }, s.spec, {
+    roundTo: s.roundTo,
+    rankFrom: s.rankFrom ?? 'weights',
+  });
   let total = 0;
   for (const v of f.S) total += v * v;
   return {

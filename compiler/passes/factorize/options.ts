@@ -16,6 +16,13 @@ export interface FactorizeSettings {
   from: string;
   /** Emit even when it would not reduce params/FLOPs (specs: full-rank exactness). Not a recipe option. */
   force?: boolean;
+  /**
+   * Data-aware only: which spectrum `energy P%` reads. 'weights' (default): the plain SVD of W, so
+   * the rank is plain SVD's and only the factors change (lower output error at that rank). 'output':
+   * the whitened spectrum of W·L, whose energy the mean activation dominates (PP-OCRv4 rec's head
+   * falls to rank 1 at 95% and no line decodes the same), so it is not the default.
+   */
+  rankFrom?: 'weights' | 'output';
 }
 
 const KNOWN = new Set(['rank', 'energy', 'method', 'reconstruct', 'round']);
