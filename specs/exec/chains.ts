@@ -203,11 +203,11 @@ function apply(b: Builder, x: string, s: number[], st: Step, exact: boolean): [s
       const op = r[5]! % 2 ? 'MaxPool' : 'AveragePool';
       const [N, C, H, W] = s as [number, number, number, number];
       const f = ceil ? Math.ceil : Math.floor;
-      const size = (n: number) => {
-        let o = f((n + 2 * pad - k) / stride) + 1;
-        if (ceil && (o - 1) * stride >= n + pad) o--;
-        return o;
-      };
+      // In ceil mode a last window starting inside the right padding is dropped by onnxruntime's
+      // kernel but not by ONNX shape inference, which then rejects the next node: skip that case.
+      const lastInPadding = (n: number) => ceil && f((n + 2 * pad - k) / stride) * stride >= n + pad;
+      const size = (n: number) => f((n + 2 * pad - k) / stride) + 1;
+      if (lastInPadding(H) || lastInPadding(W)) return undefined;
       if (size(H) < 1 || size(W) < 1 || H + 2 * pad < k || W + 2 * pad < k) return undefined;
       const attrs = [
         INTS('kernel_shape', [k, k]),
