@@ -1,0 +1,174 @@
+// Lossy-with-bound contracts of the emitted factorizations, onnxruntime-node running the rewritten
+// ONNX: rank-r MatMul factors miss W by exactly the discarded spectrum (Eckart–Young, 1e-4 relative);
+// data-aware factors never have a larger output error on the calibration data than plain ones at the
+// same rank; and the compile-level behaviour (skip with a warning, UserErrors for what is missing).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileModel } from '../../compiler/compile.ts';
+import { normalSampler } from '../../compiler/linalg/matrix.ts';
+import { truncationError } from '../../compiler/linalg/rank.ts';
+import { svd } from '../../compiler/linalg/svd.ts';
+import { factorizeModel } from '../../compiler/passes/factorize/index.ts';
+import type { FactorizeSettings } from '../../compiler/passes/factorize/options.ts';
+import { isUserError } from '../../runtime/errors.ts';
+import { float32 } from '../../runtime/ir/tensor.ts';
+import { importModel } from '../../runtime/onnx/import.ts';
+import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
+
+const randn = (n: number, seed: number) => {
+  const r = normalSampler(seed);
+  return Float32Array.from({ length: n }, () => r());
+};
+const settings = (r: number, dataAware = false): FactorizeSettings => ({
+  spec: { kind: 'rank', n: r },
+  dataAware,
+  from: 'spec:1',
+  force: true,
+});
+const matmul = (n: number, m: number, W: Float32Array, rows: number) =>
+  buildModel({
+    inputs: [{ name: 'x', dims: [rows, n] }],
+    outputs: ['y'],
+    nodes: [{ op: 'MatMul', name: 'mm', inputs: ['x', 'w'], outputs: ['y'] }],
+    initializers: { w: float32([n, m], W) },
+  });
+
+function diffNorm(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i]! - b[i]!) ** 2;
+  return Math.sqrt(s);
+}
+
+describe('factorize: rank-r contracts in onnxruntime', () => {
+  it('the emitted MatMul pair misses W by sqrt(Σ discarded σ²) (Eckart–Young, 1e-4 relative)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ n: fc.integer({ min: 2, max: 16 }), m: fc.integer({ min: 2, max: 16 }), seed: fc.nat() }),
+        fc.integer({ min: 1, max: 15 }),
+        async ({ n, m, seed }, rr) => {
+          const r = 1 + (rr % (Math.min(n, m) - 1 || 1));
+          const W = randn(n * m, seed);
+          const model = matmul(n, m, W, n);
+          const [o] = await factorizeModel(model, [{ layer: 'mm', settings: settings(r) }]);
+          expect(o!.outcome.kind).toBe('done');
+          const eye = float32([n, n]);
+          for (let i = 0; i < n; i++) (eye.data as Float32Array)[i * n + i] = 1;
+          const pq = (await ortRun(bytesOf(model), { x: eye })).y!; // I·P·Q = the product of the factors
+          const got = diffNorm(W, pq);
+          const want = truncationError(svd({ rows: n, cols: m, data: Float64Array.from(W) }).S, r);
+          expect(Math.abs(got - want)).toBeLessThanOrEqual(
+            1e-4 * want + 1e-6 * diffNorm(W, new Float32Array(W.length)),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('data-aware factors have no larger output error on the calibration data than plain ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          n: fc.integer({ min: 3, max: 14 }),
+          m: fc.integer({ min: 3, max: 14 }),
+          seed: fc.nat(),
+          rr: fc.nat(),
+        }),
+        async ({ n, m, seed, rr }) => {
+          const r = 1 + (rr % (Math.min(n, m) - 1));
+          const W = randn(n * m, seed);
+          // correlated activations: a random mixing of a few latent directions plus noise
+          const rows = 3 * n;
+          const mix = randn(n * n, seed + 7);
+          const z = randn(rows * n, seed + 8);
+          const xs = new Float32Array(rows * n);
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < n; j++) {
+              let s = 0;
+              for (let k = 0; k < n; k++) s += z[i * n + k]! * mix[k * n + j]! * (k < 2 ? 5 : 0.2);
+              xs[i * n + j] = s;
+            }
+          const x = float32([rows, n], xs);
+          const ref = (await ortRun(bytesOf(matmul(n, m, W, rows)), { x })).y!;
+          const errOf = async (aware: boolean) => {
+            const model = matmul(n, m, W, rows);
+            await factorizeModel(model, [{ layer: 'mm', settings: settings(r, aware) }], [{ x }]);
+            return diffNorm(ref, (await ortRun(bytesOf(model), { x })).y!);
+          };
+          const [plain, aware] = [await errOf(false), await errOf(true)];
+          expect(aware).toBeLessThanOrEqual(
+            plain * (1 + 1e-4) + 1e-4 * diffNorm(ref, new Float32Array(ref.length)),
+          );
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+describe('factorize in compile', () => {
+  const tiny = (op: 'MatMul' | 'Conv') =>
+    bytesOf(
+      op === 'MatMul'
+        ? matmul(8, 8, randn(64, 1), 2)
+        : buildModel({
+            inputs: [{ name: 'x', dims: [1, 4, 6, 6] }],
+            outputs: ['y'],
+            nodes: [
+              {
+                op: 'Conv',
+                name: 'c',
+                inputs: ['x', 'w'],
+                outputs: ['y'],
+                attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+              },
+            ],
+            initializers: { w: float32([8, 4, 3, 3], randn(288, 2)) },
+          }),
+    );
+  const recipe = (body: string) => `recipe "t"\n${body}\n`;
+
+  it('skips a factorization that would not shrink, with a warning naming the statement, model unchanged', async () => {
+    const warnings: string[] = [];
+    const r = await compileModel(tiny('MatMul'), recipe('factorize matmul { rank 100% }'), {
+      recipeFile: 'r.squish',
+      warn: (l) => warnings.push(l),
+    });
+    expect(
+      warnings.some(
+        (w) => w.startsWith('r.squish:2: factorize skipped mm') && w.includes('would not reduce'),
+      ),
+    ).toBe(true);
+    expect(importModel(r.model).graph.nodes.map((n) => n.opType)).toEqual(['MatMul']);
+  });
+
+  it('factorizes a conv by channel at rank 50%: fewer params, report error set, runs in onnxruntime', async () => {
+    const src = tiny('Conv');
+    const r = await compileModel(src, recipe('factorize conv { rank 50%  method channel }'), {
+      recipeFile: 'r.squish',
+    });
+    expect(importModel(r.model).graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'Conv']);
+    expect(r.report.after.params).toBeLessThan(r.report.before.params);
+    expect(r.report.layers.find((l) => l.name === 'c')!.error).toBeGreaterThan(0);
+    const x = float32([1, 4, 6, 6], randn(144, 3));
+    const [a, b] = [(await ortRun(src, { x })).y!, (await ortRun(r.model, { x })).y!];
+    expect(a.length).toBe(b.length);
+  });
+
+  it('reconstruct least-squares: on convs not implemented yet, on MatMul without calibration data a UserError', async () => {
+    const err = async (bytes: Uint8Array, body: string) =>
+      compileModel(bytes, recipe(body), { recipeFile: 'r.squish' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const conv = await err(
+      tiny('Conv'),
+      'factorize conv { rank 50%  method channel  reconstruct least-squares }',
+    );
+    expect(isUserError(conv)).toBe(true);
+    expect((conv as Error).message).toMatch(/r\.squish:2: .*least-squares.* not implemented yet/);
+    const mm = await err(tiny('MatMul'), 'factorize matmul { rank 2  reconstruct least-squares }');
+    expect(isUserError(mm)).toBe(true);
+    expect((mm as Error).message).toMatch(/r\.squish:2: .*needs calibration data/);
+  });
+});
