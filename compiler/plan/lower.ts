@@ -3,6 +3,7 @@
 // quantization → cleanup → output). A lossy kind with no pass yet is an error naming the statement.
 
 import { UserError } from '../../runtime/errors.ts';
+import type { Model } from '../../runtime/ir/model.ts';
 import type { Pass } from '../engine/pass.ts';
 import { upgradeOpset } from '../opset/convert.ts';
 import { cleanupPasses } from '../passes/cleanup.ts';
@@ -15,6 +16,26 @@ const LOSSY = new Map<ActionKind, LossyPassFactory>();
 
 export function registerLossyPass(kind: ActionKind, factory: LossyPassFactory): void {
   LOSSY.set(kind, factory);
+}
+
+/** What a lossy family can tell at plan time, without calibration data: selected layers it will skip. */
+export type LossyPreview = (
+  model: Model,
+  plan: Plan,
+) => { layer: string; statement: string; from: string; reason: string }[];
+
+const PREVIEWS = new Map<ActionKind, LossyPreview>();
+
+export function registerLossyPreview(kind: ActionKind, preview: LossyPreview): void {
+  PREVIEWS.set(kind, preview);
+}
+
+/** Every registered family's plan-time skips (near-misses of the plan). */
+export function lossyPreviews(
+  model: Model,
+  plan: Plan,
+): { layer: string; statement: string; from: string; reason: string }[] {
+  return [...PREVIEWS.values()].flatMap((p) => p(model, plan));
 }
 
 export function lossyPassFor(kind: ActionKind): LossyPassFactory | undefined {

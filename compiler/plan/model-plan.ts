@@ -9,6 +9,7 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { type Dim, inferShapes } from '../../runtime/ir/shape/index.ts';
 import { buildLayers, modelInputs } from '../select/layers.ts';
+import { lossyPreviews } from './lower.ts';
 import { at, describe } from './options.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import type { LoadedRecipe } from './recipe.ts';
@@ -84,5 +85,6 @@ export function planModel(model: Model, recipe: LoadedRecipe): ModelPlan {
     recipe.render,
   );
   plan.settings = settingsOf(statements);
-  return { ...plan, layerInfo, inputShapes, nearMisses: nearMissesOf(statements, layerInfo, plan) };
+  const nearMisses = [...nearMissesOf(statements, layerInfo, plan), ...lossyPreviews(model, plan)];
+  return { ...plan, layerInfo, inputShapes, nearMisses };
 }

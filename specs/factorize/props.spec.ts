@@ -4,6 +4,7 @@
 // same rank; and the compile-level behaviour (skip with a warning, UserErrors for what is missing).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { plan } from '../../compiler/api.ts';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
 import { truncationError } from '../../compiler/linalg/rank.ts';
@@ -140,6 +141,21 @@ describe('factorize in compile', () => {
       ),
     ).toBe(true);
     expect(importModel(r.model).graph.nodes.map((n) => n.opType)).toEqual(['MatMul']);
+  });
+
+  it('the plan lists the skip among its near-misses (squish plan --explain)', () => {
+    const p = plan(tiny('MatMul'), recipe('factorize matmul { rank 100% }'), {
+      recipeFile: 'r.squish',
+      explain: true,
+    });
+    const miss = p.near_misses?.find((m) => m.layer === 'mm' && m.statement === 'factorize');
+    expect(miss?.from).toBe('r.squish:2');
+    expect(miss?.reason).toMatch(/^skipped: rank 8 of 8 would not reduce params or FLOPs/);
+    const none = plan(tiny('MatMul'), recipe('factorize matmul { rank 2 }'), {
+      recipeFile: 'r.squish',
+      explain: true,
+    });
+    expect(none.near_misses?.some((m) => m.statement === 'factorize')).toBe(false);
   });
 
   it('factorizes a conv by channel at rank 50%: fewer params, report error set, runs in onnxruntime', async () => {

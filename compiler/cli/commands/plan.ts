@@ -7,6 +7,7 @@ import { runPasses } from '../../engine/pass.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { cleanupPasses } from '../../passes/cleanup.ts';
+import '../../passes/lossy.ts';
 import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import { planJson, planText } from '../../plan/render.ts';

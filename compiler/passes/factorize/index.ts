@@ -10,12 +10,13 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
-import { registerLossyPass } from '../../plan/lower.ts';
+import { registerLossyPass, registerLossyPreview } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { inputGrams } from './activations.ts';
 import { factorizeConv } from './conv.ts';
 import { factorizeMatMul, matmulWeight, type Outcome, weightMatrix } from './matmul.ts';
 import { type FactorizeSettings, factorizeSettings } from './options.ts';
+import { factorizeSkips } from './preview.ts';
 
 export type { Outcome } from './matmul.ts';
 export type { FactorizeSettings } from './options.ts';
@@ -69,8 +70,19 @@ export async function factorizeModel(
   const grams: Map<Node, Matrix> = dataNodes.length
     ? await inputGrams(model, dataNodes, samples!, progress)
     : new Map();
+  return factorizeNow(model, jobs, grams);
+}
+
+/** The rewrite itself, synchronous: data-aware layers take their input Gram from `grams` (else plain). */
+export function factorizeNow(
+  model: Model,
+  jobs: { layer: string; settings: FactorizeSettings }[],
+  grams: Map<Node, Matrix> = new Map(),
+): LayerOutcome[] {
+  const byLayer = nodesByLayer(model);
   const out: LayerOutcome[] = [];
-  for (const { layer, node, s } of work) {
+  for (const { layer, settings: s } of jobs) {
+    const node = byLayer.get(layer);
     let outcome: Outcome;
     if (!node) outcome = { kind: 'skipped', reason: 'no such node in the model' };
     else if (node.opType === 'Gemm' || node.opType === 'MatMul')
@@ -120,3 +132,4 @@ export function factorizePass(plan: Plan): Pass {
 }
 
 registerLossyPass('factorize', factorizePass);
+registerLossyPreview('factorize', factorizeSkips);
