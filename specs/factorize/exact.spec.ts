@@ -135,9 +135,10 @@ describe('factorize: full rank is exact in onnxruntime', () => {
             pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
             autoPad: fc.constantFrom('', 'SAME_UPPER'),
             bias: fc.boolean(),
+            aware: fc.boolean(),
             seed: fc.nat(),
           }),
-          async ({ group, cog, cig, kh, kw, sh, sw, dh, pads, autoPad, bias, seed }) => {
+          async ({ group, cog, cig, kh, kw, sh, sw, dh, pads, autoPad, bias, aware, seed }) => {
             const co = cog * group;
             const ci = cig * group;
             const inits: Record<string, Tensor> = {
@@ -170,7 +171,13 @@ describe('factorize: full rank is exact in onnxruntime', () => {
             const x = float32([1, ci, 7, 6], randn(ci * 42, seed + 1));
             const ref = (await ortRun(bytesOf(mk()), { x })).y!;
             const model = mk();
-            const [o] = await factorizeModel(model, [{ layer: 'c', settings: full(method) }]);
+            // data-aware (patch Grams from the executor) only for channel
+            const dataAware = aware && method === 'channel';
+            const samples = dataAware
+              ? [0, 1].map((i) => ({ x: float32([1, ci, 7, 6], randn(ci * 42, seed + 9 + i)) }))
+              : undefined;
+            const s = { ...full(method), dataAware };
+            const [o] = await factorizeModel(model, [{ layer: 'c', settings: s }], samples);
             expect(o!.outcome.kind).toBe('done');
             expect(model.graph.nodes.length).toBe(method === 'tucker' ? 3 : 2);
             const got = (await ortRun(bytesOf(model), { x })).y!;

@@ -107,6 +107,67 @@ describe('factorize: rank-r contracts in onnxruntime', () => {
   });
 });
 
+describe('factorize conv by channel, data-aware', () => {
+  it('has no larger output error on the calibration inputs than plain at the same rank', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          cig: fc.integer({ min: 2, max: 4 }),
+          co: fc.integer({ min: 4, max: 8 }),
+          group: fc.integer({ min: 1, max: 2 }),
+          stride: fc.integer({ min: 1, max: 2 }),
+          r: fc.integer({ min: 1, max: 3 }),
+          seed: fc.nat(),
+        }),
+        async ({ cig, co, group, stride, r, seed }) => {
+          const ci = cig * group;
+          const cout = co * group;
+          const mk = () =>
+            buildModel({
+              inputs: [{ name: 'x', dims: [1, ci, 5, 5] }],
+              outputs: ['y'],
+              nodes: [
+                {
+                  op: 'Conv',
+                  name: 'c',
+                  inputs: ['x', 'w'],
+                  outputs: ['y'],
+                  attrs: { group, kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [stride, stride] },
+                },
+              ],
+              initializers: { w: float32([cout, cig, 3, 3], randn(cout * cig * 9, seed)) },
+            });
+          // smooth inputs (a low-frequency pattern per channel) so that the patches are correlated
+          const samples = [0, 1, 2, 3].map((i) => {
+            const z = randn(ci * 2, seed + 11 + i);
+            const d = new Float32Array(ci * 25);
+            for (let c = 0; c < ci; c++)
+              for (let p = 0; p < 25; p++) d[c * 25 + p] = z[2 * c]! + z[2 * c + 1]! * (p % 5) * 0.3;
+            return { x: float32([1, ci, 5, 5], d) };
+          });
+          const run = async (bytes: Uint8Array) => {
+            const out: number[] = [];
+            for (const f of samples) out.push(...(await ortRun(bytes, f)).y!);
+            return out;
+          };
+          const ref = await run(bytesOf(mk()));
+          const errOf = async (dataAware: boolean) => {
+            const m = mk();
+            const s: FactorizeSettings = { ...settings(r, dataAware), method: 'channel' };
+            await factorizeModel(m, [{ layer: 'c', settings: s }], samples);
+            return diffNorm(ref, await run(bytesOf(m)));
+          };
+          const [plain, aware] = [await errOf(false), await errOf(true)];
+          expect(aware).toBeLessThanOrEqual(
+            plain * (1 + 1e-3) + 1e-4 * diffNorm(ref, new Float32Array(ref.length)),
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('factorize in compile', () => {
   const tiny = (op: 'MatMul' | 'Conv') =>
     bytesOf(
@@ -171,7 +232,7 @@ describe('factorize in compile', () => {
     expect(a.length).toBe(b.length);
   });
 
-  it('reconstruct least-squares: on convs not implemented yet, on MatMul without calibration data a UserError', async () => {
+  it('reconstruct least-squares: by tucker on convs not implemented yet, on MatMul without calibration data a UserError', async () => {
     const err = async (bytes: Uint8Array, body: string) =>
       compileModel(bytes, recipe(body), { recipeFile: 'r.squish' }).then(
         () => undefined,
@@ -179,7 +240,7 @@ describe('factorize in compile', () => {
       );
     const conv = await err(
       tiny('Conv'),
-      'factorize conv { rank 50%  method channel  reconstruct least-squares }',
+      'factorize conv { rank 50%  method tucker  reconstruct least-squares }',
     );
     expect(isUserError(conv)).toBe(true);
     expect((conv as Error).message).toMatch(/r\.squish:2: .*least-squares.* not implemented yet/);

@@ -6,6 +6,7 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
+import { addPatchGrams, type ConvGeometry } from './patches.ts';
 
 /** Adds Σ x·xᵀ over the rows of t (last axis n; or, with transA, the columns of a 2-D t). */
 export function addGram(g: Float64Array, n: number, t: Tensor, transA = false): void {
@@ -37,31 +38,47 @@ function symmetrize(g: Float64Array, n: number): Matrix {
   return { rows: n, cols: n, data: g };
 }
 
-/** XᵀX (n×n) of each node's data input (input 0) over all samples, keyed by node; n from `width`. */
+/** Positions sampled per conv input per sample for its patch Gram. */
+export const PATCHES_PER_SAMPLE = 512;
+
+/**
+ * Input Grams of each node over all samples, keyed by node: for Gemm/MatMul one XᵀX (width²) of its
+ * data input's rows; for Conv one patch Gram per group (width = Ci/g·kh·kw).
+ */
 export async function inputGrams(
   model: Model,
-  nodes: { node: Node; width: number }[],
+  nodes: { node: Node; width: number; groups?: number; geometry?: ConvGeometry }[],
   samples: Sample[],
   progress?: (done: number, total: number) => void,
-): Promise<Map<Node, Matrix>> {
+): Promise<Map<Node, Matrix[]>> {
   const { createSession } = await import('../../../runtime/exec/index.ts');
   const names = [...new Set(nodes.map((x) => x.node.inputs[0]!))];
-  const grams = new Map<Node, Float64Array>(nodes.map((x) => [x.node, new Float64Array(x.width * x.width)]));
+  const grams = new Map<Node, Float64Array[]>(
+    nodes.map((x) => [
+      x.node,
+      Array.from({ length: x.groups ?? 1 }, () => new Float64Array(x.width * x.width)),
+    ]),
+  );
   const session = await createSession(model, { observe: names });
   try {
     for (const [i, feeds] of samples.entries()) {
       const out = await session.run(feeds, { observe: names });
-      for (const { node, width } of nodes) {
+      for (const [k, { node, width, geometry }] of nodes.entries()) {
         const t = out[node.inputs[0]!];
         if (!t) throw new Error(`factorize: the executor did not return ${node.inputs[0]}`);
-        addGram(grams.get(node)!, width, t, node.opType === 'Gemm' && node.attrs.transA === 1);
+        if (geometry) addPatchGrams(grams.get(node)!, t, geometry, PATCHES_PER_SAMPLE, 7919 * i + k);
+        else addGram(grams.get(node)![0]!, width, t, node.opType === 'Gemm' && node.attrs.transA === 1);
       }
       progress?.(i + 1, samples.length);
     }
   } finally {
     session.dispose();
   }
-  const out = new Map<Node, Matrix>();
-  for (const { node, width } of nodes) out.set(node, symmetrize(grams.get(node)!, width));
+  const out = new Map<Node, Matrix[]>();
+  for (const { node, width } of nodes)
+    out.set(
+      node,
+      grams.get(node)!.map((g) => symmetrize(g, width)),
+    );
   return out;
 }

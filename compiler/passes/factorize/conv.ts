@@ -8,6 +8,7 @@ import type { Graph } from '../../../runtime/ir/graph.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32 } from '../../../runtime/ir/tensor.ts';
 import { channelDecompose, spatialDecompose } from '../../linalg/conv.ts';
+import type { Matrix } from '../../linalg/matrix.ts';
 import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
 import type { Outcome } from './matmul.ts';
@@ -38,6 +39,23 @@ function sumSq(a: ArrayLike<number>): number {
   return s;
 }
 
+/** Σ_o w_o·G·w_oᵀ over the rows of w (cout × n): ‖W·L‖² for G = L·Lᵀ. */
+function quadratic(w: ArrayLike<number>, g: Matrix): number {
+  const n = g.rows;
+  const rows = w.length / n;
+  let s = 0;
+  for (let o = 0; o < rows; o++) {
+    for (let i = 0; i < n; i++) {
+      const wi = w[o * n + i]!;
+      if (wi === 0) continue;
+      let t = 0;
+      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * w[o * n + j]!;
+      s += wi * t;
+    }
+  }
+  return s;
+}
+
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
@@ -57,6 +75,7 @@ export function convFactors(
   spec: RankSpec,
   roundTo: number | undefined,
   stride: readonly [number, number] = [1, 1],
+  grams?: Matrix[],
 ): ConvFactors {
   const [co, cig, kh, kw] = dims as [number, number, number, number];
   const cog = co / group;
@@ -100,11 +119,16 @@ export function convFactors(
       r = Math.max(r, f.rank);
     }
     const fixed: RankSpec = { kind: 'rank', n: r };
-    const parts = slices.map((w) => {
-      const f = channelDecompose(w, gshape, fixed);
+    let outSq = 0;
+    const parts = slices.map((w, gi) => {
+      // data-aware: the rank plain SVD picks, the factors that minimise the error on the patches
+      const gram = grams?.[gi];
+      const f = channelDecompose(w, gshape, fixed, gram ? { gram } : {});
       errSq += f.error ** 2;
+      if (gram) outSq += quadratic(w, gram);
       return f;
     });
+    const denom = grams ? Math.sqrt(outSq) : total;
     return {
       stages: [
         { weight: concat(parts.map((p) => p.first)), dims: [group * r, cig, kh, kw], geometry: 'all' },
@@ -112,7 +136,7 @@ export function convFactors(
       ],
       ranks: [r],
       full: [full],
-      error: total ? Math.sqrt(errSq) / total : 0,
+      error: denom ? Math.sqrt(errSq) / denom : 0,
       params: group * (r * cig * kh * kw + cog * r),
       macs: group * (r * cig * kh * kw + cog * r),
     };
@@ -176,7 +200,8 @@ function convWeight(g: Graph, n: Node): Float32Array | string {
   return w.data as Float32Array;
 }
 
-export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings): Outcome {
+/** Rewrites conv n in g (when it pays off); grams (one patch Gram per group) make channel data-aware. */
+export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: Matrix[]): Outcome {
   const method = s.method ?? 'tucker';
   if (method === 'svd')
     return { kind: 'skipped', reason: 'method svd is for Gemm/MatMul; use tucker, channel or spatial' };
@@ -189,7 +214,16 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings): Outcome 
   const before = co * cig * kh * kw;
   if (method === 'spatial' && (kh === 1 || kw === 1))
     return { kind: 'skipped', reason: `a ${kh}×${kw} kernel has nothing to split spatially` };
-  const f = convFactors(W, dims, group, method, s.spec, s.roundTo, stride);
+  const f = convFactors(
+    W,
+    dims,
+    group,
+    method,
+    s.spec,
+    s.roundTo,
+    stride,
+    method === 'channel' ? grams : undefined,
+  );
   if ((f.params >= before || f.macs >= before) && !s.force) {
     return {
       kind: 'skipped',

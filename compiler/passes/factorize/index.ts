@@ -1,8 +1,11 @@
 // The factorize pass (kind 'factorize'): low-rank Gemm/MatMul (svd, plain or data-aware) and Conv
 // (tucker by default, channel, spatial; grouped convs per group). Default method: svd for
 // Gemm/MatMul, tucker for Conv; default rank: energy 95%. A factorization that would not reduce
-// params or FLOPs is skipped with a warning. Data-aware Grams come from the original model's
-// activations on the calibration samples (one executor run over them, before any rewrite).
+// params or FLOPs is skipped with a warning (and listed among the plan's near-misses). Data-aware
+// (`reconstruct least-squares`): Gemm/MatMul and Conv by channel, at the rank plain SVD picks; the
+// input Grams (rows, or sampled im2col patches per group) come from the original model's activations
+// on the calibration samples, one executor run over them before any rewrite. Tucker and spatial are
+// plain only (a UserError names the statement).
 
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
@@ -16,6 +19,7 @@ import { inputGrams } from './activations.ts';
 import { factorizeConv } from './conv.ts';
 import { factorizeMatMul, matmulWeight, type Outcome, weightMatrix } from './matmul.ts';
 import { type FactorizeSettings, factorizeSettings } from './options.ts';
+import { convGeometry } from './patches.ts';
 import { factorizeSkips } from './preview.ts';
 
 export type { Outcome } from './matmul.ts';
@@ -49,13 +53,13 @@ export async function factorizeModel(
     node: byLayer.get(j.layer),
     s: j.settings,
   }));
-  const dataNodes: { node: Node; width: number }[] = [];
+  const dataNodes: Parameters<typeof inputGrams>[1] = [];
   for (const { node, s } of work) {
     if (!node || !s.dataAware) continue;
-    if (node.opType === 'Conv') {
+    if (node.opType === 'Conv' && (s.method ?? 'tucker') !== 'channel') {
       throw new UserError(
-        `${s.from}: factorize { reconstruct least-squares } on Conv layers is not implemented yet (layer ${node.name})`,
-        'use reconstruct none for convs, or select only Gemm/MatMul layers for the data-aware statement',
+        `${s.from}: factorize { method ${s.method ?? 'tucker'}  reconstruct least-squares } on Conv layers is not implemented yet (layer ${node.name})`,
+        'use method channel for data-aware conv factorization, or reconstruct none',
       );
     }
     if (!samples?.length) {
@@ -64,10 +68,22 @@ export async function factorizeModel(
         'add a calibrate { … } block to the recipe',
       );
     }
+    if (node.opType === 'Conv') {
+      const w = model.graph.constant(node.inputs[1] ?? '');
+      if (w?.dims.length !== 4) continue;
+      const geometry = convGeometry(node, w.dims);
+      dataNodes.push({
+        node,
+        width: geometry.cig * geometry.kh * geometry.kw,
+        groups: geometry.group,
+        geometry,
+      });
+      continue;
+    }
     const w = matmulWeight(model.graph, node);
     if (typeof w !== 'string') dataNodes.push({ node, width: weightMatrix(node, w.w).rows });
   }
-  const grams: Map<Node, Matrix> = dataNodes.length
+  const grams: Map<Node, Matrix[]> = dataNodes.length
     ? await inputGrams(model, dataNodes, samples!, progress)
     : new Map();
   return factorizeNow(model, jobs, grams);
@@ -77,7 +93,7 @@ export async function factorizeModel(
 export function factorizeNow(
   model: Model,
   jobs: { layer: string; settings: FactorizeSettings }[],
-  grams: Map<Node, Matrix> = new Map(),
+  grams: Map<Node, Matrix[]> = new Map(),
 ): LayerOutcome[] {
   const byLayer = nodesByLayer(model);
   const out: LayerOutcome[] = [];
@@ -86,8 +102,8 @@ export function factorizeNow(
     let outcome: Outcome;
     if (!node) outcome = { kind: 'skipped', reason: 'no such node in the model' };
     else if (node.opType === 'Gemm' || node.opType === 'MatMul')
-      outcome = factorizeMatMul(model.graph, node, s, grams.get(node));
-    else if (node.opType === 'Conv') outcome = factorizeConv(model.graph, node, s);
+      outcome = factorizeMatMul(model.graph, node, s, grams.get(node)?.[0]);
+    else if (node.opType === 'Conv') outcome = factorizeConv(model.graph, node, s, grams.get(node));
     else
       outcome = {
         kind: 'skipped',
