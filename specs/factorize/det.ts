@@ -1,20 +1,34 @@
 // Shared by the det spec and scripts/factorize-det.ts: PP-OCRv4 det with its non-depthwise 3×3 convs
 // factorized by one method at `rank 50%`, and its text maps compared with the original's (onnxruntime-node).
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { compileModel } from '../../compiler/compile.ts';
+import { nodeHost } from '../../compiler/io/host.ts';
 import type { Report } from '../../compiler/report/types.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 import { detInput, fixtures, textMapIoU } from '../support/ocr.ts';
-import { MODELS } from '../support/paths.ts';
+import { MODELS, RECIPES } from '../support/paths.ts';
+import { ortRunner } from './rec.ts';
 
-export function detRecipe(method: string, rank = '50%'): string {
+/** With dataAware: a calibrate block over the fixture pages and `reconstruct least-squares`. */
+export function detRecipe(method: string, rank = '50%', dataAware = false): string {
+  const calibrate = [
+    'calibrate {',
+    '  images "../fixtures/ocr/pages/*.png"',
+    '  samples 4',
+    '  resize 640x640',
+    '  normalize mean [0.485, 0.456, 0.406] std [0.229, 0.224, 0.225]',
+    '  channels bgr',
+    '}',
+  ];
   return [
     `recipe "det-factorize-${method}"`,
     'model {',
     '  input x: float32[1, 3, 640, 640]',
     '}',
-    `factorize conv where kernel == 3x3 and not depthwise { rank ${rank}  method ${method} }`,
+    ...(dataAware ? calibrate : []),
+    `factorize conv where kernel == 3x3 and not depthwise { rank ${rank}  method ${method}${dataAware ? '  reconstruct least-squares' : ''} }`,
     '',
   ].join('\n');
 }
@@ -25,7 +39,9 @@ export async function compileDet(
 ): Promise<{ model: Uint8Array; report: Report; ms: number }> {
   const t0 = performance.now();
   const r = await compileModel(readFileSync(MODELS.det), recipe, {
-    recipeFile: 'det-factorize.squish',
+    recipeFile: join(RECIPES, 'det-factorize.squish'), // calibrate paths resolve from the recipes folder
+    host: nodeHost(),
+    runner: ortRunner,
     warn,
   });
   return { model: r.model, report: r.report, ms: performance.now() - t0 };

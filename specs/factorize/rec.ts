@@ -29,7 +29,8 @@ async function ortSession(bytes: Uint8Array): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1 });
 }
 
-async function ortRunner(model: Model) {
+/** onnxruntime-node as compile's fidelity runner. */
+export async function ortRunner(model: Model) {
   const s = await ortSession(exportModel(model));
   return async (feeds: Record<string, Tensor>) => {
     const f: Record<string, ort.Tensor> = {};
