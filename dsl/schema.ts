@@ -111,6 +111,7 @@ export const SCHEMA: Record<BlockKind, OptionSpec[]> = {
     },
     { name: 'method', forms: [[en('svd', 'tucker', 'spatial', 'channel')]], example: 'method svd' },
     { name: 'reconstruct', forms: [[en('none', 'least-squares')]], example: 'reconstruct least-squares' },
+    { name: 'round', forms: [[int(1, 4096)]], example: 'round 8' },
   ],
   'quantize-weights': [
     {

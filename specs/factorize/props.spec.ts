@@ -204,6 +204,15 @@ describe('factorize in compile', () => {
     expect(importModel(r.model).graph.nodes.map((n) => n.opType)).toEqual(['MatMul']);
   });
 
+  it('round N rounds the rank up to a multiple of N', async () => {
+    const src = bytesOf(matmul(16, 16, randn(256, 4), 2));
+    const r = await compileModel(src, recipe('factorize matmul { rank 3  round 4 }'), {
+      recipeFile: 'r.squish',
+    });
+    const w = importModel(r.model).graph.initializers;
+    expect([...w.values()].map((t) => t.dims.join('x')).sort()).toEqual(['16x4', '4x16']);
+  });
+
   it('the plan lists the skip among its near-misses (squish plan --explain)', () => {
     const p = plan(tiny('MatMul'), recipe('factorize matmul { rank 100% }'), {
       recipeFile: 'r.squish',
