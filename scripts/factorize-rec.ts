@@ -18,7 +18,15 @@ console.log(`lines: ${files.length}`);
 for (const energy of [90, 95, 99]) {
   for (const aware of [false, true]) {
     const logs: string[] = [];
-    const { model, report, ms } = await compileRec(recRecipe(energy, aware), (l) => logs.push(l));
+    const ranks: string[] = [];
+    const { model, report, ms } = await compileRec(
+      recRecipe(energy, aware),
+      (l) => logs.push(l),
+      (l) => {
+        const m = /^factorize (\S+) .*rank (\d+) of (\d+)/.exec(l);
+        if (m) ranks.push(`${m[1]} ${m[2]}/${m[3]}`);
+      },
+    );
     const texts = await decodeLines(model, files);
     const layers = factorizedLayers(report);
     const sel = layers.reduce((s, l) => s + l.before, 0);
@@ -30,6 +38,7 @@ for (const energy of [90, 95, 99]) {
       console.log(
         `    ${l.name}: ${l.before} → ${l.after}  error ${report.layers.find((x) => x.name === l.name)?.error.toPrecision(3)}`,
       );
+    console.log(`    ranks: ${ranks.join(', ')}`);
     for (const l of logs) console.log(`    warn: ${l}`);
   }
 }

@@ -47,6 +47,7 @@ export async function ortRunner(model: Model) {
 export async function compileRec(
   recipe: string,
   warn?: (l: string) => void,
+  log?: (l: string) => void,
 ): Promise<{ model: Uint8Array; report: Report; ms: number }> {
   const t0 = performance.now();
   const r = await compileModel(readFileSync(MODELS.rec), recipe, {
@@ -54,6 +55,7 @@ export async function compileRec(
     host: nodeHost(),
     runner: ortRunner,
     warn,
+    log,
   });
   return { model: r.model, report: r.report, ms: performance.now() - t0 };
 }
