@@ -65,7 +65,7 @@ describe('factorize: full rank is exact in onnxruntime', () => {
     );
   });
 
-  it('Gemm with transA/transB, alpha, beta and bias → two Gemms', async () => {
+  it('Gemm with transA/transB, alpha, beta and bias → two Gemms (plain and data-aware)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
@@ -77,9 +77,10 @@ describe('factorize: full rank is exact in onnxruntime', () => {
           alpha: fc.constantFrom(1, 0.5, -2),
           beta: fc.constantFrom(1, 0.25),
           bias: fc.constantFrom('none', 'row', 'full'),
+          aware: fc.boolean(),
           seed: fc.nat(),
         }),
-        async ({ n, m, b, transA, transB, alpha, beta, bias, seed }) => {
+        async ({ n, m, b, transA, transB, alpha, beta, bias, aware, seed }) => {
           const inits: Record<string, Tensor> = {
             w: float32(transB ? [m, n] : [n, m], randn(n * m, seed)),
           };
@@ -108,7 +109,13 @@ describe('factorize: full rank is exact in onnxruntime', () => {
           const x = float32(transA ? [n, b] : [b, n], randn(n * b, seed + 1));
           const ref = (await ortRun(bytesOf(mk()), { x })).y!;
           const model = mk();
-          const [o] = await factorizeModel(model, [{ layer: 'g', settings: full() }]);
+          const samples = aware
+            ? Array.from({ length: n + 1 }, (_, i) => ({
+                x: float32(transA ? [n, b] : [b, n], randn(n * b, seed + 20 + i)),
+              }))
+            : undefined;
+          const s = { ...full(), dataAware: aware };
+          const [o] = await factorizeModel(model, [{ layer: 'g', settings: s }], samples);
           expect(o!.outcome.kind).toBe('done');
           expect(model.graph.nodes.map((x) => x.opType)).toEqual(['Gemm', 'Gemm']);
           const got = (await ortRun(bytesOf(model), { x })).y!;

@@ -9,8 +9,10 @@ import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
 import { truncationError } from '../../compiler/linalg/rank.ts';
 import { svd } from '../../compiler/linalg/svd.ts';
+import { addGram } from '../../compiler/passes/factorize/activations.ts';
 import { factorizeModel } from '../../compiler/passes/factorize/index.ts';
 import type { FactorizeSettings } from '../../compiler/passes/factorize/options.ts';
+import { addPatchGrams, convGeometry } from '../../compiler/passes/factorize/patches.ts';
 import { isUserError } from '../../runtime/errors.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
@@ -103,6 +105,79 @@ describe('factorize: rank-r contracts in onnxruntime', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  });
+});
+
+describe('input Grams', () => {
+  it("a Gemm's transA input gives the Gram of its columns (= the Gram of the transposed rows)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.nat(), (n, b, seed) => {
+        const a = randn(n * b, seed);
+        const at = new Float32Array(n * b);
+        for (let i = 0; i < n; i++) for (let j = 0; j < b; j++) at[j * n + i] = a[i * b + j]!;
+        const g1 = new Float64Array(n * n);
+        const g2 = new Float64Array(n * n);
+        addGram(g1, n, float32([n, b], a), true);
+        addGram(g2, n, float32([b, n], at));
+        expect(Array.from(g1)).toEqual(Array.from(g2));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('conv patch Grams', () => {
+  it('w·G·wᵀ equals Σ y² of the conv in onnxruntime, per group (pads, auto_pad, strides, dilations)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          group: fc.integer({ min: 1, max: 2 }),
+          cig: fc.integer({ min: 1, max: 3 }),
+          kh: fc.integer({ min: 1, max: 3 }),
+          kw: fc.integer({ min: 1, max: 3 }),
+          s: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+          d: fc.integer({ min: 1, max: 2 }),
+          pads: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
+          autoPad: fc.constantFrom('', 'SAME_UPPER', 'SAME_LOWER', 'VALID'),
+          seed: fc.nat(),
+        }),
+        async ({ group, cig, kh, kw, s, d, pads, autoPad, seed }) => {
+          const ci = cig * group;
+          const attrs: Record<string, number | number[] | string> = {
+            group,
+            kernel_shape: [kh, kw],
+            strides: s,
+            dilations: autoPad.startsWith('SAME') ? [1, 1] : [d, d],
+          };
+          if (autoPad) attrs.auto_pad = autoPad;
+          else attrs.pads = [...pads];
+          const w = randn(group * cig * kh * kw, seed);
+          const model = buildModel({
+            inputs: [{ name: 'x', dims: [1, ci, 7, 8] }],
+            outputs: ['y'],
+            nodes: [{ op: 'Conv', name: 'c', inputs: ['x', 'w'], outputs: ['y'], attrs }],
+            initializers: { w: float32([group, cig, kh, kw], w) },
+          });
+          const x = float32([1, ci, 7, 8], randn(ci * 56, seed + 1));
+          const y = (await ortRun(bytesOf(model), { x })).y!;
+          const n = cig * kh * kw;
+          const grams = Array.from({ length: group }, () => new Float64Array(n * n));
+          addPatchGrams(grams, x, convGeometry(model.graph.nodes[0]!, [group, cig, kh, kw]), 10_000, 1);
+          const per = y.length / group;
+          for (let gi = 0; gi < group; gi++) {
+            let want = 0;
+            for (let i = 0; i < per; i++) want += y[gi * per + i]! ** 2;
+            const g = grams[gi]!;
+            let got = 0;
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < n; j++)
+                got += w[gi * n + i]! * w[gi * n + j]! * g[Math.max(i, j) * n + Math.min(i, j)]!;
+            expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-4 * (1 + want));
+          }
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 });
