@@ -2,3 +2,4 @@
 // registerLossyPass when their module loads; importing this file loads them all.
 // One import line per family.
 import './factorize/index.ts';
+import './prune/index.ts';

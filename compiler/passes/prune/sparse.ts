@@ -1,0 +1,176 @@
+// The fine-grained prune pass (kind 'prune-sparse'): weights, N:M, kernels, blocks RxC written as
+// zeros; l1/l2/random masks per layer or across a statement's layers, sparsegpt with the OBS update
+// from calibration Hessians. Layers whose weight is shared, not float32 or not constant are skipped
+// with a warning; N:M skips a layer whose input count is not a multiple of M.
+
+import { UserError } from '../../../runtime/errors.ts';
+import type { Graph } from '../../../runtime/ir/graph.ts';
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import { float32 } from '../../../runtime/ir/tensor.ts';
+import type { Pass, PassContext } from '../../engine/pass.ts';
+import type { Plan } from '../../plan/plan.ts';
+import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
+import { sparseGpt } from '../../prune/sparsegpt.ts';
+import { convView, matrixView, readGroup, type WeightView, writeGroup } from '../../prune/view.ts';
+import { type HessianJob, layerHessians } from './hessian.ts';
+import { type SparseSettings, sparseSettings } from './options.ts';
+
+/** Node of each layer name, as compiler/select/layers.ts names layers. */
+export function nodesByLayer(model: Model): Map<string, Node> {
+  const out = new Map<string, Node>();
+  model.graph.topoOrder().forEach((n, i) => {
+    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
+  });
+  return out;
+}
+
+/** sparsegpt calibrates in this many sequential stages (earlier layers pruned before later Hessians). */
+const SPARSEGPT_STAGES = 8;
+
+interface Target {
+  layer: string;
+  node: Node;
+  view: WeightView;
+  /** The weight before pruning, for the layer error. */
+  orig: Float32Array;
+}
+
+/** A private float32 copy of the node's weight (input 1), wired in, as a view; or why not. */
+export function weightTarget(g: Graph, node: Node): { view: WeightView; orig: Float32Array } | string {
+  if (node.opType !== 'Conv' && node.opType !== 'Gemm' && node.opType !== 'MatMul')
+    return `${node.opType} layers have no weight to prune (Conv, Gemm, MatMul)`;
+  const name = node.inputs[1] ?? '';
+  const w = g.constant(name);
+  if (!w) return 'its weight is not a constant';
+  if (w.dtype !== 'float32') return `its weight is ${w.dtype}, not float32`;
+  if (node.opType === 'Conv' && w.dims.length !== 4) return 'only 2-D convolutions are pruned';
+  if (node.opType !== 'Conv' && w.dims.length !== 2) return 'only 2-D MatMul weights are pruned';
+  const copy = float32(w.dims, w.data as Float32Array);
+  const fresh = g.uniqueName(`${name}.pruned`);
+  g.addInitializer(fresh, copy);
+  node.setInput(1, fresh);
+  const view =
+    node.opType === 'Conv'
+      ? convView(copy, (node.attrs.group as number | undefined) ?? 1)
+      : matrixView(copy, node.opType === 'Gemm' && node.attrs.transB === 1);
+  return { view, orig: (w.data as Float32Array).slice() };
+}
+
+function relativeChange(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2;
+    den += a[i]! ** 2;
+  }
+  return den > 0 ? Math.sqrt(num / den) : 0;
+}
+
+/** Applies one statement's settings to its layers (model edited in place). */
+export async function pruneSparse(
+  model: Model,
+  layers: string[],
+  s: SparseSettings,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress'>,
+): Promise<Target[]> {
+  const byLayer = nodesByLayer(model);
+  const targets: Target[] = [];
+  for (const layer of layers) {
+    const node = byLayer.get(layer);
+    const t = node ? weightTarget(model.graph, node) : 'no such node in the model';
+    const skip = (why: string) => (ctx.warn ?? ctx.log)?.(`${s.from}: ${s.action} skipped ${layer}: ${why}`);
+    if (typeof t === 'string') {
+      skip(t);
+      continue;
+    }
+    const gr = s.granularity;
+    if (gr.kind === 'nm' && t.view.cols % gr.m !== 0) {
+      skip(`its ${t.view.cols} inputs per output are not a multiple of ${gr.m}`);
+      continue;
+    }
+    targets.push({ layer, node: node!, ...t });
+  }
+  const gr = s.granularity;
+  const outErr = new Map<string, number>();
+  if (s.criterion === 'sparsegpt') {
+    if (!ctx.samples?.length) {
+      throw new UserError(
+        `${s.from}: ${s.action} { criterion sparsegpt } needs calibration data`,
+        'add a calibrate { … } block',
+      );
+    }
+    // sequential: each stage's Hessians come from the model with the earlier stages already pruned
+    const stages = Math.min(targets.length, SPARSEGPT_STAGES);
+    const per = Math.ceil(targets.length / Math.max(1, stages));
+    for (let s0 = 0; s0 < targets.length; s0 += per) {
+      const stage = targets.slice(s0, s0 + per);
+      const jobs: HessianJob[] = stage.map((t) => ({
+        node: t.node,
+        wDims: t.node.opType === 'Conv' ? model.graph.constant(t.node.inputs[1]!)!.dims : [t.view.cols],
+        groups: t.view.groups,
+        cols: t.view.cols,
+      }));
+      const hs = await layerHessians(model, jobs, ctx.samples);
+      for (const t of stage) {
+        const v = t.view;
+        const mode =
+          gr.kind === 'nm'
+            ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)
+            : ({ kind: 'unstructured', p: s.p } as const);
+        let worst = 0;
+        for (let g = 0; g < v.groups; g++) {
+          const m = readGroup(v, g);
+          worst = Math.max(worst, sparseGpt(m, v.rows, v.cols, hs.get(t.node)![g]!, mode));
+          writeGroup(v, g, m);
+        }
+        outErr.set(t.layer, Math.sqrt(worst));
+      }
+      ctx.progress?.('prune', Math.min(targets.length, s0 + per), targets.length);
+    }
+  } else if (gr.kind === 'nm') {
+    for (const t of targets) pruneNM(t.view, gr.n, gr.m, s.criterion as 'l1', s.seed);
+  } else {
+    const masks: MaskLayer[] = targets.map((t, i) => {
+      const units = unitsOf(t.view, gr);
+      return {
+        data: t.view.data,
+        units,
+        scores: unitScores(t.view.data, units, s.criterion as 'l1', s.seed + i),
+      };
+    });
+    pruneUnits(masks, s.p, s.scope);
+  }
+  for (const t of targets) {
+    const err = outErr.get(t.layer) ?? relativeChange(t.orig, t.view.data);
+    ctx.layerError[t.layer] = Math.max(ctx.layerError[t.layer] ?? 0, err);
+    let zeros = 0;
+    for (const x of t.view.data) if (x === 0) zeros++;
+    ctx.log?.(
+      `${s.action} ${t.layer}: ${zeros} of ${t.view.data.length} weights zero, ${outErr.has(t.layer) ? 'relative output error' : 'relative change'} ${err.toPrecision(3)}`,
+    );
+  }
+  return targets;
+}
+
+export function sparsePass(plan: Plan): Pass {
+  const byStatement = new Map<string, { layers: string[]; settings: SparseSettings }>();
+  for (const l of plan.layers) {
+    const a = l.actions.find((x) => x.kind === 'prune-sparse');
+    if (!a) continue;
+    let e = byStatement.get(a.from);
+    if (!e) byStatement.set(a.from, (e = { layers: [], settings: sparseSettings(a) }));
+    e.layers.push(l.name);
+  }
+  return {
+    name: 'prune-sparse',
+    run: async (model, ctx) => {
+      let changed = false;
+      for (const { layers, settings } of byStatement.values()) {
+        const done = await pruneSparse(model, layers, settings, ctx);
+        if (done.length) changed = true;
+      }
+      return { changed };
+    },
+  };
+}

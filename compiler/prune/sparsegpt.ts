@@ -1,0 +1,129 @@
+// SparseGPT (Frantar & Alistarh 2023): prune W [rows × cols] column block by column block, choosing the
+// mask by w²/[H⁻¹]ᵢᵢ² and spreading each pruned weight's error over the columns not yet visited with
+// the OBS update from the calibration Hessian H = Σ x·xᵀ (damped). Unstructured (exact count per
+// layer) or N:M (N kept in every M consecutive columns).
+
+import { cholesky, choleskyDamped, choleskyInverse } from '../linalg/cholesky.ts';
+import { lowest, removedCount } from './masks.ts';
+
+export type SparseGptMode = { kind: 'unstructured'; p: number } | { kind: 'nm'; n: number; m: number };
+
+export interface SparseGptOptions {
+  /** Columns per lazy-update block (default 128; a multiple of M for N:M). */
+  blockSize?: number;
+  /** Dampening as a share of the mean diagonal of H (default 0.01). */
+  damp?: number;
+}
+
+/** Upper-triangular U with H⁻¹ = Uᵀ·U (row-major cols × cols). Dead inputs (Hᵢᵢ = 0) get Hᵢᵢ = 1. */
+export function inverseHessianFactor(h: Float64Array, n: number, damp = 0.01): Float64Array {
+  const a = h.slice();
+  for (let i = 0; i < n; i++) if (a[i * n + i]! <= 0) a[i * n + i] = 1;
+  const { L } = choleskyDamped({ rows: n, cols: n, data: a }, { damp });
+  const inv = choleskyInverse(L);
+  const L2 = cholesky(inv).data;
+  const U = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) U[i * n + j] = L2[j * n + i]!;
+  return U;
+}
+
+/** Prunes w (row-major rows × cols) in place; returns tr(ΔW·H·ΔWᵀ)/tr(W·H·Wᵀ) on the undamped H. */
+export function sparseGpt(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  mode: SparseGptMode,
+  opts: SparseGptOptions = {},
+): number {
+  const orig = w.slice();
+  const U = inverseHessianFactor(h, cols, opts.damp ?? 0.01);
+  let bs = opts.blockSize ?? 128;
+  if (mode.kind === 'nm') {
+    if (cols % mode.m !== 0) throw new RangeError(`N:M: ${cols} inputs are not a multiple of ${mode.m}`);
+    bs = Math.max(mode.m, Math.floor(bs / mode.m) * mode.m);
+  }
+  const total = mode.kind === 'unstructured' ? removedCount(mode.p, rows * cols) : 0;
+  let done = 0;
+  const mask = new Uint8Array(rows * cols);
+  for (let i1 = 0; i1 < cols; i1 += bs) {
+    const i2 = Math.min(cols, i1 + bs);
+    const count = i2 - i1;
+    const err = new Float64Array(rows * count);
+    if (mode.kind === 'unstructured') {
+      const want = Math.round((total * i2) / cols) - done;
+      const tmp = new Float64Array(rows * count);
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < count; j++) {
+          const d = U[(i1 + j) * cols + i1 + j]!;
+          const x = w[r * cols + i1 + j]!;
+          tmp[r * count + j] = (x * x) / (d * d);
+        }
+      for (const k of lowest(tmp, want)) mask[Math.floor(k / count) * cols + i1 + (k % count)] = 1;
+      done += want;
+    }
+    for (let j = 0; j < count; j++) {
+      const c = i1 + j;
+      const d = U[c * cols + c]!;
+      if (mode.kind === 'nm' && j % mode.m === 0) {
+        const tmp = new Float64Array(mode.m);
+        for (let r = 0; r < rows; r++) {
+          for (let t = 0; t < mode.m; t++) {
+            const dt = U[(c + t) * cols + c + t]!;
+            const x = w[r * cols + c + t]!;
+            tmp[t] = (x * x) / (dt * dt);
+          }
+          for (const t of lowest(tmp, mode.m - mode.n)) mask[r * cols + c + t] = 1;
+        }
+      }
+      for (let r = 0; r < rows; r++) {
+        const x = w[r * cols + c]!;
+        const q = mask[r * cols + c] ? 0 : x;
+        const e = (x - q) / d;
+        err[r * count + j] = e;
+        w[r * cols + c] = q;
+        if (e === 0) continue;
+        for (let k = c + 1; k < i2; k++) w[r * cols + k]! -= e * U[c * cols + k]!;
+      }
+    }
+    if (i2 < cols) {
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < count; j++) {
+          const e = err[r * count + j]!;
+          if (e === 0) continue;
+          const ur = (i1 + j) * cols;
+          for (let k = i2; k < cols; k++) w[r * cols + k]! -= e * U[ur + k]!;
+        }
+    }
+  }
+  for (let i = 0; i < w.length; i++) if (mask[i]) w[i] = 0;
+  return outputError(orig, w, rows, cols, h);
+}
+
+/** tr(ΔW·H·ΔWᵀ)/tr(W·H·Wᵀ): the relative squared output error on the calibration inputs. */
+export function outputError(
+  orig: Float64Array,
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+): number {
+  let num = 0;
+  let den = 0;
+  const d = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < cols; i++) d[i] = orig[r * cols + i]! - w[r * cols + i]!;
+    for (let i = 0; i < cols; i++) {
+      let sd = 0;
+      let so = 0;
+      for (let j = 0; j < cols; j++) {
+        const hij = h[i * cols + j]!;
+        sd += hij * d[j]!;
+        so += hij * orig[r * cols + j]!;
+      }
+      num += d[i]! * sd;
+      den += orig[r * cols + i]! * so;
+    }
+  }
+  return den > 0 ? num / den : 0;
+}
