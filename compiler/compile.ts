@@ -136,10 +136,14 @@ export async function compileModel(
 
   t = performance.now();
   const before = measure(model, modelBytes.length, shapes);
+  const passWarnings: string[] = [];
   const { runs, ctx } = await runPasses(model, passes, {
     log: options.log,
     progress: options.onProgress,
-    warn: options.warn,
+    warn: (line) => {
+      passWarnings.push(line);
+      options.warn?.(line);
+    },
     samples,
   });
   mark('passes', t);
@@ -180,6 +184,7 @@ export async function compileModel(
     ...(fidelity ? { fidelity } : {}),
     targets,
     timings_ms: timings,
+    ...(passWarnings.length ? { warnings: passWarnings } : {}),
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
 }

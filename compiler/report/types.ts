@@ -42,4 +42,6 @@ export interface Report {
   fidelity?: Fidelity;
   targets: TargetReport[];
   timings_ms: Record<string, number>;
+  /** Work the passes skipped and why (e.g. a factorization that would not shrink); absent when none. */
+  warnings?: string[];
 }

@@ -265,7 +265,7 @@ describe('factorize in compile', () => {
     );
   const recipe = (body: string) => `recipe "t"\n${body}\n`;
 
-  it('skips a factorization that would not shrink, with a warning naming the statement, model unchanged', async () => {
+  it('skips a factorization that would not shrink, with a warning (and in the report) naming the statement, model unchanged', async () => {
     const warnings: string[] = [];
     const r = await compileModel(tiny('MatMul'), recipe('factorize matmul { rank 100% }'), {
       recipeFile: 'r.squish',
@@ -277,6 +277,7 @@ describe('factorize in compile', () => {
       ),
     ).toBe(true);
     expect(importModel(r.model).graph.nodes.map((n) => n.opType)).toEqual(['MatMul']);
+    expect(r.report.warnings).toEqual(warnings);
   });
 
   it('round N rounds the rank up to a multiple of N', async () => {
