@@ -35,6 +35,7 @@ const runs: [string, boolean][] = [
   ['tucker', false],
   ['channel', false],
   ['spatial', false],
+  ['tucker', true],
   ['channel', true],
 ];
 for (const [method, aware] of runs) {

@@ -182,7 +182,7 @@ describe('conv patch Grams', () => {
   });
 });
 
-describe('factorize conv by channel, data-aware', () => {
+describe('factorize conv by channel and tucker, data-aware', () => {
   it('has no larger output error on the calibration inputs than plain at the same rank', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -192,9 +192,10 @@ describe('factorize conv by channel, data-aware', () => {
           group: fc.integer({ min: 1, max: 2 }),
           stride: fc.integer({ min: 1, max: 2 }),
           r: fc.integer({ min: 1, max: 3 }),
+          method: fc.constantFrom('channel' as const, 'tucker' as const),
           seed: fc.nat(),
         }),
-        async ({ cig, co, group, stride, r, seed }) => {
+        async ({ cig, co, group, stride, r, method, seed }) => {
           const ci = cig * group;
           const cout = co * group;
           const mk = () =>
@@ -228,7 +229,7 @@ describe('factorize conv by channel, data-aware', () => {
           const ref = await run(bytesOf(mk()));
           const errOf = async (dataAware: boolean) => {
             const m = mk();
-            const s: FactorizeSettings = { ...settings(r, dataAware), method: 'channel' };
+            const s: FactorizeSettings = { ...settings(r, dataAware), method };
             await factorizeModel(m, [{ layer: 'c', settings: s }], samples);
             return diffNorm(ref, await run(bytesOf(m)));
           };
@@ -317,7 +318,7 @@ describe('factorize in compile', () => {
     expect(a.length).toBe(b.length);
   });
 
-  it('reconstruct least-squares: by tucker on convs not implemented yet, on MatMul without calibration data a UserError', async () => {
+  it('reconstruct least-squares: by spatial not implemented yet, on MatMul without calibration data a UserError', async () => {
     const err = async (bytes: Uint8Array, body: string) =>
       compileModel(bytes, recipe(body), { recipeFile: 'r.squish' }).then(
         () => undefined,
@@ -325,7 +326,7 @@ describe('factorize in compile', () => {
       );
     const conv = await err(
       tiny('Conv'),
-      'factorize conv { rank 50%  method tucker  reconstruct least-squares }',
+      'factorize conv { rank 50%  method spatial  reconstruct least-squares }',
     );
     expect(isUserError(conv)).toBe(true);
     expect((conv as Error).message).toMatch(/r\.squish:2: .*least-squares.* not implemented yet/);

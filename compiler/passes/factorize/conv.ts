@@ -13,6 +13,7 @@ import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
 import type { Outcome } from './matmul.ts';
 import type { FactorizeSettings, FactorMethod } from './options.ts';
+import { tuckerDataAware } from './tucker-data.ts';
 
 /** One conv of the emitted chain: weight [o, i, kh, kw] and which of the original's attributes it keeps. */
 export interface ConvStage {
@@ -93,11 +94,20 @@ export function convFactors(
       r1 = Math.max(r1, a);
       r2 = Math.max(r2, b);
     }
-    const parts = slices.map((w) => {
+    let outSq = 0;
+    const parts = slices.map((w, gi) => {
+      const gram = grams?.[gi];
+      if (gram) {
+        const d = tuckerDataAware(w, gshape, [r1, r2], gram);
+        errSq += d.errSq;
+        outSq += d.outSq;
+        return d;
+      }
       const t = tucker2(w, gshape, [r1, r2], { sweeps: 3 });
       errSq += t.errors[t.errors.length - 1]! ** 2;
       return tucker2ConvWeights(t);
     });
+    const denom = grams ? Math.sqrt(outSq) : total;
     return {
       stages: [
         { weight: concat(parts.map((p) => p.first)), dims: [group * r2, cig, 1, 1], geometry: 'none' },
@@ -106,7 +116,7 @@ export function convFactors(
       ],
       ranks: [r1, r2],
       full: [cog, cig],
-      error: total ? Math.sqrt(errSq) / total : 0,
+      error: denom ? Math.sqrt(errSq) / denom : 0,
       params: group * (r2 * cig + r1 * r2 * kh * kw + cog * r1),
       macs: group * (r2 * cig * sh * sw + r1 * r2 * kh * kw + cog * r1),
     };
@@ -200,7 +210,7 @@ function convWeight(g: Graph, n: Node): Float32Array | string {
   return w.data as Float32Array;
 }
 
-/** Rewrites conv n in g (when it pays off); grams (one patch Gram per group) make channel data-aware. */
+/** Rewrites conv n in g (when it pays off); grams (one patch Gram per group) make channel and tucker data-aware. */
 export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: Matrix[]): Outcome {
   const method = s.method ?? 'tucker';
   if (method === 'svd')
@@ -222,7 +232,7 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: M
     s.spec,
     s.roundTo,
     stride,
-    method === 'channel' ? grams : undefined,
+    method === 'spatial' ? undefined : grams,
   );
   if ((f.params >= before || f.macs >= before) && !s.force) {
     return {
