@@ -37,6 +37,7 @@ const runs: [string, boolean][] = [
   ['spatial', false],
   ['tucker', true],
   ['channel', true],
+  ['spatial', true],
 ];
 for (const [method, aware] of runs) {
   const warnings: string[] = [];

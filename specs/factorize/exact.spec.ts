@@ -178,8 +178,8 @@ describe('factorize: full rank is exact in onnxruntime', () => {
             const x = float32([1, ci, 7, 6], randn(ci * 42, seed + 1));
             const ref = (await ortRun(bytesOf(mk()), { x })).y!;
             const model = mk();
-            // data-aware (patch Grams from the executor) for channel and tucker
-            const dataAware = aware && method !== 'spatial';
+            // data-aware: patch Grams from the executor
+            const dataAware = aware;
             const samples = dataAware
               ? [0, 1].map((i) => ({ x: float32([1, ci, 7, 6], randn(ci * 42, seed + 9 + i)) }))
               : undefined;

@@ -13,6 +13,7 @@ import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
 import type { Outcome } from './matmul.ts';
 import type { FactorizeSettings, FactorMethod } from './options.ts';
+import { spatialDataAware } from './spatial-data.ts';
 import { tuckerDataAware } from './tucker-data.ts';
 
 /** One conv of the emitted chain: weight [o, i, kh, kw] and which of the original's attributes it keeps. */
@@ -154,11 +155,20 @@ export function convFactors(
   const full = Math.min(cig * kh, cog * kw);
   let r = 1;
   for (const w of slices) r = Math.max(r, spatialDecompose(w, gshape, spec, { roundTo }).rank);
-  const parts = slices.map((w) => {
+  let outSq = 0;
+  const parts = slices.map((w, gi) => {
+    const gram = grams?.[gi];
+    if (gram) {
+      const d = spatialDataAware(w, gshape, r, gram);
+      errSq += d.errSq;
+      outSq += d.outSq;
+      return d;
+    }
     const f = spatialDecompose(w, gshape, { kind: 'rank', n: r });
     errSq += f.error ** 2;
     return f;
   });
+  const denom = grams ? Math.sqrt(outSq) : total;
   return {
     stages: [
       { weight: concat(parts.map((p) => p.vertical)), dims: [group * r, cig, kh, 1], geometry: 'h' },
@@ -166,7 +176,7 @@ export function convFactors(
     ],
     ranks: [r],
     full: [full],
-    error: total ? Math.sqrt(errSq) / total : 0,
+    error: denom ? Math.sqrt(errSq) / denom : 0,
     params: group * (r * cig * kh + cog * r * kw),
     macs: group * (r * cig * kh * sw + cog * r * kw),
   };
@@ -210,7 +220,7 @@ function convWeight(g: Graph, n: Node): Float32Array | string {
   return w.data as Float32Array;
 }
 
-/** Rewrites conv n in g (when it pays off); grams (one patch Gram per group) make channel and tucker data-aware. */
+/** Rewrites conv n in g (when it pays off); grams (one patch Gram per group) make the factors data-aware. */
 export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: Matrix[]): Outcome {
   const method = s.method ?? 'tucker';
   if (method === 'svd')
@@ -224,16 +234,7 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: M
   const before = co * cig * kh * kw;
   if (method === 'spatial' && (kh === 1 || kw === 1))
     return { kind: 'skipped', reason: `a ${kh}×${kw} kernel has nothing to split spatially` };
-  const f = convFactors(
-    W,
-    dims,
-    group,
-    method,
-    s.spec,
-    s.roundTo,
-    stride,
-    method === 'spatial' ? undefined : grams,
-  );
+  const f = convFactors(W, dims, group, method, s.spec, s.roundTo, stride, grams);
   if ((f.params >= before || f.macs >= before) && !s.force) {
     return {
       kind: 'skipped',

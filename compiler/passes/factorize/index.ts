@@ -2,10 +2,9 @@
 // (tucker by default, channel, spatial; grouped convs per group). Default method: svd for
 // Gemm/MatMul, tucker for Conv; default rank: energy 95%. A factorization that would not reduce
 // params or FLOPs is skipped with a warning (and listed among the plan's near-misses). Data-aware
-// (`reconstruct least-squares`): Gemm/MatMul and Conv by channel or tucker, at the rank plain picks; the
+// (`reconstruct least-squares`): Gemm/MatMul and Conv by every method, at the rank plain picks; the
 // input Grams (rows, or sampled im2col patches per group) come from the original model's activations
-// on the calibration samples, one executor run over them before any rewrite. Spatial is plain only
-// (a UserError names the statement).
+// on the calibration samples, one executor run over them before any rewrite.
 
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
@@ -56,12 +55,6 @@ export async function factorizeModel(
   const dataNodes: Parameters<typeof inputGrams>[1] = [];
   for (const { node, s } of work) {
     if (!node || !s.dataAware) continue;
-    if (node.opType === 'Conv' && s.method === 'spatial') {
-      throw new UserError(
-        `${s.from}: factorize { method spatial  reconstruct least-squares } is not implemented yet (layer ${node.name})`,
-        'use method channel or tucker for data-aware conv factorization, or reconstruct none',
-      );
-    }
     if (!samples?.length) {
       throw new UserError(
         `${s.from}: factorize { reconstruct least-squares } needs calibration data`,

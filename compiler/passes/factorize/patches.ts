@@ -91,3 +91,17 @@ export function addPatchGrams(
     }
   }
 }
+
+/**
+ * G + λI with λ = rel · mean diagonal: the refits below then minimise ‖(W − Ŵ)·X‖² + λ‖W − Ŵ‖², so
+ * directions the calibration patches never excite keep the plain weights (and full rank stays exact).
+ */
+export function dampedGram(g: { rows: number; cols: number; data: Float64Array }, rel = 1e-6) {
+  const n = g.rows;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += g.data[i * n + i]!;
+  mean = n && mean > 0 ? mean / n : 1;
+  const data = g.data.slice();
+  for (let i = 0; i < n; i++) data[i * n + i]! += rel * mean;
+  return { rows: n, cols: n, data };
+}

@@ -3,11 +3,13 @@
 // with P the projection of a patch onto U2 per tap, M* = W·G·Pᵀ(P·G·Pᵀ)⁻¹ is the least-squares map
 // from projected patches, and the best rank-r1 M = U1·core in the metric P·G·Pᵀ is dataAwareLowRank(M*).
 // ‖(W − M·P)·X‖² = ‖(W − M*·P)·X‖² + ‖(M* − M)·P·X‖², so this is optimal for the given U2.
+// G is damped once (dampedGram: unseen directions keep the plain weights); the solves add nothing more.
 
 import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
 import { dataAwareLowRank } from '../../linalg/lowrank.ts';
 import { type Matrix, matmul } from '../../linalg/matrix.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights } from '../../linalg/tucker.ts';
+import { dampedGram } from './patches.ts';
 
 export interface TuckerGroup {
   first: Float32Array;
@@ -38,8 +40,9 @@ export function tuckerDataAware(
   w: ArrayLike<number>,
   shape: ConvShape,
   ranks: readonly [number, number],
-  gram: Matrix,
+  observed: Matrix,
 ): TuckerGroup {
+  const gram = dampedGram(observed);
   const [co, ci, kh, kw] = shape;
   const S = kh * kw;
   const n = ci * S;
@@ -76,13 +79,13 @@ export function tuckerDataAware(
   const Hm: Matrix = { rows: q, cols: q, data: H };
   const W: Matrix = { rows: co, cols: n, data: Float64Array.from(w) };
   const R = matmul(W, { rows: n, cols: q, data: gpt }); // co × q
-  const { L } = choleskyDamped(Hm, { damp: 1e-6 });
+  const { L } = choleskyDamped(Hm, { damp: 0 });
   const Rt: Matrix = { rows: q, cols: co, data: new Float64Array(q * co) };
   for (let o = 0; o < co; o++) for (let j = 0; j < q; j++) Rt.data[j * co + o] = R.data[o * q + j]!;
   const MtT = choleskySolve(L, Rt); // q × co = M*ᵀ
   const Mstar: Matrix = { rows: co, cols: q, data: new Float64Array(co * q) };
   for (let o = 0; o < co; o++) for (let j = 0; j < q; j++) Mstar.data[o * q + j] = MtT.data[j * co + o]!;
-  const f = dataAwareLowRank(Mstar, { gram: Hm }, { kind: 'rank', n: r1 }, { damp: 1e-6 });
+  const f = dataAwareLowRank(Mstar, { gram: Hm }, { kind: 'rank', n: r1 }, { damp: 0 });
   // Ŵ[o,(c,s)] = Σ_b (A·B)[o,(b,s)]·U2[c,b]
   const M = matmul(f.A, f.B);
   const diff = Float64Array.from(w);
@@ -104,7 +107,7 @@ export function tuckerDataAware(
     first,
     core, // [r1, (b, s)] = [r1, r2, kh, kw]
     last, // [co, r1]
-    errSq: quadraticForm(diff, co, gram),
-    outSq: quadraticForm(Float64Array.from(w), co, gram),
+    errSq: quadraticForm(diff, co, observed),
+    outSq: quadraticForm(Float64Array.from(w), co, observed),
   };
 }
