@@ -16,13 +16,14 @@ function ints(n: Node, name: string, dflt: number[]): number[] {
   return Array.isArray(v) ? (v as number[]) : dflt;
 }
 
-/** Adds the im2col Grams of a 2-D conv's input x [1, C, H, W] into h[g] (cols = cinG·kh·kw). */
+/** Adds the im2col Grams of a 2-D conv's input x [N, C, H, W] into h[g] (cols = cinG·kh·kw, + 1 for a constant 1 with augment). */
 export function addConvGrams(
   h: Float64Array[],
   node: Node,
   x: Tensor,
   wDims: readonly number[],
   maxPos = MAX_POSITIONS,
+  augment = false,
 ): void {
   const [, cinG, kh, kw] = wDims as number[];
   const group = (node.attrs.group as number | undefined) ?? 1;
@@ -32,10 +33,11 @@ export function addConvGrams(
   const [pt, pl] = ints(node, 'pads', [0, 0, 0, 0]);
   const oh = Math.floor((H! + 2 * pt! - dh! * (kh! - 1) - 1) / sh!) + 1;
   const ow = Math.floor((W! + 2 * pl! - dw! * (kw! - 1) - 1) / sw!) + 1;
-  const cols = cinG! * kh! * kw!;
+  const cols = cinG! * kh! * kw! + (augment ? 1 : 0);
   const step = Math.max(1, Math.ceil((oh * ow) / maxPos));
   const d = x.data as Float32Array;
   const v = new Float64Array(cols);
+  if (augment) v[cols - 1] = 1;
   for (let n = 0; n < N!; n++)
     for (let g = 0; g < group; g++) {
       const acc = h[g]!;

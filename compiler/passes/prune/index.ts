@@ -1,7 +1,11 @@
-// The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) with the lowering.
+// The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) and
+// 'prune-structure' (channels; layers not yet) with the lowering.
 import { registerLossyPass } from '../../plan/lower.ts';
+import { channelPass } from './channels.ts';
 import { sparsePass } from './sparse.ts';
 
+export { channelPass, pruneChannels } from './channels.ts';
 export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
+registerLossyPass('prune-structure', channelPass);

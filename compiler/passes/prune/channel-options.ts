@@ -1,0 +1,88 @@
+// Reading one `prune channels` action's options: sparsity, criterion, round, min, reconstruct, seed.
+
+import { UserError } from '../../../runtime/errors.ts';
+import { num, option, word } from '../../plan/options.ts';
+import type { PlannedAction } from '../../plan/plan.ts';
+import { criterionWord, scopeWord, sparsityOf } from './options.ts';
+
+export type ChannelCriterion = 'l1' | 'l2' | 'bn-gamma' | 'apoz' | 'activation' | 'random';
+
+export interface ChannelSettings {
+  p: number;
+  criterion: ChannelCriterion;
+  round: number;
+  min: number;
+  reconstruct: boolean;
+  seed: number;
+  from: string;
+  action: string;
+}
+
+const KNOWN = new Set(['sparsity', 'criterion', 'scope', 'seed', 'round', 'min', 'reconstruct']);
+
+export function channelSettings(a: PlannedAction): ChannelSettings {
+  const s = a.statement;
+  if (s.kind !== 'prune') throw new Error('channelSettings: not a prune statement');
+  if (s.granularity.kind === 'layers') {
+    throw new UserError(
+      `${a.from}: prune layers is not implemented yet`,
+      'prune channels, kernels, blocks, N:M or weights for now',
+    );
+  }
+  for (const o of s.options ?? []) {
+    if (!KNOWN.has(o.name)) {
+      throw new UserError(
+        `${a.from}: ${a.action} { ${o.name} } is not an option of prune`,
+        'prune channels knows sparsity, criterion, round, min, reconstruct, seed',
+      );
+    }
+  }
+  const c = criterionWord(a, 'l1');
+  if (c === 'sparsegpt') {
+    throw new UserError(
+      `${a.from}: ${a.action} { criterion sparsegpt }: sparsegpt prunes single weights (weights, N:M), not channels`,
+      'use l1, l2, bn-gamma, apoz, activation or random',
+    );
+  }
+  if (scopeWord(a) === 'global') {
+    throw new UserError(
+      `${a.from}: ${a.action} { scope global } is not implemented yet for channels`,
+      'use scope local',
+    );
+  }
+  const rec = word(option(s.options, 'reconstruct')?.values[0]) ?? 'none';
+  if (rec !== 'none' && rec !== 'least-squares') {
+    throw new UserError(`${a.from}: ${a.action} { reconstruct ${rec} }: use none or least-squares`);
+  }
+  const int = (name: string, dflt: number): number => {
+    const v = option(s.options, name)?.values[0];
+    if (!v) return dflt;
+    const n = num(v, name) as number;
+    if (!(Number.isInteger(n) && n >= 1))
+      throw new UserError(`${a.from}: ${a.action} { ${name} ${a.options[name]} }: needs a whole number ≥ 1`);
+    return n;
+  };
+  const seedV = option(s.options, 'seed')?.values[0];
+  return {
+    p: sparsityOf(a, 0.25),
+    criterion: c as ChannelCriterion,
+    round: int('round', 1),
+    min: int('min', 1),
+    reconstruct: rec === 'least-squares',
+    seed: seedV ? (num(seedV, 'seed') as number) : 0,
+    from: a.from,
+    action: a.action,
+  };
+}
+
+/** Channels kept out of n: n − round(p·n), rounded to a multiple of `round` (nearest, ≤ n), at least `min`. */
+export function keptCount(n: number, s: Pick<ChannelSettings, 'p' | 'round' | 'min'>): number {
+  let kept = n - Math.round(s.p * n);
+  if (s.round > 1 && n >= s.round)
+    kept = Math.min(
+      Math.floor(n / s.round) * s.round,
+      Math.max(s.round, Math.round(kept / s.round) * s.round),
+    );
+  if (kept < s.min) kept = Math.min(n, s.min);
+  return Math.max(Math.min(n, 1), Math.min(n, kept));
+}

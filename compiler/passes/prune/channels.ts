@@ -1,0 +1,202 @@
+// The structured prune pass (kind 'prune-structure', `prune channels`): dependency groups from
+// compiler/prune/groups.ts, units ranked per group by l1/l2 (leader weight rows), bn-gamma (|γ| of a
+// BatchNormalization still in the graph), activation (channel std × consumer weight norm) or apoz
+// (calibration data), random; round/min; optional least-squares refit of consumer convs on the
+// calibration activations ([x; 1], so the removed channels' means move into the bias).
+
+import { UserError } from '../../../runtime/errors.ts';
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import { inferShapes } from '../../../runtime/ir/shape/index.ts';
+import { rng } from '../../data/random.ts';
+import type { Pass, PassContext } from '../../engine/pass.ts';
+import type { Plan } from '../../plan/plan.ts';
+import { type ChannelUnit, channelGroups, type LayerGroup } from '../../prune/groups.ts';
+import { lowest } from '../../prune/masks.ts';
+import { removeUnits } from '../../prune/shrink.ts';
+import { type ChannelSettings, channelSettings, keptCount } from './channel-options.ts';
+import { type ChannelStats, channelStats } from './channel-stats.ts';
+import { refitConsumer } from './refit.ts';
+import { nodesByLayer } from './sparse.ts';
+
+export interface GroupOutcome {
+  leaders: string[];
+  channels: number;
+  removed: number;
+  /** Why nothing was removed, when so. */
+  skipped?: string;
+}
+
+type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[] };
+
+function rowNorm(model: Model, node: Node, axis: number, c: number, l2: boolean): number {
+  const w = model.graph.constant(node.inputs[1]!)!;
+  const d = w.data as Float32Array;
+  const dims = w.dims;
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = dims.slice(0, axis).reduce((a, b) => a * b, 1);
+  let s = 0;
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const x = d[(o * dims[axis]! + c) * inner + i]!;
+      s += l2 ? x * x : Math.abs(x);
+    }
+  return s;
+}
+
+const inAxis = (n: Node) => (n.opType === 'ConvTranspose' ? 0 : 1);
+const outAxis = (n: Node) => (n.opType === 'ConvTranspose' ? 1 : 0);
+
+function scores(model: Model, job: Job, stats: Map<string, ChannelStats>, seed: number): Float64Array {
+  const { s, units } = job;
+  const next = rng(seed);
+  return Float64Array.from(units, (u) => {
+    if (s.criterion === 'random') return next();
+    let score = 0;
+    for (const a of u.actions) {
+      if (s.criterion === 'l1' || s.criterion === 'l2') {
+        if (a.kind === 'out') score += rowNorm(model, a.node, outAxis(a.node), a.c, s.criterion === 'l2');
+        if (a.kind === 'dw') score += rowNorm(model, a.node, 0, a.c, s.criterion === 'l2');
+      } else if (s.criterion === 'bn-gamma') {
+        if (a.kind === 'bn' && a.node.opType === 'BatchNormalization')
+          score += Math.abs((model.graph.constant(a.node.inputs[1]!)!.data as Float32Array)[a.c]!);
+      } else if (a.kind === 'in') {
+        const st = stats.get(a.node.inputs[0]!)!;
+        if (s.criterion === 'apoz') score += 1 - st.zeros[a.c]!;
+        else score += st.std[a.c]! * Math.sqrt(rowNorm(model, a.node, inAxis(a.node), a.c, true));
+      }
+    }
+    return score;
+  });
+}
+
+/** Runs channel pruning for the given layers and settings (model edited in place). */
+export async function pruneChannels(
+  model: Model,
+  selected: Map<string, ChannelSettings>,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError'>,
+): Promise<GroupOutcome[]> {
+  const g = model.graph;
+  const byLayer = nodesByLayer(model);
+  const settingsOf = new Map<Node, ChannelSettings>();
+  const nameOf = new Map<Node, string>();
+  for (const [layer, s] of selected) {
+    const n = byLayer.get(layer);
+    if (n) {
+      settingsOf.set(n, s);
+      nameOf.set(n, layer);
+    }
+  }
+  const inputShapes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(ctx.samples?.[0] ?? {})) inputShapes[k] = [...v.dims];
+  const types = inferShapes(g, { opset: model.opset('') ?? 17, inputShapes }).types;
+  const groups = channelGroups(g, (n) => types.get(n) ?? g.declaredType(n));
+  const outcomes: GroupOutcome[] = [];
+  const jobs: Job[] = [];
+  for (const group of groups) {
+    const mine = group.leaders.filter((l) => settingsOf.has(l));
+    if (!mine.length) continue;
+    const leaders = group.leaders.map((l) => nameOf.get(l) ?? l.name);
+    const s = settingsOf.get(mine[0]!)!;
+    const total = group.units.length;
+    const skip = (why: string) => {
+      outcomes.push({ leaders, channels: total, removed: 0, skipped: why });
+      (ctx.warn ?? ctx.log)?.(`${s.from}: ${s.action} cannot prune ${leaders.join(' + ')}: ${why}`);
+    };
+    const other = group.leaders.find((l) => !settingsOf.has(l));
+    if (other) {
+      skip(
+        `its channels are coupled with ${other.opType} ${nameOf.get(other) ?? other.name}, which the statement does not select (or a keep protects)`,
+      );
+      continue;
+    }
+    if (mine.some((l) => settingsOf.get(l) !== s)) {
+      skip('its coupled layers are selected by different prune statements');
+      continue;
+    }
+    if (group.blocked) {
+      skip(group.blocked);
+      continue;
+    }
+    if (s.criterion === 'bn-gamma' && !group.units.some((u) => u.actions.some((a) => a.kind === 'bn'))) {
+      throw new UserError(
+        `${s.from}: ${s.action} { criterion bn-gamma }: ${leaders[0]} has no BatchNormalization left to read γ from (the cleanups fold BN into the conv before pruning)`,
+        'add `cleanup none` to keep BN nodes, or use l1, l2 or activation',
+      );
+    }
+    const units = group.units.filter((u) => !u.blocked);
+    jobs.push({ group, s, units });
+    outcomes.push({ leaders, channels: total, removed: 0 });
+  }
+  const needData = jobs.some(
+    (j) => j.s.reconstruct || j.s.criterion === 'activation' || j.s.criterion === 'apoz',
+  );
+  let stats = new Map<string, ChannelStats>();
+  let grams = new Map<Node, Float64Array>();
+  const consumerConvs = (j: Job) =>
+    j.units.flatMap((u) =>
+      u.actions.filter((a) => a.kind === 'in' && a.node.opType === 'Conv').map((a) => a.node),
+    );
+  if (needData) {
+    if (!ctx.samples?.length) {
+      const s = jobs.find(
+        (j) => j.s.reconstruct || j.s.criterion === 'activation' || j.s.criterion === 'apoz',
+      )!.s;
+      throw new UserError(
+        `${s.from}: ${s.action} { criterion ${s.criterion}${s.reconstruct ? '  reconstruct least-squares' : ''} } needs calibration data`,
+        'add a calibrate { … } block',
+      );
+    }
+    const values = new Set<string>();
+    for (const j of jobs) for (const n of consumerConvs(j)) values.add(n.inputs[0]!);
+    const ls = [...new Set(jobs.filter((j) => j.s.reconstruct).flatMap(consumerConvs))];
+    ({ stats, grams } = await channelStats(model, [...values], ls, ctx.samples));
+  }
+  const removed: ChannelUnit[] = [];
+  const removedIn = new Map<Node, Set<number>>();
+  const outIdx = outcomes.filter((o) => !o.skipped);
+  jobs.forEach((j, i) => {
+    const n = j.group.units.length;
+    const kept = keptCount(n, j.s) - (n - j.units.length);
+    const k = Math.max(0, j.units.length - Math.max(kept, 0));
+    const drop = lowest(scores(model, j, stats, j.s.seed + i), k);
+    for (const d of drop) {
+      const u = j.units[d]!;
+      removed.push(u);
+      for (const a of u.actions)
+        if (a.kind === 'in' && j.s.reconstruct && grams.has(a.node)) {
+          let set = removedIn.get(a.node);
+          if (!set) removedIn.set(a.node, (set = new Set()));
+          set.add(a.c);
+        }
+    }
+    outIdx[i]!.removed = k;
+    for (const l of j.group.leaders) {
+      const name = nameOf.get(l)!;
+      ctx.layerError[name] = Math.max(ctx.layerError[name] ?? 0, k / n);
+    }
+    ctx.log?.(`${j.s.action} ${outIdx[i]!.leaders.join(' + ')}: ${n} → ${n - k} channels (${j.s.criterion})`);
+  });
+  for (const [node, drop] of removedIn) refitConsumer(model, node, drop, grams.get(node)!);
+  if (removed.length) removeUnits(model, removed);
+  return outcomes;
+}
+
+export function channelPass(plan: Plan): Pass {
+  const selected = new Map<string, ChannelSettings>();
+  const cache = new Map<string, ChannelSettings>();
+  for (const l of plan.layers) {
+    const a = l.actions.find((x) => x.kind === 'prune-structure');
+    if (!a) continue;
+    let s = cache.get(a.from);
+    if (!s) cache.set(a.from, (s = channelSettings(a)));
+    selected.set(l.name, s);
+  }
+  return {
+    name: 'prune-channels',
+    run: async (model, ctx) => {
+      const res = await pruneChannels(model, selected, ctx);
+      return { changed: res.some((r) => r.removed > 0) };
+    },
+  };
+}
