@@ -1,4 +1,5 @@
-// Reading one `prune channels` action's options: sparsity, criterion, round, min, reconstruct, seed.
+// Reading one `prune channels` / `prune layers` action's options: sparsity, criterion, round, min,
+// reconstruct, seed.
 
 import { UserError } from '../../../runtime/errors.ts';
 import { num, option, word } from '../../plan/options.ts';
@@ -8,6 +9,7 @@ import { criterionWord, scopeWord, sparsityOf } from './options.ts';
 export type ChannelCriterion = 'l1' | 'l2' | 'bn-gamma' | 'apoz' | 'activation' | 'random';
 
 export interface ChannelSettings {
+  granularity: 'channels' | 'layers';
   p: number;
   criterion: ChannelCriterion;
   round: number;
@@ -23,11 +25,11 @@ const KNOWN = new Set(['sparsity', 'criterion', 'scope', 'seed', 'round', 'min',
 export function channelSettings(a: PlannedAction): ChannelSettings {
   const s = a.statement;
   if (s.kind !== 'prune') throw new Error('channelSettings: not a prune statement');
-  if (s.granularity.kind === 'layers') {
-    throw new UserError(
-      `${a.from}: prune layers is not implemented yet`,
-      'prune channels, kernels, blocks, N:M or weights for now',
-    );
+  const layers = s.granularity.kind === 'layers';
+  if (layers) {
+    for (const o of ['round', 'min', 'reconstruct'])
+      if (option(s.options, o))
+        throw new UserError(`${a.from}: prune layers { ${o} } is not implemented yet`, `remove ${o}`);
   }
   for (const o of s.options ?? []) {
     if (!KNOWN.has(o.name)) {
@@ -64,6 +66,7 @@ export function channelSettings(a: PlannedAction): ChannelSettings {
   };
   const seedV = option(s.options, 'seed')?.values[0];
   return {
+    granularity: layers ? 'layers' : 'channels',
     p: sparsityOf(a, 0.25),
     criterion: c as ChannelCriterion,
     round: int('round', 1),

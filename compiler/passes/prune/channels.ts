@@ -16,6 +16,7 @@ import { lowest } from '../../prune/masks.ts';
 import { removeUnits } from '../../prune/shrink.ts';
 import { type ChannelSettings, channelSettings, keptCount } from './channel-options.ts';
 import { type ChannelStats, channelStats } from './channel-stats.ts';
+import { pruneLayers } from './layers.ts';
 import { refitConsumer } from './refit.ts';
 import { nodesByLayer } from './sparse.ts';
 
@@ -193,10 +194,24 @@ export function channelPass(plan: Plan): Pass {
     selected.set(l.name, s);
   }
   return {
-    name: 'prune-channels',
+    name: 'prune-structure',
     run: async (model, ctx) => {
-      const res = await pruneChannels(model, selected, ctx);
-      return { changed: res.some((r) => r.removed > 0) };
+      const byLayer = nodesByLayer(model);
+      const layerJobs = new Map<Node, ChannelSettings>();
+      const names = new Map<Node, string>();
+      for (const [l, s] of selected) {
+        const n = byLayer.get(l);
+        if (n && s.granularity === 'layers') {
+          layerJobs.set(n, s);
+          names.set(n, l);
+        }
+      }
+      const gone = layerJobs.size
+        ? await pruneLayers(model, layerJobs, ctx, (n) => names.get(n) ?? n.name)
+        : [];
+      const channels = new Map([...selected].filter(([, s]) => s.granularity === 'channels'));
+      const res = channels.size ? await pruneChannels(model, channels, ctx) : [];
+      return { changed: gone.length > 0 || res.some((r) => r.removed > 0) };
     },
   };
 }

@@ -1,5 +1,5 @@
 // The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) and
-// 'prune-structure' (channels; layers not yet) with the lowering.
+// 'prune-structure' (channels, layers) with the lowering.
 import { registerLossyPass } from '../../plan/lower.ts';
 import { channelPass } from './channels.ts';
 import { sparsePass } from './sparse.ts';

@@ -1,0 +1,132 @@
+// prune-structure through compile(): `prune layers` turns the residual branch that contributes
+// nothing (activation criterion) into identity, exactly (onnxruntime-node); `prune channels` keeps a
+// multiple of `round` and at least `min` channels; misuse is a UserError naming the statement.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileModel } from '../../compiler/compile.ts';
+import { normalSampler } from '../../compiler/linalg/matrix.ts';
+import { keptCount } from '../../compiler/passes/prune/channel-options.ts';
+import { isUserError } from '../../runtime/errors.ts';
+import type { NodeInit } from '../../runtime/ir/node.ts';
+import { float32, type Tensor } from '../../runtime/ir/tensor.ts';
+import { importModel } from '../../runtime/onnx/import.ts';
+import { buildModel, bytesOf, maxAbsDiff, ortRun } from '../compiler/graphs.ts';
+
+function randn(n: number, seed: number, s = 0.3): Float32Array {
+  const r = normalSampler(seed);
+  return Float32Array.from({ length: n }, () => r() * s);
+}
+
+/** stem conv → 3 residual blocks x + conv(relu(conv(x))) → head conv; block `dead` adds zeros. */
+function resNet(dead: number, C = 8): Uint8Array {
+  const nodes: NodeInit[] = [];
+  const inits: Record<string, Tensor> = {};
+  const conv = (name: string, x: string, cin: number, cout: number, zero = false) => {
+    inits[`${name}.w`] = float32(
+      [cout, cin, 3, 3],
+      zero ? new Float32Array(cout * cin * 9) : randn(cout * cin * 9, name.length * 7 + cout),
+    );
+    inits[`${name}.b`] = float32([cout], zero ? new Float32Array(cout) : randn(cout, name.length));
+    nodes.push({
+      op: 'Conv',
+      name,
+      inputs: [x, `${name}.w`, `${name}.b`],
+      outputs: [name],
+      attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    });
+    return name;
+  };
+  let cur = conv('stem', 'x', 3, C);
+  for (let i = 0; i < 3; i++) {
+    nodes.push({ op: 'Relu', name: `r${i}`, inputs: [conv(`blk${i}a`, cur, C, C)], outputs: [`r${i}`] });
+    const f = conv(`blk${i}b`, `r${i}`, C, C, i === dead);
+    nodes.push({ op: 'Add', name: `add${i}`, inputs: [cur, f], outputs: [`add${i}`] });
+    cur = `add${i}`;
+  }
+  conv('head', cur, C, 2);
+  nodes.at(-1)!.outputs = ['y'];
+  return bytesOf(
+    buildModel({ inputs: [{ name: 'x', dims: [1, 3, 8, 8] }], outputs: ['y'], nodes, initializers: inits }),
+  );
+}
+
+const HEAD = 'model {\n  input x: float32[1, 3, 8, 8]\n}\ncalibrate {\n  random\n  samples 3\n}\n';
+
+describe('prune layers', () => {
+  for (const dead of [0, 1, 2]) {
+    it(`the branch adding zeros (block ${dead}) becomes identity; outputs unchanged in onnxruntime`, async () => {
+      const src = resNet(dead);
+      const r = await compileModel(
+        src,
+        `${HEAD}prune layers of conv { sparsity 34%  criterion activation }\n`,
+        {
+          recipeFile: 'spec.squish',
+        },
+      );
+      const g = importModel(r.model).graph;
+      expect(g.nodes.filter((n) => n.opType === 'Add').length).toBe(2);
+      expect(g.nodes.some((n) => n.name === `blk${dead}a` || n.name === `blk${dead}b`)).toBe(false);
+      const x = float32([1, 3, 8, 8], randn(192, 5, 1));
+      const a = (await ortRun(src, { x })).y!;
+      const b = (await ortRun(r.model, { x })).y!;
+      expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-5 * Math.max(1, ...Array.from(a, Math.abs)));
+    });
+  }
+});
+
+describe('prune channels options', () => {
+  it('keptCount: a multiple of round (when n allows), at least min, never 0, never above n', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 600 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.integer({ min: 1, max: 16 }),
+        fc.integer({ min: 1, max: 64 }),
+        (n, p, round, min) => {
+          const k = keptCount(n, { p, round, min });
+          expect(k).toBeGreaterThanOrEqual(1);
+          expect(k).toBeLessThanOrEqual(n);
+          expect(k).toBeGreaterThanOrEqual(Math.min(n, min));
+          if (round > 1 && n >= round && k > min) expect(k % round).toBe(0);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('prune channels { round 4 } on the residual net: coupled stem + residual channels shrink together', async () => {
+    const r = await compileModel(
+      resNet(-1),
+      `${HEAD}prune channels of conv { sparsity 50%  round 4  criterion l1 }\nkeep conv[-1]\n`,
+      {
+        recipeFile: 'spec.squish',
+      },
+    );
+    const g = importModel(r.model).graph;
+    const out = (name: string) => g.constant(g.nodes.find((n) => n.name === name)!.inputs[1]!)!.dims[0];
+    // stem, blk*b and the Adds form one group: all keep the same 4 channels; blk*a each keep 4
+    for (const n of ['stem', 'blk0b', 'blk1b', 'blk2b', 'blk0a', 'blk1a', 'blk2a']) expect(out(n)).toBe(4);
+    expect(g.constant(g.nodes.find((n) => n.name === 'head')!.inputs[1]!)!.dims[1]).toBe(4);
+    const y = (await ortRun(r.model, { x: float32([1, 3, 8, 8], randn(192, 5, 1)) })).y!;
+    expect(y.length).toBe(2 * 64);
+  });
+
+  const errors: [string, RegExp][] = [
+    ['prune channels of conv { criterion taylor }', /taylor.*needs gradients/],
+    ['prune channels of conv { criterion sparsegpt }', /sparsegpt prunes single weights/],
+    ['prune channels of conv { criterion bn-gamma }', /no BatchNormalization left/],
+    ['prune channels of conv { scope global }', /scope global.*not implemented yet/],
+    ['prune layers of conv { round 8 }', /prune layers \{ round \} is not implemented yet/],
+    ['prune layers of conv { criterion apoz }', /prune layers \{ criterion apoz \} is not implemented yet/],
+  ];
+  for (const [stmt, re] of errors) {
+    it(`${stmt} → UserError`, async () => {
+      const e = await compileModel(resNet(-1), `${HEAD}${stmt}\nkeep conv[-1]\n`, {
+        recipeFile: 'spec.squish',
+      }).catch((x: unknown) => x);
+      expect(isUserError(e)).toBe(true);
+      expect((e as Error).message).toMatch(/spec\.squish:\d+/);
+      expect((e as Error).message).toMatch(re);
+    });
+  }
+});
