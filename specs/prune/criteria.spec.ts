@@ -1,0 +1,86 @@
+// Channel criteria through compile(): bn-gamma (with `cleanup none`, BN still in the graph) removes
+// the channels with the smallest |γ|; apoz and activation read calibration data; every result runs
+// in onnxruntime-node with the shrunk shapes.
+import { describe, expect, it } from 'vitest';
+import { compileModel } from '../../compiler/compile.ts';
+import { normalSampler } from '../../compiler/linalg/matrix.ts';
+import { float32 } from '../../runtime/ir/tensor.ts';
+import { importModel } from '../../runtime/onnx/import.ts';
+import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
+
+const GAMMA = [0.9, -0.05, 1.3, 0.02, -0.7, 0.4, 0.01, 2.0];
+
+function bnNet(): Uint8Array {
+  const r = normalSampler(3);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => r() * 0.5);
+  return bytesOf(
+    buildModel({
+      inputs: [{ name: 'x', dims: [1, 3, 6, 6] }],
+      outputs: ['y'],
+      nodes: [
+        {
+          op: 'Conv',
+          name: 'c1',
+          inputs: ['x', 'w1'],
+          outputs: ['h'],
+          attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+        },
+        { op: 'BatchNormalization', name: 'bn', inputs: ['h', 'g', 'b', 'm', 'v'], outputs: ['n'] },
+        { op: 'Relu', name: 'r', inputs: ['n'], outputs: ['a'] },
+        { op: 'Conv', name: 'c2', inputs: ['a', 'w2'], outputs: ['y'], attrs: { kernel_shape: [1, 1] } },
+      ],
+      initializers: {
+        w1: float32([8, 3, 3, 3], rand(216)),
+        g: float32([8], GAMMA),
+        b: float32([8], rand(8)),
+        m: float32([8], rand(8)),
+        v: float32(
+          [8],
+          Float32Array.from({ length: 8 }, (_, i) => 0.5 + i / 8),
+        ),
+        w2: float32([2, 8, 1, 1], rand(16)),
+      },
+    }),
+  );
+}
+
+const HEAD = 'model {\n  input x: float32[1, 3, 6, 6]\n}\ncalibrate {\n  random\n  samples 3\n}\n';
+const x = float32([1, 3, 6, 6], Float32Array.from({ length: 108 }, normalSampler(9)));
+
+describe('prune channels criteria', () => {
+  it('bn-gamma (cleanup none) keeps the channels with the largest |γ|', async () => {
+    const r = await compileModel(
+      bnNet(),
+      `${HEAD}cleanup none\nprune channels of conv[0] { sparsity 50%  criterion bn-gamma }\n`,
+      {
+        recipeFile: 'spec.squish',
+      },
+    );
+    const g = importModel(r.model).graph;
+    const bn = g.nodes.find((n) => n.opType === 'BatchNormalization')!;
+    const kept = Array.from(g.constant(bn.inputs[1]!)!.data as Float32Array);
+    const want = GAMMA.map((v, i) => [Math.abs(v), i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 4)
+      .map(([, i]) => i)
+      .sort((a, b) => a - b)
+      .map((i) => Math.fround(GAMMA[i]!));
+    expect(kept).toEqual(want);
+    expect((await ortRun(r.model, { x })).y!.length).toBe(72);
+  });
+
+  for (const crit of ['apoz', 'activation', 'l2', 'random']) {
+    it(`criterion ${crit}: 8 → 4 channels, runs in onnxruntime`, async () => {
+      const r = await compileModel(
+        bnNet(),
+        `${HEAD}prune channels of conv[0] { sparsity 50%  criterion ${crit} }\n`,
+        {
+          recipeFile: 'spec.squish',
+        },
+      );
+      const g = importModel(r.model).graph;
+      expect(g.constant(g.nodes.find((n) => n.name === 'c2')!.inputs[1]!)!.dims).toEqual([2, 4, 1, 1]);
+      expect((await ortRun(r.model, { x })).y!.length).toBe(72);
+    });
+  }
+});
