@@ -130,3 +130,19 @@ describe('prune channels options', () => {
     });
   }
 });
+
+describe('explainChannelGroups', () => {
+  it('names the op that blocks a group and the unselected coupled layer', async () => {
+    const { loadRecipe } = await import('../../compiler/plan/recipe.ts');
+    const { planModel } = await import('../../compiler/plan/model-plan.ts');
+    const { explainChannelGroups } = await import('../../compiler/passes/prune/index.ts');
+    const model = importModel(resNet(-1));
+    const recipe = loadRecipe('prune channels of conv where name != "blk1b"\n', 'spec.squish');
+    const plan = planModel(model, recipe);
+    const ex = explainChannelGroups(model, plan, { x: [1, 3, 8, 8] });
+    const stem = ex.find((e) => e.leaders.includes('stem'))!;
+    expect(stem.reason).toMatch(/coupled with Conv blk1b/);
+    expect(ex.find((e) => e.leaders.includes('head'))!.reason).toMatch(/graph output y/);
+    expect(ex.find((e) => e.leaders.includes('blk0a'))!.reason).toBeUndefined();
+  });
+});

@@ -5,6 +5,7 @@ import { channelPass } from './channels.ts';
 import { sparsePass } from './sparse.ts';
 
 export { channelPass, pruneChannels } from './channels.ts';
+export { explainChannelGroups, type GroupExplanation } from './explain.ts';
 export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
