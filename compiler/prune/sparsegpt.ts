@@ -13,6 +13,11 @@ export interface SparseGptOptions {
   blockSize?: number;
   /** Dampening as a share of the mean diagonal of H (default 0.01). */
   damp?: number;
+  /**
+   * Trailing columns that are never pruned but take OBS updates (e.g. a bias as the weight of a
+   * constant-1 input, so the mean of the pruning error moves into it). Default 0.
+   */
+  fixedTail?: number;
 }
 
 /** Upper-triangular U with H⁻¹ = Uᵀ·U (row-major cols × cols). Dead inputs (Hᵢᵢ = 0) get Hᵢᵢ = 1. */
@@ -39,11 +44,13 @@ export function sparseGpt(
   const orig = w.slice();
   const U = inverseHessianFactor(h, cols, opts.damp ?? 0.01);
   let bs = opts.blockSize ?? 128;
+  const tail = opts.fixedTail ?? 0;
+  const prunable = cols - tail;
   if (mode.kind === 'nm') {
-    if (cols % mode.m !== 0) throw new RangeError(`N:M: ${cols} inputs are not a multiple of ${mode.m}`);
+    if (prunable % mode.m !== 0) throw new RangeError(`N:M: ${cols} inputs are not a multiple of ${mode.m}`);
     bs = Math.max(mode.m, Math.floor(bs / mode.m) * mode.m);
   }
-  const total = mode.kind === 'unstructured' ? removedCount(mode.p, rows * cols) : 0;
+  const total = mode.kind === 'unstructured' ? removedCount(mode.p, rows * prunable) : 0;
   let done = 0;
   const mask = new Uint8Array(rows * cols);
   for (let i1 = 0; i1 < cols; i1 += bs) {
@@ -51,13 +58,13 @@ export function sparseGpt(
     const count = i2 - i1;
     const err = new Float64Array(rows * count);
     if (mode.kind === 'unstructured') {
-      const want = Math.round((total * i2) / cols) - done;
+      const want = Math.round((total * Math.min(i2, prunable)) / prunable) - done;
       const tmp = new Float64Array(rows * count);
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < count; j++) {
           const d = U[(i1 + j) * cols + i1 + j]!;
           const x = w[r * cols + i1 + j]!;
-          tmp[r * count + j] = (x * x) / (d * d);
+          tmp[r * count + j] = i1 + j >= prunable ? Number.POSITIVE_INFINITY : (x * x) / (d * d);
         }
       for (const k of lowest(tmp, want)) mask[Math.floor(k / count) * cols + i1 + (k % count)] = 1;
       done += want;
@@ -65,7 +72,7 @@ export function sparseGpt(
     for (let j = 0; j < count; j++) {
       const c = i1 + j;
       const d = U[c * cols + c]!;
-      if (mode.kind === 'nm' && j % mode.m === 0) {
+      if (mode.kind === 'nm' && j % mode.m === 0 && c < prunable) {
         const tmp = new Float64Array(mode.m);
         for (let r = 0; r < rows; r++) {
           for (let t = 0; t < mode.m; t++) {

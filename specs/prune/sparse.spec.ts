@@ -260,3 +260,31 @@ describe('prune weights, kernels, blocks', () => {
     }
   });
 });
+
+describe('sparsegpt fixedTail (bias as the weight of a constant-1 input)', () => {
+  it('never prunes the tail, hits the count on the rest, and lowers the error', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 2, max: 40 }),
+        fc.nat(),
+        (rows, n, seed) => {
+          const cols = n + 1;
+          // inputs with a large common mean plus a constant-1 column
+          const h = randomSpd(cols, seed, Math.min(n, 4));
+          const w0 = Float64Array.from(randn(rows * cols, seed + 3));
+          const w = w0.slice();
+          const e = sparseGpt(w, rows, cols, h, { kind: 'unstructured', p: 0.5 }, { fixedTail: 1 });
+          let zeros = 0;
+          for (let r = 0; r < rows; r++) {
+            expect(w[r * cols + n]).not.toBe(0);
+            for (let c = 0; c < n; c++) if (w[r * cols + c] === 0) zeros++;
+          }
+          expect(zeros).toBe(removedCount(0.5, rows * n));
+          expect(Number.isFinite(e)).toBe(true);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

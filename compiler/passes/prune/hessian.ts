@@ -68,7 +68,10 @@ export interface HessianJob {
   /** Weight dims (Conv [cout, cinG, kh, kw]) or K for Gemm/MatMul. */
   wDims: readonly number[];
   groups: number;
+  /** Columns of H (Conv with augment: cinG·kh·kw + 1). */
   cols: number;
+  /** Conv: append a constant-1 input (its weight is the bias). */
+  augment?: boolean;
 }
 
 /** Symmetric Hessians per job and group, summed over the samples. */
@@ -91,7 +94,7 @@ export async function layerHessians(
         const x = res[j.node.inputs[0]!];
         if (!x) throw new Error(`prune: the executor did not return ${j.node.inputs[0]}`);
         const h = out.get(j.node)!;
-        if (j.node.opType === 'Conv') addConvGrams(h, j.node, x, j.wDims);
+        if (j.node.opType === 'Conv') addConvGrams(h, j.node, x, j.wDims, undefined, j.augment);
         else addGram(h[0]!, j.cols, x, j.node.opType === 'Gemm' && j.node.attrs.transA === 1);
       }
       progress?.(i + 1, samples.length);
