@@ -146,3 +146,22 @@ describe('explainChannelGroups', () => {
     expect(ex.find((e) => e.leaders.includes('blk0a'))!.reason).toBeUndefined();
   });
 });
+
+describe('squish plan near-misses for prune channels', () => {
+  it('planModel lists the groups that will not be pruned and why', async () => {
+    const { loadRecipe } = await import('../../compiler/plan/recipe.ts');
+    const { planModel } = await import('../../compiler/plan/model-plan.ts');
+    await import('../../compiler/passes/lossy.ts');
+    const model = importModel(resNet(-1));
+    const plan = planModel(
+      model,
+      loadRecipe('prune channels of conv where name != "blk1b"\n', 'spec.squish'),
+    );
+    const misses = plan.nearMisses.filter((m) => m.statement === 'prune channels');
+    expect(misses.some((m) => m.layer.includes('stem') && /coupled with Conv blk1b/.test(m.reason))).toBe(
+      true,
+    );
+    expect(misses.some((m) => m.layer === 'head' && /graph output y/.test(m.reason))).toBe(true);
+    expect(misses.every((m) => m.from === 'spec.squish:1')).toBe(true);
+  });
+});

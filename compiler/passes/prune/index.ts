@@ -1,7 +1,8 @@
 // The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) and
 // 'prune-structure' (channels, layers) with the lowering.
-import { registerLossyPass } from '../../plan/lower.ts';
+import { registerLossyPass, registerLossyPreview } from '../../plan/lower.ts';
 import { channelPass } from './channels.ts';
+import { explainChannelGroups } from './explain.ts';
 import { sparsePass } from './sparse.ts';
 
 export { channelPass, pruneChannels } from './channels.ts';
@@ -10,3 +11,16 @@ export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
 registerLossyPass('prune-structure', channelPass);
+
+// squish plan --explain: channel groups that will not be pruned, with the op or layer that blocks them
+registerLossyPreview('prune-structure', (model, plan) => {
+  const shapes = (plan as { inputShapes?: Record<string, number[]> }).inputShapes ?? {};
+  return explainChannelGroups(model, plan, shapes)
+    .filter((e) => e.reason)
+    .map((e) => ({
+      layer: e.leaders.join(' + '),
+      statement: 'prune channels',
+      from: e.from,
+      reason: `channels not prunable: ${e.reason}`,
+    }));
+});
