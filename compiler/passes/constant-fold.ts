@@ -21,6 +21,7 @@ const NEVER = new Set([
   'If',
   'Loop',
   'Scan',
+  'DequantizeLinear', // quantized weights stay quantized (issue 8)
 ]);
 
 const GROWTH_LIMIT = 4096;

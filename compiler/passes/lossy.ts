@@ -3,3 +3,4 @@
 // One import line per family.
 import './factorize/index.ts';
 import './prune/index.ts';
+import './quantize/index.ts';
