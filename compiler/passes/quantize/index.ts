@@ -10,16 +10,19 @@ import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import { num, option, word } from '../../plan/options.ts';
 import type { Plan, PlannedAction } from '../../plan/plan.ts';
+import { binarize, ternarize } from '../../quant/binary.ts';
 import { dequantize, quantizeTensor } from '../../quant/uniform.ts';
 
 export interface WeightSettings {
   perChannel: boolean;
   symmetric: boolean;
   method: 'minmax' | 'mse';
+  /** binary: ±α per channel; ternary: {−α, 0, α} per channel (stored int8 per-axis). */
+  kind?: 'uniform' | 'binary' | 'ternary';
   from: string;
 }
 
-const FLAGS = new Set(['per-channel', 'per-tensor', 'symmetric', 'asymmetric']);
+const FLAGS = new Set(['binary', 'ternary', 'per-channel', 'per-tensor', 'symmetric', 'asymmetric']);
 
 /** Reads one `quantize weights` action; anything not implemented yet is a UserError. */
 export function weightSettings(a: PlannedAction): WeightSettings {
@@ -43,6 +46,7 @@ export function weightSettings(a: PlannedAction): WeightSettings {
       }
       s.method = m;
     } else if (FLAGS.has(o.name)) {
+      if (o.name === 'binary' || o.name === 'ternary') s.kind = o.name;
       if (o.name === 'per-channel') s.perChannel = true;
       if (o.name === 'per-tensor') s.perChannel = false;
       if (o.name === 'asymmetric') s.symmetric = false;
@@ -50,7 +54,7 @@ export function weightSettings(a: PlannedAction): WeightSettings {
     } else {
       throw new UserError(
         `${a.from}: quantize weights { ${o.name} } is not implemented yet`,
-        'remove it (implemented: bits 8, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse)',
+        'remove it (implemented: bits 8, binary, ternary, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse)',
       );
     }
   }
@@ -77,12 +81,18 @@ export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): n
   if (n.opType === 'MatMul') axis = w.dims.length - 1;
   else if (n.opType === 'Gemm') axis = n.attrs.transB === 1 ? 0 : 1;
   if (w.dims.length < 2 && s.perChannel) return 'weight is not a matrix';
-  const qt = quantizeTensor(w.data as Float32Array, w.dims, {
-    bits: 8,
-    granularity: s.perChannel ? { kind: 'channel', axis } : { kind: 'tensor' },
-    symmetric: s.symmetric,
-    method: s.method,
-  });
+  const kind = s.kind ?? 'uniform';
+  const qt =
+    kind === 'binary'
+      ? binarize(w.data as Float32Array, w.dims, { axis })
+      : kind === 'ternary'
+        ? ternarize(w.data as Float32Array, w.dims, { axis })
+        : quantizeTensor(w.data as Float32Array, w.dims, {
+            bits: 8,
+            granularity: s.perChannel ? { kind: 'channel', axis } : { kind: 'tensor' },
+            symmetric: s.symmetric,
+            method: s.method,
+          });
   const dq = dequantize(qt);
   const src = w.data as Float32Array;
   let err = 0;
