@@ -1,6 +1,5 @@
 // A ternary/binary recipe on a small Gemm network through compileModel: the output runs in
-// onnxruntime-node and each quantized tensor holds exactly 3 (ternary) or 2 (binary) distinct integers,
-// and per output channel at most that many distinct dequantized values.
+// onnxruntime-node and the large tensor holds exactly 3 (ternary) or 2 (binary) distinct integers (never more anywhere).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
@@ -24,7 +23,7 @@ describe('quantize weights { ternary | binary }', () => {
         fc.record({
           seed: fc.nat(),
           kind: fc.constantFrom('ternary', 'binary'),
-          h: fc.integer({ min: 4, max: 16 }),
+          h: fc.integer({ min: 16, max: 32 }),
         }),
         async ({ seed, kind, h }) => {
           const src = buildModel({
@@ -49,7 +48,9 @@ describe('quantize weights { ternary | binary }', () => {
           for (const d of dqs) {
             const q = m.graph.constant(d.inputs[0]!)!;
             const distinct = new Set(Array.from(q.data as Int8Array)).size;
-            expect(distinct).toBe(kind === 'ternary' ? 3 : 2);
+            // fc1 (≥ 128 weights) shows every code; fc2's few weights per channel may miss one.
+            if (d.name.startsWith('fc1')) expect(distinct).toBe(kind === 'ternary' ? 3 : 2);
+            else expect(distinct).toBeLessThanOrEqual(kind === 'ternary' ? 3 : 2);
           }
           const y = (await ortRun(r.model, { x: float32([2, 8], randn(16, seed + 3)) })).y!;
           expect(y.length).toBe(6);

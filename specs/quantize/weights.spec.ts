@@ -39,8 +39,10 @@ describe('quantize weights: emitted graphs in onnxruntime', () => {
           perChannel: fc.boolean(),
           symmetric: fc.boolean(),
           method: fc.constantFrom('minmax' as const, 'mse' as const),
+          bits: fc.constantFrom(8 as const, 4 as const, 2 as const),
+          group: fc.constantFrom(0, 0, 2, 4),
         }),
-        async ({ op, n, m, seed, perChannel, symmetric, method }) => {
+        async ({ op, n, m, seed, perChannel, symmetric, method, bits, group }) => {
           const wDims = op === 'Conv' ? [m, n, 3, 3] : op === 'GemmT' ? [m, n] : [n, m];
           const W = randn(
             wDims.reduce((a, b) => a * b, 1),
@@ -62,7 +64,14 @@ describe('quantize weights: emitted graphs in onnxruntime', () => {
             });
           const model = mk(W);
           model.setOpset('', 13);
-          const s: WeightSettings = { perChannel, symmetric, method, from: 'spec:1' };
+          const s: WeightSettings = {
+            perChannel,
+            symmetric,
+            method,
+            bits,
+            group: group || undefined,
+            from: 'spec:1',
+          };
           const err = quantizeLayerWeight(
             model,
             model.graph.nodes.find((x) => x.opType === op.slice(0, 4) || x.opType === op)!,
@@ -72,9 +81,12 @@ describe('quantize weights: emitted graphs in onnxruntime', () => {
           const dqNode = model.graph.nodes.find((x) => x.opType === 'DequantizeLinear')!;
           const q = model.graph.constant(dqNode.inputs[0]!)!;
           const sc = model.graph.constant(dqNode.inputs[1]!)!.data as Float32Array;
-          expect(q.dtype === 'int8' || q.dtype === 'uint8').toBe(true);
+          expect(q.dtype).toBe(bits === 4 ? (symmetric ? 'int4' : 'uint4') : symmetric ? 'int8' : 'uint8');
+          const codes = Array.from(q.data as Int8Array);
+          expect(Math.max(...codes) - Math.min(...codes)).toBeLessThan(2 ** bits);
           const maxScale = Math.max(...sc);
-          expect(err as number).toBeLessThanOrEqual(maxScale / 2 + 1e-6 * maxScale);
+          // minmax covers the range, so rounding is the only error; mse clips on purpose.
+          if (method === 'minmax') expect(err as number).toBeLessThanOrEqual(maxScale / 2 + 1e-6 * maxScale);
           const x = float32(
             xDims,
             randn(
@@ -86,11 +98,20 @@ describe('quantize weights: emitted graphs in onnxruntime', () => {
           await ortRun(bytesOf(model), { x }); // also runs optimized
           // The float layer with the dequantized weights (q − zp)·scale along the DQ axis, in onnxruntime.
           const zpT = dqNode.inputs[2] ? model.graph.constant(dqNode.inputs[2])!.data : undefined;
-          const axis = sc.length > 1 ? Number(dqNode.attrs.axis) : -1;
-          const inner = axis < 0 ? 1 : wDims.slice(axis + 1).reduce((a, b) => a * b, 1);
+          const scShape = model.graph.constant(dqNode.inputs[1]!)!.dims;
+          const block = Number(dqNode.attrs.block_size ?? 0);
+          const axis = sc.length > 1 || block ? Number(dqNode.attrs.axis) : -1;
           const qd = q.data as Int8Array;
+          const scaleAt = (i: number): number => {
+            if (axis < 0) return 0;
+            const inner = wDims.slice(axis + 1).reduce((a, b) => a * b, 1);
+            const coord = Math.floor(i / inner) % wDims[axis]!;
+            if (!block) return coord;
+            const outer = Math.floor(i / (inner * wDims[axis]!));
+            return (outer * scShape[axis]! + Math.floor(coord / block)) * inner + (i % inner);
+          };
           const dq = Float32Array.from(qd, (v, i) => {
-            const c = axis < 0 ? 0 : Math.floor(i / inner) % wDims[axis]!;
+            const c = scaleAt(i);
             return Math.fround((v - Number(zpT?.[c] ?? 0)) * sc[c]!);
           });
           const want = await ortPlain(bytesOf(mk(dq)), x);

@@ -1,5 +1,5 @@
-// The quantize-weights pass: Conv/Gemm/MatMul float weights → int8 initializer + DequantizeLinear
-// (per-tensor or per-axis, symmetric or asymmetric, minmax or mse). Other options: UserError.
+// The quantize-weights pass: Conv/Gemm/MatMul float weights → int8/int4 (2-bit codes in int8)
+// initializer + DequantizeLinear (per-tensor, per-axis, blocked `group N` at opset 21, symmetric or asymmetric, minmax or mse). Other options: UserError.
 
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
@@ -15,6 +15,10 @@ import { dequantize, quantizeTensor } from '../../quant/uniform.ts';
 
 export interface WeightSettings {
   perChannel: boolean;
+  /** 8 (int8), 4 (int4, opset 21), 2 (2-bit codes stored as int8). */
+  bits?: 8 | 4 | 2;
+  /** Blocked along the reduction axis (DequantizeLinear block_size, opset 21). */
+  group?: number;
   symmetric: boolean;
   method: 'minmax' | 'mse';
   /** binary: ±α per channel; ternary: {−α, 0, α} per channel (stored int8 per-axis). */
@@ -30,12 +34,22 @@ export function weightSettings(a: PlannedAction): WeightSettings {
   for (const o of a.statement.options ?? []) {
     if (o.name === 'bits') {
       const b = num(option(a.statement.options, 'bits')?.values[0], 'bits');
-      if (b !== 8) {
+      if (b !== 8 && b !== 4 && b !== 2) {
         throw new UserError(
-          `${a.from}: quantize weights { bits ${b} } is not implemented yet`,
-          'use bits 8 for now',
+          `${a.from}: quantize weights { bits ${b} }: bits must be 8, 4 or 2`,
+          'write bits 8, 4 or 2',
         );
       }
+      s.bits = b;
+    } else if (o.name === 'group') {
+      const gsz = num(o.values[0], 'group');
+      if (!gsz || gsz < 1 || !Number.isInteger(gsz)) {
+        throw new UserError(
+          `${a.from}: quantize weights { group ${gsz} }: need a positive integer`,
+          'e.g. group 32',
+        );
+      }
+      s.group = gsz;
     } else if (o.name === 'method') {
       const m = word(o.values[0]);
       if (m !== 'minmax' && m !== 'mse') {
@@ -54,7 +68,7 @@ export function weightSettings(a: PlannedAction): WeightSettings {
     } else {
       throw new UserError(
         `${a.from}: quantize weights { ${o.name} } is not implemented yet`,
-        'remove it (implemented: bits 8, binary, ternary, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse)',
+        'remove it (implemented: bits 8|4|2, group N, binary, ternary, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse)',
       );
     }
   }
@@ -80,7 +94,15 @@ export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): n
   let axis = 0;
   if (n.opType === 'MatMul') axis = w.dims.length - 1;
   else if (n.opType === 'Gemm') axis = n.attrs.transB === 1 ? 0 : 1;
-  if (w.dims.length < 2 && s.perChannel) return 'weight is not a matrix';
+  if (w.dims.length < 2 && (s.perChannel || s.group)) return 'weight is not a matrix';
+  // Blocks run along the reduction axis: rows of MatMul [K,N], input channels of Conv [M,C,…].
+  let redAxis = 0;
+  if (n.opType === 'MatMul') redAxis = w.dims.length - 2;
+  else if (n.opType === 'Gemm') redAxis = n.attrs.transB === 1 ? 1 : 0;
+  else redAxis = 1;
+  const bits = s.bits ?? 8;
+  const needOpset = bits === 4 || s.group ? 21 : 13;
+  if ((model.opset('') ?? 0) < needOpset) upgradeOpset(model, needOpset);
   const kind = s.kind ?? 'uniform';
   const qt =
     kind === 'binary'
@@ -88,8 +110,12 @@ export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): n
       : kind === 'ternary'
         ? ternarize(w.data as Float32Array, w.dims, { axis })
         : quantizeTensor(w.data as Float32Array, w.dims, {
-            bits: 8,
-            granularity: s.perChannel ? { kind: 'channel', axis } : { kind: 'tensor' },
+            bits,
+            granularity: s.group
+              ? { kind: 'group', axis: redAxis, size: s.group }
+              : s.perChannel
+                ? { kind: 'channel', axis }
+                : { kind: 'tensor' },
             symmetric: s.symmetric,
             method: s.method,
           });
@@ -102,19 +128,24 @@ export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): n
   const zName = g.uniqueName(`${base}.wz`);
   const sName = g.uniqueName(`${base}.ws`);
   const out = g.uniqueName(`${base}.wdq`);
-  g.addInitializer(qName, makeTensor(qt.signed ? 'int8' : 'uint8', qt.shape, qt.q));
+  // int4 as ONNX int4/uint4; 2-bit codes are stored in int8/uint8 (int2 needs opset 25).
+  const qType = bits === 4 ? (qt.signed ? 'int4' : 'uint4') : qt.signed ? 'int8' : 'uint8';
+  g.addInitializer(qName, makeTensor(qType, qt.shape, qt.q));
   g.addInitializer(sName, float32(qt.scaleShape, qt.scale));
   // A zero zero-point on int8 is ONNX's default: leave the optional input out (smaller file).
   const zpNeeded = !qt.signed || qt.zeroPoint.some((z) => z !== 0);
-  if (zpNeeded)
-    g.addInitializer(zName, makeTensor(qt.signed ? 'int8' : 'uint8', qt.scaleShape, qt.zeroPoint));
+  if (zpNeeded) g.addInitializer(zName, makeTensor(qType, qt.scaleShape, qt.zeroPoint));
   g.addNode(
     {
       op: 'DequantizeLinear',
       name: `${base}.dq`,
       inputs: zpNeeded ? [qName, sName, zName] : [qName, sName],
       outputs: [out],
-      attrs: qt.axis >= 0 ? { axis: qt.axis } : {},
+      attrs: qt.blockSize
+        ? { axis: qt.axis, block_size: qt.blockSize }
+        : qt.axis >= 0
+          ? { axis: qt.axis }
+          : {},
     },
     { before: n },
   );
@@ -133,6 +164,7 @@ export function quantizeWeightsPass(plan: Plan): Pass {
     name: 'quantize-weights',
     run: (model: Model, ctx: PassContext) => {
       if ((model.opset('') ?? 0) < 13) upgradeOpset(model, 13);
+      // Blocked/int4 layers raise the opset to 21 themselves (quantizeLayerWeight).
       const byLayer = nodesByLayer(model);
       let changed = false;
       for (const { layer, s } of jobs) {
