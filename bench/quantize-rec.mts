@@ -10,7 +10,7 @@ import { MODELS } from '../specs/support/paths.ts';
 
 const text = readFileSync(REC_RECIPE, 'utf8')
   .replace(/^factorize[^{]*\{[^}]*\}/m, '')
-  .replace('method gptq', 'method minmax');
+  .replace('method gptq', `method ${process.env.METHOD ?? 'minmax'}`);
 const orig = readFileSync(MODELS.rec);
 const r = await compileModel(orig, text, { recipeFile: REC_RECIPE, host: nodeHost() });
 let agree = 0;
@@ -22,5 +22,5 @@ for (const l of lines) {
   if (a === b) agree++;
 }
 console.log(
-  `rec 8-bit convs + 4-bit group-32 minmax MatMuls: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length}`,
+  `rec 8-bit convs + 4-bit group-32 ${process.env.METHOD ?? 'minmax'} MatMuls: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length}`,
 );
