@@ -175,11 +175,12 @@ describe('squish compile output', () => {
     expect(readFileSync(out).length).toBeGreaterThan(1000);
   });
 
-  it('lossy statements fail with "not implemented yet" naming file:line; ranges and missed targets fail clearly', async () => {
-    const q = recipe('q.squish', 'recipe "q"\n\nquantize weights of conv { bits 8 }\n');
+  it('unimplemented options fail with "not implemented yet" naming file:line; ranges and missed targets fail clearly', async () => {
+    const q = recipe('q.squish', 'recipe "q"\n\nprune channels of conv { sparsity 10%  criterion taylor }\n');
     const r = await runCli(['compile', MODELS.cls, '--recipe', q, '-o', join(dir, 'q.onnx')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/q\.squish:3: quantize weights is not implemented yet/);
+    expect(r.stderr).toMatch(/q\.squish:3: prune channels \{ criterion taylor \} is not implemented yet/);
+    expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
     const range = recipe('range.squish', 'prune weights of conv {\n  sparsity 20%..60%\n}\n');
     const r2 = await runCli(['compile', MODELS.cls, '--recipe', range, '-o', join(dir, 'range.onnx')]);
     expect(r2.code).toBe(1);
