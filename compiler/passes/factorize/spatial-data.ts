@@ -6,28 +6,13 @@ import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
 import { spatialDecompose } from '../../linalg/conv.ts';
 import { type Matrix, matmul } from '../../linalg/matrix.ts';
 import type { ConvShape } from '../../linalg/tucker.ts';
-import { dampedGram } from './patches.ts';
+import { dampedGram, quadraticForm } from './patches.ts';
 
 export interface SpatialGroup {
   vertical: Float32Array;
   horizontal: Float32Array;
   errSq: number;
   outSq: number;
-}
-
-function quadraticForm(d: Float64Array, rows: number, g: Matrix): number {
-  const n = g.rows;
-  let s = 0;
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < n; i++) {
-      const di = d[o * n + i]!;
-      if (di === 0) continue;
-      let t = 0;
-      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * d[o * n + j]!;
-      s += di * t;
-    }
-  }
-  return s;
 }
 
 export function spatialDataAware(

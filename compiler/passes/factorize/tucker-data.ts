@@ -9,7 +9,7 @@ import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
 import { dataAwareLowRank } from '../../linalg/lowrank.ts';
 import { type Matrix, matmul } from '../../linalg/matrix.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights } from '../../linalg/tucker.ts';
-import { dampedGram } from './patches.ts';
+import { dampedGram, quadraticForm } from './patches.ts';
 
 export interface TuckerGroup {
   first: Float32Array;
@@ -18,22 +18,6 @@ export interface TuckerGroup {
   /** ‖(W − Ŵ)·L‖² and ‖W·L‖² for G = L·Lᵀ (output error and energy on the patches). */
   errSq: number;
   outSq: number;
-}
-
-/** tr(D·G·Dᵀ) for D (rows × n), G (n × n). */
-function quadraticForm(d: Float64Array, rows: number, g: Matrix): number {
-  const n = g.rows;
-  let s = 0;
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < n; i++) {
-      const di = d[o * n + i]!;
-      if (di === 0) continue;
-      let t = 0;
-      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * d[o * n + j]!;
-      s += di * t;
-    }
-  }
-  return s;
 }
 
 export function tuckerDataAware(
