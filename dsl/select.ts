@@ -180,7 +180,8 @@ function nearestNames(probe: string, names: string[]): string[] {
   return [...new Set(scored.map(([n]) => n))].slice(0, 3);
 }
 
-function compare(a: number, op: CmpOp, b: number): boolean {
+/** a OP b for the recipe comparison operators (where predicates, targets). */
+export function compare(a: number, op: CmpOp, b: number): boolean {
   switch (op) {
     case '==':
       return a === b;

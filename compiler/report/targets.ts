@@ -1,27 +1,11 @@
 // Targets: each `target METRIC CMP VALUE` checked against the compiled model's figures; a miss
 // says what was achieved and by how much it missed.
 
+import { compare } from '../../dsl/select.ts';
 import { UserError } from '../../runtime/errors.ts';
 import type { Fidelity } from '../fidelity/metrics.ts';
 import type { TargetSpec } from '../plan/settings.ts';
 import type { TargetReport, Totals } from './types.ts';
-
-function cmp(op: TargetSpec['op'], a: number, b: number): boolean {
-  switch (op) {
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-  }
-}
 
 function achievedOf(t: TargetSpec, before: Totals, after: Totals, fidelity: Fidelity | undefined): number {
   const rel = (a: number, b: number) => (t.relative ? (b === 0 ? 0 : a / b) : a);
@@ -69,7 +53,7 @@ export function evaluateTargets(
 ): TargetReport[] {
   return targets.map((t) => {
     const achieved = achievedOf(t, before, after, fidelity);
-    return { metric: t.metric, op: t.op, value: t.value, achieved, met: cmp(t.op, achieved, t.value) };
+    return { metric: t.metric, op: t.op, value: t.value, achieved, met: compare(achieved, t.op, t.value) };
   });
 }
 
