@@ -5,7 +5,8 @@ import type { Diagnostic } from '../dsl/diagnostics.ts';
 import { checkRecipe as checkRecipeText } from '../dsl/index.ts';
 import type { Model } from '../runtime/ir/model.ts';
 import type { Tensor } from '../runtime/ir/tensor.ts';
-import { importModel } from '../runtime/onnx/import.ts';
+import type { importModel } from '../runtime/onnx/import.ts';
+import { importAnyModel } from '../runtime/sqz/read.ts';
 import type { Host } from './data/host.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
 import { loadRecipe } from './plan/recipe.ts';
@@ -25,9 +26,9 @@ export type { Fidelity } from './fidelity/metrics.ts';
 export type { LayerReport, Report, TargetReport, Totals } from './report/types.ts';
 export type { ModelPlan, PlanJson };
 
-/** Parse an ONNX model (bytes) into the IR. External data comes through `readExternal`. */
+/** Parse an ONNX or .sqz model (bytes) into the IR. External data comes through `readExternal`. */
 export function loadModel(bytes: Uint8Array, opts?: Parameters<typeof importModel>[1]): Model {
-  return importModel(bytes, opts);
+  return importAnyModel(bytes, opts);
 }
 
 /** Validate a recipe without a model: every diagnostic (errors and warnings), never throws on input. */
@@ -55,7 +56,7 @@ export function plan(
   recipeText: string,
   options: { recipeFile?: string; host?: Host; explain?: boolean } = {},
 ): PlanJson {
-  const m = model instanceof Uint8Array ? importModel(model) : model;
+  const m = model instanceof Uint8Array ? importAnyModel(model) : model;
   const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
   return planJson(planModel(m, recipe), options.explain);
 }
@@ -67,7 +68,7 @@ export async function run(
   options: { backend?: 'auto' | 'cpu' | 'webasm' | 'headlessgl' | 'webgpu' } = {},
 ): Promise<Record<string, Tensor>> {
   const { createSession } = await import('../runtime/exec/index.ts');
-  const m = model instanceof Uint8Array ? importModel(model) : model;
+  const m = model instanceof Uint8Array ? importAnyModel(model) : model;
   const session = await createSession(m, { backend: options.backend ?? 'auto' });
   return session.run(feeds);
 }

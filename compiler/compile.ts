@@ -8,12 +8,14 @@ import type { Dim } from '../runtime/ir/shape/index.ts';
 import type { Tensor } from '../runtime/ir/tensor.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importModel } from '../runtime/onnx/import.ts';
+import { importAnyModel } from '../runtime/sqz/read.ts';
 import { type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
 import './passes/lossy.ts';
+import { packSqz, packStages, recordBytes } from './pack/index.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
 import { loadRecipe } from './plan/recipe.ts';
@@ -159,7 +161,8 @@ export async function compileModel(
   model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
   model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
   model.setMetadata('squish.plan', planText);
-  const out = exportModel(model);
+  const packed = plan.settings.format === 'sqz' ? packSqz(model) : undefined;
+  const out = packed ? packed.bytes : exportModel(model);
   mark('export', t);
   const after = measure(model, out.length, shapes);
 
@@ -169,7 +172,7 @@ export async function compileModel(
     const original = load();
     const make = options.runner ?? runtimeRunner();
     const ref = await make(original);
-    const cand = await make(importModel(out));
+    const cand = await make(importAnyModel(out));
     fidelity = await measureFidelity(ref, cand, samples, (done) =>
       options.onProgress?.('fidelity', done, samples.length),
     );
@@ -185,6 +188,7 @@ export async function compileModel(
     targets,
     timings_ms: timings,
     ...(passWarnings.length ? { warnings: passWarnings } : {}),
+    ...(packed ? { stages: packStages(model, recordBytes(packed), packed.graphDeflated, out.length) } : {}),
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
 }

@@ -20,6 +20,7 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { exportModel, exportModelWithData } from '../../runtime/onnx/export.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
+import { isSqz, readSqz } from '../../runtime/sqz/read.ts';
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
@@ -116,7 +117,7 @@ function readRange(path: string, offset: number, length: number, what: string): 
   }
 }
 
-/** Read an ONNX model file (and its external data) into the IR. Bad input → UserError. */
+/** Read an ONNX model file (and its external data) or a .sqz container into the IR. Bad input → UserError. */
 export function loadModelFile(path: string, display = path): Model {
   let st: ReturnType<typeof statSync>;
   try {
@@ -129,6 +130,7 @@ export function loadModelFile(path: string, display = path): Model {
   }
   if (st.isDirectory()) throw new UserError(`'${display}' is a folder, not an ONNX model file`);
   const bytes = new Uint8Array(readFileSync(path));
+  if (isSqz(bytes)) return readSqz(bytes, display); // a .sqz container (issue 9) holds all its data
   const dir = dirname(resolve(path));
   return importModel(bytes, {
     source: display,

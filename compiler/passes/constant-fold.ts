@@ -36,6 +36,9 @@ function foldable(g: Graph, n: Node): Tensor[] | undefined {
   if (NEVER.has(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) return undefined;
   if (n.subgraphs().length) return undefined;
   if (n.outputs.some((o) => o && g.isOutput(o))) return undefined;
+  // weight-sharing indices (uint8/uint4/uint16 → Cast → Gather) stay compact (issue 9)
+  if (n.opType === 'Cast' && /^uint(4|8|16)$/.test(g.constant(n.inputs[0] ?? '')?.dtype ?? ''))
+    return undefined;
   const inputs: Tensor[] = [];
   for (const i of n.inputs) {
     if (!i) continue;

@@ -57,12 +57,6 @@ export function outputPass(opset: number): Pass {
 /** The passes for a plan, in pipeline order. Throws a UserError for anything not implemented. */
 export function lower(plan: Plan): Pass[] {
   const { settings } = plan;
-  if (settings.format === 'sqz') {
-    throw new UserError(
-      'output { format sqz } is not implemented yet',
-      'use format onnx (the default) for now',
-    );
-  }
   for (const l of plan.layers) {
     for (const a of l.actions) {
       for (const o of a.statement.options ?? []) {

@@ -2,6 +2,7 @@
 // fidelity on the calibration data, targets and timings.
 
 import type { Fidelity } from '../fidelity/metrics.ts';
+import type { StageReport } from '../pack/stages.ts';
 
 export interface Totals {
   /** Size of the ONNX file in bytes. */
@@ -44,4 +45,6 @@ export interface Report {
   timings_ms: Record<string, number>;
   /** Work the passes skipped and why (e.g. a factorization that would not shrink); absent when none. */
   warnings?: string[];
+  /** output { format sqz }: bytes per weight layer at each Deep Compression stage (issue 9). */
+  stages?: StageReport;
 }
