@@ -96,7 +96,8 @@ function huffmanCost(freqs: Float64Array): number {
   return bits + used * 16 + 32;
 }
 
-function writeStream(w: ByteWriter, symbols: ArrayLike<number>, alphabet: number): void {
+/** A Huffman stream as stored: code-length table, varint bit length, the code bytes. */
+export function writeStream(w: ByteWriter, symbols: ArrayLike<number>, alphabet: number): void {
   const freqs = new Float64Array(alphabet);
   for (let i = 0; i < symbols.length; i++) freqs[symbols[i]!]!++;
   const lengths = huffmanLengths(freqs);

@@ -50,6 +50,25 @@ export function packSqz(model: Model): PackResult {
   } finally {
     for (const [index, t] of originals) slots[index]!.set(t);
   }
+  const { bytes: file, deflated } = assembleSqz(graph, records);
+  return {
+    bytes: file,
+    records: new Map(records.map((r) => [r.name, r.stats])),
+    graphBytes: graph.length,
+    graphDeflated: deflated,
+  };
+}
+
+/** Record bytes by slot label, as packStages takes them. */
+export function recordBytes(p: PackResult): Map<string, number> {
+  return new Map([...p.records].map(([k, v]) => [k, v.bytes]));
+}
+
+/** The container around an ONNX graph (placeholders for coded tensors) and records (index + record bytes). */
+export function assembleSqz(
+  graph: Uint8Array,
+  records: { index: number; bytes: Uint8Array }[],
+): { bytes: Uint8Array; deflated: number } {
   const deflated = deflateSync(graph, { level: 9 });
   const body = new ByteWriter();
   body.varint(graph.length).varint(deflated.length).bytes(deflated);
@@ -59,16 +78,5 @@ export function packSqz(model: Model): PackResult {
   const out = new ByteWriter();
   out.bytes(SQZ_MAGIC).u16(SQZ_VERSION).u16(0).u32(payload.length).bytes(payload);
   const head = out.finish();
-  const file = new ByteWriter().bytes(head).u32(crc32(head)).finish();
-  return {
-    bytes: file,
-    records: new Map(records.map((r) => [r.name, r.stats])),
-    graphBytes: graph.length,
-    graphDeflated: deflated.length,
-  };
-}
-
-/** Record bytes by slot label, as packStages takes them. */
-export function recordBytes(p: PackResult): Map<string, number> {
-  return new Map([...p.records].map(([k, v]) => [k, v.bytes]));
+  return { bytes: new ByteWriter().bytes(head).u32(crc32(head)).finish(), deflated: deflated.length };
 }

@@ -11,6 +11,7 @@ import { registerFmt } from './fmt.ts';
 import { registerInspect } from './inspect.ts';
 import { registerPlan } from './plan.ts';
 import { registerRun } from './run.ts';
+import { registerUnpack } from './unpack.ts';
 
 export type RegisterCommand = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
@@ -19,3 +20,4 @@ COMMANDS.push(registerCheck, registerFmt);
 COMMANDS.push(registerInspect);
 COMMANDS.push(registerPlan, registerCompile, registerCompare);
 COMMANDS.push(registerRun, registerBench);
+COMMANDS.push(registerUnpack);

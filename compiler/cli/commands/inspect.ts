@@ -1,12 +1,15 @@
 // `squish inspect MODEL [--json] [--shape NAME=1x3x48x192]`: a per-layer table (name, op, shapes
 // in → out, params, FLOPs, bytes) with totals; --json prints the same for scripts.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
 import { type ModelStats, modelStats } from '../../../runtime/ir/shape/stats.ts';
 import { inlineFunctions } from '../../../runtime/onnx/inline.ts';
 import type { Dim, ValueType } from '../../../runtime/ops/registry.ts';
+import { isSqz } from '../../../runtime/sqz/read.ts';
 import { loadModelFile } from '../../io/model-file.ts';
+import { sqzStages, stagesTable } from '../../pack/inspect.ts';
 import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -138,7 +141,7 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
   program
     .command('inspect')
     .description('show a model’s layers, op counts, params, bytes and FLOPs')
-    .argument('<model>', 'the .onnx model file')
+    .argument('<model>', 'the .onnx model file (or a .sqz container: adds bits per weight by layer)')
     .option('--json', 'print JSON for scripts instead of the table')
     .option(
       '--shape <name=dims>',
@@ -167,11 +170,17 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
           );
         }
       }
+      const raw = new Uint8Array(readFileSync(resolve(io.cwd, modelPath))); // .sqz: bits per weight by layer (issue 9)
+      const sqz = isSqz(raw) ? sqzStages(raw, modelPath).stages : undefined;
       const inlined = inlineFunctions(model); // count through model-local function calls
       const stats = modelStats(model, opts.shape);
-      if (opts.json) io.out(`${JSON.stringify(inspectJson(modelPath, stats, model), null, 2)}\n`);
+      if (opts.json)
+        io.out(
+          `${JSON.stringify({ ...inspectJson(modelPath, stats, model), ...(sqz ? { sqz } : {}) }, null, 2)}\n`,
+        );
       else {
         printTable(io, modelPath, stats, model);
+        if (sqz) io.out(stagesTable(sqz));
         if (inlined) io.out(`functions ${inlined} calls of model-local functions counted as their bodies\n`);
       }
     });

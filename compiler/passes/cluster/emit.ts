@@ -34,7 +34,6 @@ export function clusterLayerWeight(model: Model, n: Node, s: ClusterSettings): C
   if (w.dtype !== 'float32') return `its weight is ${w.dtype}, not float32`;
   if (g.consumers(wName).length !== 1 || g.isOutput(wName)) return 'its weight is shared';
   const data = w.data as Float32Array;
-  if (data.length < 2) return 'its weight has fewer than 2 elements';
   const r = kmeans1d(data, s.clusters, { init: s.init });
   const { codebook, indices } = codebookIndices(r);
   let zeros = 0;
