@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { compileModel } from '../../compiler/compile.ts';
+import { type CompileOptions, compileModel } from '../../compiler/compile.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import '../../compiler/passes/lossy.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
 import { readSqz } from '../../runtime/sqz/read.ts';
+import { DET_HEAD } from '../prune/ocr.ts';
 import { clsInput, fixtures } from '../support/ocr.ts';
 import { MODELS, RECIPES } from '../support/paths.ts';
 
@@ -27,10 +28,19 @@ export function clsDeepRecipe(sparsity?: number): string {
   return text;
 }
 
+/** deep-compression.squish with a det model block and the 4 fixture pages as calibration. */
+export function detDeepRecipe(sparsity?: number): string {
+  const deep = readFileSync(DEEP_RECIPE, 'utf8');
+  let text = deep.replace(/^calibrate \{[^}]*\}/m, DET_HEAD.trim());
+  if (text === deep) throw new Error('deep-compression.squish has no calibrate line');
+  if (sparsity !== undefined) text = text.replace(/sparsity \d+%/, `sparsity ${sparsity}%`);
+  return text;
+}
+
 /** Compile the original model by a recipe (recipe file = deep-compression.squish for relative paths). */
-export async function compileDeep(model: string, recipe: string) {
+export async function compileDeep(model: string, recipe: string, opts: Partial<CompileOptions> = {}) {
   const bytes = new Uint8Array(readFileSync(model));
-  const r = await compileModel(bytes, recipe, { recipeFile: DEEP_RECIPE, host: nodeHost() });
+  const r = await compileModel(bytes, recipe, { recipeFile: DEEP_RECIPE, host: nodeHost(), ...opts });
   return { ...r, original: bytes };
 }
 
