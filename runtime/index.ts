@@ -9,3 +9,4 @@ export * from './ir/tensor.ts';
 export * from './npy.ts';
 export * from './onnx/index.ts';
 export * from './ops/registry.ts';
+export { importAnyModel, isSqz, readSqz } from './sqz/index.ts';

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../compiler/api.ts';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
 import '../../compiler/passes/lossy.ts';
@@ -97,6 +98,27 @@ describe('.sqz through the CLI', () => {
     expect(r.code).toBe(0);
     const y = parseNpy(new Uint8Array(readFileSync(join(dir, 'outs', 'y.npy'))));
     expect(maxRelDiff(got, y.data as Float32Array)).toBeLessThan(1e-4);
+
+    const b = await runCli(
+      ['bench', 'm.sqz', '--vs', 'onnxruntime', '--runs', '2', '--warmup', '1', '--json', '--backend', 'cpu'],
+      dir,
+    );
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.stdout).onnxruntime_ms).toBeGreaterThan(0);
+  });
+
+  it('output { opset 21 }: uint4 indices (codebook ≤ 16 entries); the squish runtime runs the .sqz like onnxruntime', async () => {
+    const text = RECIPE.replace('clusters 16', 'clusters 15').replace('format sqz', 'opset 21  format sqz');
+    const r = await compileModel(bytesOf(model), text);
+    const m = readSqz(r.model);
+    expect(m.opset('')).toBe(21);
+    const idx = m.graph.nodes
+      .filter((n) => n.opType === 'Cast')
+      .map((n) => m.graph.constant(n.inputs[0]!)!.dtype);
+    expect(idx).toEqual(['uint4', 'uint4']);
+    const want = (await ortRun(exportModel(m), { x })).y!;
+    const got = (await run(r.model, { x }, { backend: 'cpu' })).y!.data as Float32Array;
+    expect(maxRelDiff(want, got)).toBeLessThan(1e-4);
   });
 
   it('unpack of a damaged or non-.sqz file: exit 1, one message, nothing written', async () => {

@@ -5,6 +5,7 @@
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
+import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { clusterLayerWeight } from './emit.ts';
@@ -31,6 +32,9 @@ export function clusterPass(plan: Plan): Pass {
   return {
     name: 'cluster',
     run: (model: Model, ctx: PassContext) => {
+      // output { opset ≥ 21 }: upgrade first, so codebooks of ≤ 16 entries get uint4 indices
+      const target = plan.settings.opset ?? 0;
+      if (target >= 21 && (model.opset('') ?? 0) < target) upgradeOpset(model, target);
       const byLayer = nodesByLayer(model);
       let changed = false;
       for (const [i, { layer, s }] of jobs.entries()) {
