@@ -1,6 +1,7 @@
 // The cluster pass (kind 'cluster', Deep Compression weight sharing): per selected layer, k-means
 // on the non-zero weights (Lloyd to convergence; pruned zeros stay exact zeros, out of the clusters),
-// emitted as indices + codebook → Cast → Gather, which onnxruntime runs unchanged.
+// emitted as indices + codebook → Cast → Gather, which onnxruntime runs unchanged. With calibration
+// data each weight's centroid is chosen by OBS on the layer's input Hessian (obs.ts).
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
@@ -9,6 +10,8 @@ import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { clusterLayerWeight } from './emit.ts';
+import { clusterHessians } from './hessian.ts';
+import { weightMatrix } from './matrix.ts';
 import { type ClusterSettings, clusterSettings } from './options.ts';
 
 export { CLUSTER_OPS, type ClusterResult, clusterLayerWeight } from './emit.ts';
@@ -23,34 +26,70 @@ function nodesByLayer(model: Model): Map<string, Node> {
   return out;
 }
 
+/** Hessian bytes one calibration stage may hold (Σ groups · cols² · 8 over its layers). */
+const STAGE_BYTES = 256 * 2 ** 20;
+
+type Job = { layer: string; s: ClusterSettings };
+
+/** Jobs in topological order, cut into stages whose Hessians fit STAGE_BYTES. */
+function stages(model: Model, jobs: Job[], byLayer: Map<string, Node>): Job[][] {
+  const out: Job[][] = [];
+  let cur: Job[] = [];
+  let bytes = 0;
+  for (const j of jobs) {
+    const n = byLayer.get(j.layer);
+    const m = n ? weightMatrix(model.graph, n) : undefined;
+    const b = m ? m.groups * m.cols * m.cols * 8 : 0;
+    if (cur.length && bytes + b > STAGE_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(j);
+    bytes += b;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
 export function clusterPass(plan: Plan): Pass {
-  const jobs: { layer: string; s: ClusterSettings }[] = [];
+  const jobs: Job[] = [];
   for (const l of plan.layers) {
     const a = l.actions.find((x) => x.kind === 'cluster');
     if (a) jobs.push({ layer: l.name, s: clusterSettings(a) });
   }
   return {
     name: 'cluster',
-    run: (model: Model, ctx: PassContext) => {
+    run: async (model: Model, ctx: PassContext) => {
       // output { opset ≥ 21 }: upgrade first, so codebooks of ≤ 16 entries get uint4 indices
       const target = plan.settings.opset ?? 0;
       if (target >= 21 && (model.opset('') ?? 0) < target) upgradeOpset(model, target);
       const byLayer = nodesByLayer(model);
       let changed = false;
-      for (const [i, { layer, s }] of jobs.entries()) {
-        const n = byLayer.get(layer);
-        const r = n ? clusterLayerWeight(model, n, s) : 'no such node in the model';
-        ctx.progress?.('cluster', i + 1, jobs.length);
-        if (typeof r === 'string') {
-          (ctx.warn ?? ctx.log)?.(`${s.from}: cluster weights skipped ${layer}: ${r}`);
-          continue;
+      let done = 0;
+      // with calibration data, in stages of bounded Hessian memory: each stage's Hessians come from
+      // the model with the earlier stages already clustered
+      for (const stage of stages(model, jobs, byLayer)) {
+        const nodes = stage.map((j) => byLayer.get(j.layer)).filter((n): n is Node => n !== undefined);
+        const hessians = ctx.samples?.length ? await clusterHessians(model, nodes, ctx.samples) : undefined;
+        for (const { layer, s } of stage) {
+          const n = byLayer.get(layer);
+          const r = n ? clusterLayerWeight(model, n, s, hessians?.get(n)) : 'no such node in the model';
+          ctx.progress?.('cluster', ++done, jobs.length);
+          if (typeof r === 'string') {
+            (ctx.warn ?? ctx.log)?.(`${s.from}: cluster weights skipped ${layer}: ${r}`);
+            continue;
+          }
+          changed = true;
+          ctx.layerError[layer] = Math.max(ctx.layerError[layer] ?? 0, r.relError);
+          ctx.log?.(
+            `cluster ${layer}: ${r.codebook.length} codebook entries (${r.indexType}), ${r.zeros} zeros kept, ` +
+              `${r.iterations} Lloyd iterations${r.converged ? '' : ' (not converged)'}, relative ${r.outputError === undefined ? 'weight' : 'output'} error ${r.relError.toPrecision(3)}` +
+              (r.nearestOutputError === undefined
+                ? ''
+                : ` (nearest centroid: ${r.nearestOutputError.toPrecision(3)})`),
+          );
         }
-        changed = true;
-        ctx.layerError[layer] = Math.max(ctx.layerError[layer] ?? 0, r.relError);
-        ctx.log?.(
-          `cluster ${layer}: ${r.codebook.length} codebook entries (${r.indexType}), ${r.zeros} zeros kept, ` +
-            `${r.iterations} Lloyd iterations${r.converged ? '' : ' (not converged)'}, relative error ${r.relError.toPrecision(3)}`,
-        );
       }
       return { changed };
     },

@@ -1,0 +1,96 @@
+// Calibration Hessians H = Σ x·xᵀ of the inputs each clustered layer's weight sees (Conv: im2col
+// vectors per group, kernel position major; Gemm/MatMul: the input rows), from one executor run over
+// the calibration samples; large feature maps are subsampled (at most MAX_POSITIONS per sample).
+
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import type { Tensor } from '../../../runtime/ir/tensor.ts';
+import type { Sample } from '../../data/calibration.ts';
+import { addGram } from '../factorize/activations.ts';
+import { type WeightMatrix, weightMatrix } from './matrix.ts';
+
+export const MAX_POSITIONS = 512;
+
+function ints(n: Node, name: string, dflt: number[]): number[] {
+  const v = n.attrs[name];
+  return Array.isArray(v) ? (v as number[]) : dflt;
+}
+
+/** Lower triangles of the im2col Grams of a 2-D conv input x [N, C, H, W], one per group. */
+function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix, offset: number): void {
+  const [, cinG, kh, kw] = m.dims as number[];
+  const [N, C, H, W] = x.dims as number[];
+  const [sh, sw] = ints(node, 'strides', [1, 1]);
+  const [dh, dw] = ints(node, 'dilations', [1, 1]);
+  const [pt, pl] = ints(node, 'pads', [0, 0, 0, 0]);
+  const oh = Math.floor((H! + 2 * pt! - dh! * (kh! - 1) - 1) / sh!) + 1;
+  const ow = Math.floor((W! + 2 * pl! - dw! * (kw! - 1) - 1) / sw!) + 1;
+  const cols = m.cols;
+  const step = Math.max(1, Math.ceil((oh * ow) / MAX_POSITIONS));
+  const d = x.data as Float32Array;
+  const v = new Float64Array(cols);
+  for (let n = 0; n < N!; n++)
+    for (let g = 0; g < m.groups; g++) {
+      const acc = h[g]!;
+      for (let p = (offset + n * 7) % step; p < oh * ow; p += step) {
+        const oy = Math.floor(p / ow);
+        const ox = p % ow;
+        for (let a = 0; a < kh!; a++)
+          for (let b = 0; b < kw!; b++) {
+            const iy = oy * sh! - pt! + a * dh!;
+            const ix = ox * sw! - pl! + b * dw!;
+            const inside = iy >= 0 && iy < H! && ix >= 0 && ix < W!;
+            const s = a * kw! + b;
+            for (let ci = 0; ci < cinG!; ci++)
+              v[s * cinG! + ci] = inside ? d[((n * C! + g * cinG! + ci) * H! + iy) * W! + ix]! : 0;
+          }
+        for (let i = 0; i < cols; i++) {
+          const vi = v[i]!;
+          if (vi === 0) continue;
+          const row = i * cols;
+          for (let j = 0; j <= i; j++) acc[row + j]! += vi * v[j]!;
+        }
+      }
+    }
+}
+
+/** Symmetric Hessians per layer and group, summed over the samples (layers whose input is not seen: none). */
+export async function clusterHessians(
+  model: Model,
+  nodes: Node[],
+  samples: Sample[],
+): Promise<Map<Node, Float64Array[]>> {
+  const { createSession } = await import('../../../runtime/exec/index.ts');
+  const out = new Map<Node, Float64Array[]>();
+  const mats = new Map<Node, WeightMatrix>();
+  for (const n of nodes) {
+    const m = weightMatrix(model.graph, n);
+    if (!m) continue;
+    mats.set(n, m);
+    out.set(
+      n,
+      Array.from({ length: m.groups }, () => new Float64Array(m.cols * m.cols)),
+    );
+  }
+  const names = [...new Set([...mats.keys()].map((n) => n.inputs[0]!))];
+  const session = await createSession(model, { observe: names });
+  try {
+    for (const [i, feeds] of samples.entries()) {
+      const res = await session.run(feeds, { observe: names });
+      for (const [n, m] of mats) {
+        const x = res[n.inputs[0]!];
+        if (!x) throw new Error(`cluster: the executor did not return ${n.inputs[0]}`);
+        const h = out.get(n)!;
+        if (n.opType === 'Conv') addConvGrams(h, n, x, m, i);
+        else addGram(h[0]!, m.cols, x, n.opType === 'Gemm' && n.attrs.transA === 1);
+      }
+    }
+  } finally {
+    session.dispose();
+  }
+  for (const [n, hs] of out) {
+    const c = mats.get(n)!.cols;
+    for (const h of hs) for (let i = 0; i < c; i++) for (let k = 0; k < i; k++) h[k * c + i] = h[i * c + k]!;
+  }
+  return out;
+}
