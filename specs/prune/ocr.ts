@@ -13,17 +13,18 @@ import { exportModel } from '../../runtime/onnx/export.ts';
 import { argmax, clsInput, detInput, fixtures, textMapIoU } from '../support/ocr.ts';
 import { MODELS, RECIPES } from '../support/paths.ts';
 
-export const CLS_HEAD = `model {
+/** cls recipe head calibrating on the fixture lines, upright and flipped (default: all 96). */
+export const clsHead = (images = '{lines,flipped}/*.png', more = ''): string => `model {
   input x: float32[1, 3, 48, 192]
 }
 calibrate {
-  images "../fixtures/ocr/{lines,flipped}/*.png"
-  samples 32
+  images "../fixtures/ocr/${images}"${more}
   resize 192x48
   normalize mean 0.5 std 0.5
   channels bgr
 }
 `;
+export const CLS_HEAD = clsHead();
 
 export const DET_HEAD = `model {
   input x: float32[1, 3, 640, 640]

@@ -1,29 +1,57 @@
 // Calibration Hessians H = Σ x·xᵀ of the inputs each selected layer's weight sees, in the column
-// order of compiler/prune/view.ts (Conv: im2col vectors per group, kernel position major), from one
-// executor run over the calibration samples. Large feature maps are subsampled (every k-th position).
+// order of compiler/prune/view.ts (Conv: im2col vectors per group, kernel position major), and the
+// cross Grams X = Σ x̄·xᵀ against the same layer's inputs x̄ in the original (unpruned) model, taken
+// at the same positions. Large feature maps are subsampled (every k-th output position).
 
-import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
-import type { Sample } from '../../data/calibration.ts';
-import { addGram } from '../factorize/activations.ts';
+import { GramBuffer } from './gram.ts';
 
 /** Output positions used per sample and conv layer at most. */
-const MAX_POSITIONS = 2048;
+export const MAX_POSITIONS = 2048;
+
+/** Per group: H = Σ x·xᵀ (cols × cols) and, when the original inputs are given, X = Σ x̄·xᵀ. */
+export interface LayerGrams {
+  cols: number;
+  h: Float64Array[];
+  x?: Float64Array[];
+  /** Vectors not yet added (flushed by flushGrams / symmetrize). */
+  buf?: GramBuffer[];
+}
+
+function buffers(acc: LayerGrams): GramBuffer[] {
+  if (!acc.buf) acc.buf = acc.h.map((h, g) => new GramBuffer(acc.cols, h, acc.x?.[g]));
+  return acc.buf;
+}
+
+export function flushGrams(acc: LayerGrams): void {
+  for (const b of acc.buf ?? []) b.flush();
+}
+
+export function newGrams(groups: number, cols: number, cross: boolean): LayerGrams {
+  const mk = () => Array.from({ length: groups }, () => new Float64Array(cols * cols));
+  return { cols, h: mk(), x: cross ? mk() : undefined };
+}
 
 function ints(n: Node, name: string, dflt: number[]): number[] {
   const v = n.attrs[name];
   return Array.isArray(v) ? (v as number[]) : dflt;
 }
 
-/** Adds the im2col Grams of a 2-D conv's input x [N, C, H, W] into h[g] (cols = cinG·kh·kw, + 1 for a constant 1 with augment). */
-export function addConvGrams(
-  h: Float64Array[],
+/**
+ * Adds the im2col Grams of a 2-D conv's input x [N, C, H, W] (and the cross Grams with the original
+ * input xo, same shape) per group; cols = cinG·kh·kw, + 1 for a constant-1 input with augment.
+ * `offset` shifts the subsampled positions (vary it per sample).
+ */
+export function addConvPairGrams(
+  acc: LayerGrams,
   node: Node,
   x: Tensor,
+  xo: Tensor | undefined,
   wDims: readonly number[],
   maxPos = MAX_POSITIONS,
   augment = false,
+  offset = 0,
 ): void {
   const [, cinG, kh, kw] = wDims as number[];
   const group = (node.attrs.group as number | undefined) ?? 1;
@@ -36,12 +64,16 @@ export function addConvGrams(
   const cols = cinG! * kh! * kw! + (augment ? 1 : 0);
   const step = Math.max(1, Math.ceil((oh * ow) / maxPos));
   const d = x.data as Float32Array;
+  const dOrig = xo?.data as Float32Array | undefined;
   const v = new Float64Array(cols);
+  const vo = dOrig ? new Float64Array(cols) : undefined;
   if (augment) v[cols - 1] = 1;
+  if (vo && augment) vo[cols - 1] = 1;
+  const bufs = buffers(acc);
   for (let n = 0; n < N!; n++)
     for (let g = 0; g < group; g++) {
-      const acc = h[g]!;
-      for (let p = (n * 7) % step; p < oh * ow; p += step) {
+      const buf = bufs[g]!;
+      for (let p = (n * 7 + offset) % step; p < oh * ow; p += step) {
         const oy = Math.floor(p / ow);
         const ox = p % ow;
         for (let a = 0; a < kh!; a++)
@@ -50,61 +82,54 @@ export function addConvGrams(
             const ix = ox * sw! - pl! + b * dw!;
             const inside = iy >= 0 && iy < H! && ix >= 0 && ix < W!;
             const s = a * kw! + b;
-            for (let ci = 0; ci < cinG!; ci++)
-              v[s * cinG! + ci] = inside ? d[((n * C! + g * cinG! + ci) * H! + iy) * W! + ix]! : 0;
+            for (let ci = 0; ci < cinG!; ci++) {
+              const at = ((n * C! + g * cinG! + ci) * H! + iy) * W! + ix;
+              v[s * cinG! + ci] = inside ? d[at]! : 0;
+              if (vo) vo[s * cinG! + ci] = inside ? dOrig![at]! : 0;
+            }
           }
-        for (let i = 0; i < cols; i++) {
-          const vi = v[i]!;
-          if (vi === 0) continue;
-          const row = i * cols;
-          for (let j = 0; j <= i; j++) acc[row + j]! += vi * v[j]!;
-        }
+        buf.push(v, vo);
       }
     }
 }
 
-export interface HessianJob {
-  node: Node;
-  /** Weight dims (Conv [cout, cinG, kh, kw]) or K for Gemm/MatMul. */
-  wDims: readonly number[];
-  groups: number;
-  /** Columns of H (Conv with augment: cinG·kh·kw + 1). */
-  cols: number;
-  /** Conv: append a constant-1 input (its weight is the bias). */
-  augment?: boolean;
+/** The conv Grams into h[g] (no cross Grams); kept for the channel statistics. */
+export function addConvGrams(
+  h: Float64Array[],
+  node: Node,
+  x: Tensor,
+  wDims: readonly number[],
+  maxPos = MAX_POSITIONS,
+  augment = false,
+): void {
+  const [, cinG, kh, kw] = wDims as number[];
+  const cols = cinG! * kh! * kw! + (augment ? 1 : 0);
+  const acc: LayerGrams = { cols, h };
+  addConvPairGrams(acc, node, x, undefined, wDims, maxPos, augment);
+  flushGrams(acc);
 }
 
-/** Symmetric Hessians per job and group, summed over the samples. */
-export async function layerHessians(
-  model: Model,
-  jobs: HessianJob[],
-  samples: Sample[],
-  progress?: (done: number, total: number) => void,
-): Promise<Map<Node, Float64Array[]>> {
-  const { createSession } = await import('../../../runtime/exec/index.ts');
-  const names = [...new Set(jobs.map((j) => j.node.inputs[0]!))];
-  const out = new Map<Node, Float64Array[]>(
-    jobs.map((j) => [j.node, Array.from({ length: j.groups }, () => new Float64Array(j.cols * j.cols))]),
-  );
-  const session = await createSession(model, { observe: names });
-  try {
-    for (const [i, feeds] of samples.entries()) {
-      const res = await session.run(feeds, { observe: names });
-      for (const j of jobs) {
-        const x = res[j.node.inputs[0]!];
-        if (!x) throw new Error(`prune: the executor did not return ${j.node.inputs[0]}`);
-        const h = out.get(j.node)!;
-        if (j.node.opType === 'Conv') addConvGrams(h, j.node, x, j.wDims, undefined, j.augment);
-        else addGram(h[0]!, j.cols, x, j.node.opType === 'Gemm' && j.node.attrs.transA === 1);
-      }
-      progress?.(i + 1, samples.length);
+/** Gemm/MatMul: rows of x [..., K] (Gemm transA: columns of x [K, M]) and of the original xo. */
+export function addMatrixPairGrams(acc: LayerGrams, x: Tensor, xo: Tensor | undefined, transA = false): void {
+  const K = acc.cols;
+  const d = x.data as Float32Array;
+  const dOrig = xo?.data as Float32Array | undefined;
+  const v = new Float64Array(K);
+  const vo = dOrig ? new Float64Array(K) : undefined;
+  const rows = d.length / K;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < K; i++) {
+      const at = transA ? i * rows + r : r * K + i;
+      v[i] = d[at]!;
+      if (vo) vo[i] = dOrig![at]!;
     }
-  } finally {
-    session.dispose();
+    buffers(acc)[0]!.push(v, vo);
   }
-  for (const [j, hs] of out.entries()) {
-    const n = jobs.find((x) => x.node === j)!.cols;
-    for (const h of hs) for (let i = 0; i < n; i++) for (let k = 0; k < i; k++) h[k * n + i] = h[i * n + k]!;
-  }
-  return out;
+}
+
+/** Copies the lower triangles of the H's onto their upper triangles. */
+export function symmetrize(acc: LayerGrams): void {
+  flushGrams(acc);
+  const n = acc.cols;
+  for (const h of acc.h) for (let i = 0; i < n; i++) for (let k = 0; k < i; k++) h[k * n + i] = h[i * n + k]!;
 }

@@ -18,6 +18,8 @@ export interface SparseSettings {
   from: string;
   /** The statement as written, short (`prune 2:4`), for messages. */
   action: string;
+  /** sparsegpt: refit each layer towards the original model's outputs first (reconstruct least-squares, the default). */
+  reconstruct: boolean;
 }
 
 const KNOWN = new Set(['sparsity', 'criterion', 'scope', 'seed', 'round', 'min', 'reconstruct']);
@@ -68,10 +70,10 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
     if (!KNOWN.has(o.name)) {
       throw new UserError(
         `${a.from}: ${a.action} { ${o.name} } is not an option of prune`,
-        'prune knows sparsity, criterion, scope, seed (and round, min, reconstruct for channels)',
+        'prune knows sparsity, criterion, scope, seed, reconstruct (sparsegpt; and round, min for channels)',
       );
     }
-    if (o.name === 'round' || o.name === 'min' || o.name === 'reconstruct') {
+    if (o.name === 'round' || o.name === 'min') {
       throw new UserError(
         `${a.from}: ${a.action} { ${o.name} } is not implemented yet for ${a.action} (only for prune channels)`,
         `remove ${o.name}; sparsegpt already updates the weights it keeps`,
@@ -112,6 +114,15 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
       'sparsegpt ranks weights within a layer: use scope local',
     );
   }
+  const rec = word(option(s.options, 'reconstruct')?.values[0]);
+  if (rec !== undefined && rec !== 'none' && rec !== 'least-squares')
+    throw new UserError(`${a.from}: ${a.action} { reconstruct ${rec} }: use none or least-squares`);
+  if (rec === 'least-squares' && c !== 'sparsegpt') {
+    throw new UserError(
+      `${a.from}: ${a.action} { reconstruct least-squares } is not implemented yet for criterion ${c}`,
+      'use criterion sparsegpt (it refits the kept weights), or remove reconstruct',
+    );
+  }
   const seedV = option(s.options, 'seed')?.values[0];
   return {
     granularity,
@@ -121,5 +132,6 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
     seed: seedV ? (num(seedV, 'seed') as number) : 0,
     from: a.from,
     action: a.action,
+    reconstruct: c === 'sparsegpt' && rec !== 'none',
   };
 }

@@ -11,12 +11,9 @@ import { float32 } from '../../../runtime/ir/tensor.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
-import { setConstInput } from '../../prune/shrink.ts';
-import { sparseGpt } from '../../prune/sparsegpt.ts';
-import { convView, matrixView, readGroup, type WeightView, writeGroup } from '../../prune/view.ts';
-import { type HessianJob, layerHessians } from './hessian.ts';
+import { convView, matrixView, type WeightView } from '../../prune/view.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
-import { ensureBias } from './refit.ts';
+import { sparseGptLayers } from './sparsegpt-layers.ts';
 
 /** Node of each layer name, as compiler/select/layers.ts names layers. */
 export function nodesByLayer(model: Model): Map<string, Node> {
@@ -26,9 +23,6 @@ export function nodesByLayer(model: Model): Map<string, Node> {
   });
   return out;
 }
-
-/** sparsegpt calibrates in this many sequential stages (earlier layers pruned before later Hessians). */
-const SPARSEGPT_STAGES = 8;
 
 interface Target {
   layer: string;
@@ -102,63 +96,12 @@ export async function pruneSparse(
         'add a calibrate { … } block',
       );
     }
-    // sequential: each stage's Hessians come from the model with the earlier stages already pruned
-    const stages = Math.min(targets.length, SPARSEGPT_STAGES);
-    const per = Math.ceil(targets.length / Math.max(1, stages));
-    for (let s0 = 0; s0 < targets.length; s0 += per) {
-      const stage = targets.slice(s0, s0 + per);
-      const jobs: HessianJob[] = stage.map((t) => {
-        const conv = t.node.opType === 'Conv';
-        return {
-          node: t.node,
-          wDims: conv ? model.graph.constant(t.node.inputs[1]!)!.dims : [t.view.cols],
-          groups: t.view.groups,
-          cols: t.view.cols + (conv ? 1 : 0),
-          augment: conv,
-        };
-      });
-      const hs = await layerHessians(model, jobs, ctx.samples);
-      for (const t of stage) {
-        const v = t.view;
-        const conv = t.node.opType === 'Conv';
-        const mode =
-          gr.kind === 'nm'
-            ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)
-            : ({ kind: 'unstructured', p: s.p } as const);
-        // Conv: the bias is the weight of a constant-1 input, updated but never pruned
-        let bias: Float32Array | undefined;
-        if (conv) {
-          ensureBias(model, t.node);
-          const b = model.graph.constant(t.node.inputs[2]!)!;
-          const copy = float32(b.dims, b.data as Float32Array);
-          setConstInput(model.graph, t.node, 2, copy);
-          bias = copy.data as Float32Array;
-        }
-        let worst = 0;
-        for (let g = 0; g < v.groups; g++) {
-          const m = readGroup(v, g);
-          const cols = v.cols + (bias ? 1 : 0);
-          const aug = bias ? new Float64Array(v.rows * cols) : m;
-          if (bias)
-            for (let r = 0; r < v.rows; r++) {
-              aug.set(m.subarray(r * v.cols, (r + 1) * v.cols), r * cols);
-              aug[r * cols + v.cols] = bias[g * v.rows + r]!;
-            }
-          worst = Math.max(
-            worst,
-            sparseGpt(aug, v.rows, cols, hs.get(t.node)![g]!, mode, { fixedTail: bias ? 1 : 0 }),
-          );
-          if (bias)
-            for (let r = 0; r < v.rows; r++) {
-              m.set(aug.subarray(r * cols, r * cols + v.cols), r * v.cols);
-              bias[g * v.rows + r] = aug[r * cols + v.cols]!;
-            }
-          writeGroup(v, g, m);
-        }
-        outErr.set(t.layer, Math.sqrt(worst));
-      }
-      ctx.progress?.('prune', Math.min(targets.length, s0 + per), targets.length);
-    }
+    const mode =
+      gr.kind === 'nm'
+        ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)
+        : ({ kind: 'unstructured', p: s.p } as const);
+    const errs = await sparseGptLayers(model, targets, ctx.samples, { mode, correct: s.reconstruct }, ctx);
+    for (const [k, e] of errs) outErr.set(k, e);
   } else if (gr.kind === 'nm') {
     for (const t of targets) pruneNM(t.view, gr.n, gr.m, s.criterion as 'l1', s.seed);
   } else {

@@ -1,0 +1,166 @@
+// sparsegpt over a statement's layers, sequentially as in the paper: layer by layer in graph order,
+// each layer's Hessian comes from its inputs in the model with every earlier layer already pruned
+// (a SampleCursor walks the samples forward, about one forward pass in all). With `correct` the
+// weights are first refit so the layer's output on those inputs matches the ORIGINAL model's output
+// on the original inputs (W' = W·(X + λI)·(H + λI)⁻¹, X = Σ x̄·xᵀ), so errors of earlier layers
+// are compensated instead of passed on; then the mask and OBS updates are chosen with H.
+
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import { float32 } from '../../../runtime/ir/tensor.ts';
+import { cloneModel } from '../../../runtime/onnx/clone.ts';
+import type { Sample } from '../../data/calibration.ts';
+import type { PassContext } from '../../engine/pass.ts';
+import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
+import { setConstInput } from '../../prune/shrink.ts';
+import { type SparseGptMode, sparseGptGroups } from '../../prune/sparsegpt.ts';
+import { readGroup, type WeightView, writeGroup } from '../../prune/view.ts';
+import { SampleCursor } from './cursor.ts';
+import { addConvPairGrams, addMatrixPairGrams, type LayerGrams, newGrams, symmetrize } from './hessian.ts';
+import { ensureBias } from './refit.ts';
+
+export interface GptTarget {
+  layer: string;
+  node: Node;
+  view: WeightView;
+}
+
+export interface SparseGptRun {
+  mode: SparseGptMode;
+  /** Refit towards the original model's outputs before pruning (default true). */
+  correct?: boolean;
+  /** Dampening, share of the mean diagonal of H (default 0.01). */
+  damp?: number;
+  blockSize?: number;
+}
+
+/** Conv output positions per layer and group over all samples: 32 per column, at least 1024 (each sample its share, at least 16). */
+const PER_COL = 32;
+
+/** Targets in graph order, grouped into steps of layers that read the same value. */
+function steps(model: Model, targets: GptTarget[]): GptTarget[][] {
+  const order = new Map(model.graph.topoOrder().map((n, i) => [n, i]));
+  const sorted = [...targets].sort((a, b) => order.get(a.node)! - order.get(b.node)!);
+  const out: GptTarget[][] = [];
+  for (const t of sorted) {
+    const last = out[out.length - 1];
+    if (last && last[0]!.node.inputs[0] === t.node.inputs[0]) last.push(t);
+    else out.push([t]);
+  }
+  return out;
+}
+
+/** W' = W·(X + λI)·(H + λI)⁻¹ for rows of w (row-major rows × n); H, X symmetric/full n × n. */
+export function refitToTarget(
+  w: Float64Array,
+  rows: number,
+  n: number,
+  h: Float64Array,
+  x: Float64Array,
+  damp: number,
+): void {
+  const a = h.slice();
+  for (let i = 0; i < n; i++) if (a[i * n + i]! <= 0) a[i * n + i] = 1;
+  const { L, lambda } = choleskyDamped({ rows: n, cols: n, data: a }, { damp });
+  // solve (H + λI)·W'ᵀ = (X + λI)ᵀ·Wᵀ  (H symmetric)
+  const rhs = new Float64Array(n * rows);
+  for (let i = 0; i < n; i++)
+    for (let r = 0; r < rows; r++) {
+      let s = lambda * w[r * n + i]!;
+      for (let k = 0; k < n; k++) s += x[k * n + i]! * w[r * n + k]!;
+      rhs[i * rows + r] = s;
+    }
+  const sol = choleskySolve(L, { rows: n, cols: rows, data: rhs }).data;
+  for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) w[r * n + i] = sol[i * rows + r]!;
+}
+
+/** Prunes the targets in place; returns each layer's relative output error √(tr ΔW·H·ΔWᵀ / tr W·H·Wᵀ). */
+export async function sparseGptLayers(
+  model: Model,
+  targets: GptTarget[],
+  samples: Sample[],
+  run: SparseGptRun,
+  ctx: Pick<PassContext, 'progress'> = {},
+): Promise<Map<string, number>> {
+  const correct = run.correct ?? true;
+  const damp = run.damp ?? 0.01;
+  const errors = new Map<string, number>();
+  const cursor = new SampleCursor(model, samples);
+  const original = correct ? new SampleCursor(cloneModel(model), samples, true) : undefined;
+  const plan = steps(model, targets);
+  let done = 0;
+  try {
+    for (const step of plan) {
+      const input = step[0]!.node.inputs[0]!;
+      const xs = (await cursor.walk([input])).map((v) => v[0]!);
+      const xos = original ? (await original.walk([input])).map((v) => v[0]!) : undefined;
+      for (const t of step) {
+        const conv = t.node.opType === 'Conv';
+        const v = t.view;
+        const cols = v.cols + (conv ? 1 : 0);
+        const acc: LayerGrams = newGrams(v.groups, cols, !!xos);
+        const wDims = conv ? model.graph.constant(t.node.inputs[1]!)!.dims : [];
+        const perSample = Math.max(16, Math.ceil(Math.max(1024, PER_COL * cols) / xs.length));
+        xs.forEach((x, i) => {
+          if (conv) addConvPairGrams(acc, t.node, x, xos?.[i], wDims, perSample, true, i * 3);
+          else addMatrixPairGrams(acc, x, xos?.[i], t.node.opType === 'Gemm' && t.node.attrs.transA === 1);
+        });
+        symmetrize(acc);
+        errors.set(t.layer, pruneTarget(model, t, acc, run, correct, damp));
+        ctx.progress?.('prune', ++done, targets.length);
+      }
+    }
+  } finally {
+    original?.dispose();
+  }
+  return errors;
+}
+
+function pruneTarget(
+  model: Model,
+  t: GptTarget,
+  acc: LayerGrams,
+  run: SparseGptRun,
+  correct: boolean,
+  damp: number,
+): number {
+  const v = t.view;
+  // Conv: the bias is the weight of a constant-1 input, updated but never pruned
+  let bias: Float32Array | undefined;
+  if (t.node.opType === 'Conv') {
+    ensureBias(model, t.node);
+    const b = model.graph.constant(t.node.inputs[2]!)!;
+    const copy = float32(b.dims, b.data as Float32Array);
+    setConstInput(model.graph, t.node, 2, copy);
+    bias = copy.data as Float32Array;
+  }
+  const cols = acc.cols;
+  const ws: Float64Array[] = [];
+  for (let g = 0; g < v.groups; g++) {
+    const m = readGroup(v, g);
+    const aug = bias ? new Float64Array(v.rows * cols) : m;
+    if (bias)
+      for (let r = 0; r < v.rows; r++) {
+        aug.set(m.subarray(r * v.cols, (r + 1) * v.cols), r * cols);
+        aug[r * cols + v.cols] = bias[g * v.rows + r]!;
+      }
+    if (correct && acc.x) refitToTarget(aug, v.rows, cols, acc.h[g]!, acc.x[g]!, damp);
+    ws.push(aug);
+  }
+  const err = sparseGptGroups(ws, v.rows, cols, acc.h, run.mode, {
+    fixedTail: bias ? 1 : 0,
+    damp,
+    blockSize: run.blockSize,
+  });
+  for (let g = 0; g < v.groups; g++) {
+    const aug = ws[g]!;
+    const m = bias ? new Float64Array(v.rows * v.cols) : aug;
+    if (bias)
+      for (let r = 0; r < v.rows; r++) {
+        m.set(aug.subarray(r * cols, r * cols + v.cols), r * v.cols);
+        bias[g * v.rows + r] = aug[r * cols + v.cols]!;
+      }
+    writeGroup(v, g, m);
+  }
+  return Math.sqrt(err);
+}
