@@ -49,7 +49,7 @@ export interface Plan {
 export interface LayerRef {
   name: string;
   op: string;
-  /** Constant inputs; `quantize activations` without selectors applies to layers that have some. */
+  /** Constant inputs; `quantize activations` without selectors applies to Conv/Gemm/MatMul layers that have some. */
   weightNames?: string[];
 }
 
@@ -118,7 +118,13 @@ export function buildPlan(
     if (!isLayerStatement(s)) continue;
     const res =
       s.kind === 'quantize' && s.what === 'activations' && !s.selectors
-        ? { matches: layers.filter((l) => l.weightNames?.length).map((l) => l.name), diagnostics: [] }
+        ? {
+            // layers with weights that have a quantized kernel (QLinearConv, QGemm, QLinearMatMul)
+            matches: layers
+              .filter((l) => l.weightNames?.length && ['Conv', 'Gemm', 'MatMul'].includes(l.op))
+              .map((l) => l.name),
+            diagnostics: [],
+          }
         : resolve(s.selectors, s.where);
     errors.push(...res.diagnostics.filter((d) => d.severity === 'error'));
     summary.push({ statement: describe(s), from: at(s.span), selected: res.matches.length, applied: 0, s });

@@ -6,7 +6,7 @@
 //   calibrateRange(c, method, {bits}) → {lo, hi}; activationParams({lo, hi}, {bits: 8|16, signed,
 //   symmetric}) → {scale, zeroPoint} as QuantizeLinear expects.
 //   Thresholds from percentile/entropy/mse clip |x| at T: lo = max(min, −T) (0 for non-negative
-//   tensors), hi = min(max, T).
+//   tensors), hi = min(max, T). quantizationSnr(c, {lo, hi}, bits) → estimated SQNR in dB.
 
 import { paramsForRange, type SliceParams } from './uniform.ts';
 
@@ -20,6 +20,8 @@ export class RangeCollector {
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
   count = 0;
+  /** Σx² of the finite values seen. */
+  sumSq = 0;
   /** Histogram of |x| over [0, width·bins). */
   readonly hist: Float64Array;
   width = 0;
@@ -37,6 +39,7 @@ export class RangeCollector {
       if (v > this.max) this.max = v;
       const a = Math.abs(v);
       if (a > amax) amax = a;
+      this.sumSq += v * v;
     }
     if (this.width === 0) {
       if (amax === 0) {
@@ -180,4 +183,31 @@ export function activationParams(
   opts: { bits: 8 | 16; signed: boolean; symmetric?: boolean },
 ): SliceParams {
   return paramsForRange(range.lo, range.hi, opts.bits, opts.symmetric ?? false, opts.signed);
+}
+
+/**
+ * Signal-to-quantization-noise ratio (dB) of a tensor on the grid of `range` with 2^bits levels,
+ * estimated from the |x| histogram (bin centres v): the signal is Σv² over the values up to the 99th
+ * percentile of |x| (so a few outliers cannot make a coarse grid look fine), the noise over all values
+ * min(v², step²/12) inside the range and the clipping (v − edge)² beyond it (edge: the larger side,
+ * the sign being unknown). Infinity for an all-zero tensor. Low values mean the bulk of the tensor is
+ * lost on a grid that outliers stretched.
+ */
+export function quantizationSnr(c: RangeCollector, range: { lo: number; hi: number }, bits: number): number {
+  if (c.sumSq === 0 || c.width === 0) return Number.POSITIVE_INFINITY;
+  const step = (range.hi - range.lo) / (2 ** bits - 1);
+  const edge = Math.max(-range.lo, range.hi);
+  const round = (step * step) / 12;
+  const bulk = c.absPercentile(0.99);
+  let noise = 0;
+  let signal = 0;
+  for (let k = 0; k < c.bins; k++) {
+    const n = c.hist[k]!;
+    if (n === 0) continue;
+    const v = (k + 0.5) * c.width;
+    if (v <= bulk) signal += n * v * v;
+    noise += n * (v > edge ? (v - edge) ** 2 : Math.min(v * v, round));
+  }
+  if (noise === 0) return Number.POSITIVE_INFINITY;
+  return signal === 0 ? Number.NEGATIVE_INFINITY : 10 * Math.log10(signal / noise);
 }

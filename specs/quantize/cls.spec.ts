@@ -1,5 +1,6 @@
-// cls-int8.squish (weights only: activations are not implemented yet) through compileModel: file size
-// and top-1 agreement with the original on all 96 fixture lines (upright + flipped), onnxruntime-node.
+// cls-int8.squish through compileModel: weights only, and as written (int8 weights + static QDQ
+// activations): file size and top-1 agreement with the original on all 96 fixture lines (upright +
+// flipped) in onnxruntime-node, which fuses the QDQ model into QLinearConv.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -46,5 +47,34 @@ describe('quantize weights: cls-int8 (weights only)', () => {
     expect(files.length).toBe(96);
     expect(agree).toBeGreaterThanOrEqual(0.98);
     expect(ratio).toBeLessThanOrEqual(0.35);
+  });
+
+  it('as written (activations too): agrees on ≥ 98% of the 96 lines; its size', {
+    timeout: 120_000,
+  }, async () => {
+    const text = readFileSync(RECIPE, 'utf8');
+    const original = readFileSync(MODELS.cls);
+    const warnings: string[] = [];
+    const r = await compileModel(original, text, {
+      recipeFile: RECIPE,
+      host: nodeHost(),
+      warn: (l) => warnings.push(l),
+    });
+    const files = fixtures()
+      .filter((e) => e.kind !== 'pages')
+      .map((e) => e.file);
+    const a = await top1(new Uint8Array(original), files);
+    const b = await top1(r.model, files);
+    const agree = a.filter((v, i) => v === b[i]).length / a.length;
+    const ratio = r.model.length / original.length;
+    console.log(
+      `cls int8 weights + activations: ${r.model.length} / ${original.length} bytes = ${(ratio * 100).toFixed(2)}%, agreement ${(agree * 100).toFixed(2)}% of ${a.length}; ${r.missed?.message ?? 'targets met'}`,
+    );
+    expect(r.model.length).toBeGreaterThan(0);
+    expect(agree).toBeGreaterThanOrEqual(0.98);
+    expect(r.report.fidelity).toBeDefined();
+    // The issue's 35% is not reached yet (37.2% measured: ~25 KB of plan metadata and ~10 KB of Q/DQ
+    // nodes over the weights-only 33.8%); this bound only guards against growth.
+    expect(ratio).toBeLessThanOrEqual(0.38);
   });
 });

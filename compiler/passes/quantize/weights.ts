@@ -1,0 +1,90 @@
+// Weight quantization of one Conv/Gemm/MatMul: float weight → int8/int4 (2-bit codes in int8)
+// initializer + DequantizeLinear (per-tensor, per-axis, blocked `group N` at opset 21).
+
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
+import { upgradeOpset } from '../../opset/convert.ts';
+import { binarize, ternarize } from '../../quant/binary.ts';
+import { dequantize, quantizeTensor } from '../../quant/uniform.ts';
+import type { WeightSettings } from './options.ts';
+
+/** Nodes by plan layer name (node name, else first output, else op_index). */
+export function nodesByLayer(model: Model): Map<string, Node> {
+  const out = new Map<string, Node>();
+  model.graph.topoOrder().forEach((n, i) => {
+    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
+  });
+  return out;
+}
+
+/** Quantizes one layer's weight in place; returns the max |w − dq(q(w))| or a skip reason. */
+export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): number | string {
+  const g = model.graph;
+  if (n.opType !== 'Conv' && n.opType !== 'Gemm' && n.opType !== 'MatMul') return `${n.opType} has no weight`;
+  const wName = n.inputs[1] ?? '';
+  const w = g.constant(wName);
+  if (w?.dtype !== 'float32') return 'weight is not a float32 constant';
+  if (g.consumers(wName).length !== 1) return 'weight is shared';
+  let axis = 0;
+  if (n.opType === 'MatMul') axis = w.dims.length - 1;
+  else if (n.opType === 'Gemm') axis = n.attrs.transB === 1 ? 0 : 1;
+  if (w.dims.length < 2 && (s.perChannel || s.group)) return 'weight is not a matrix';
+  // Blocks run along the reduction axis: rows of MatMul [K,N], input channels of Conv [M,C,…].
+  let redAxis = 0;
+  if (n.opType === 'MatMul') redAxis = w.dims.length - 2;
+  else if (n.opType === 'Gemm') redAxis = n.attrs.transB === 1 ? 1 : 0;
+  else redAxis = 1;
+  const bits = s.bits ?? 8;
+  const needOpset = bits === 4 || s.group ? 21 : 13;
+  if ((model.opset('') ?? 0) < needOpset) upgradeOpset(model, needOpset);
+  const kind = s.kind ?? 'uniform';
+  const qt =
+    kind === 'binary'
+      ? binarize(w.data as Float32Array, w.dims, { axis })
+      : kind === 'ternary'
+        ? ternarize(w.data as Float32Array, w.dims, { axis })
+        : quantizeTensor(w.data as Float32Array, w.dims, {
+            bits,
+            granularity: s.group
+              ? { kind: 'group', axis: redAxis, size: s.group }
+              : s.perChannel
+                ? { kind: 'channel', axis }
+                : { kind: 'tensor' },
+            symmetric: s.symmetric,
+            method: s.method,
+          });
+  const dq = dequantize(qt);
+  const src = w.data as Float32Array;
+  let err = 0;
+  for (let i = 0; i < src.length; i++) err = Math.max(err, Math.abs(src[i]! - dq[i]!));
+  const base = n.name || n.outputs[0]!;
+  const qName = g.uniqueName(`${base}.wq`);
+  const zName = g.uniqueName(`${base}.wz`);
+  const sName = g.uniqueName(`${base}.ws`);
+  const out = g.uniqueName(`${base}.wdq`);
+  // int4 as ONNX int4/uint4; 2-bit codes are stored in int8/uint8 (int2 needs opset 25).
+  const qType = bits === 4 ? (qt.signed ? 'int4' : 'uint4') : qt.signed ? 'int8' : 'uint8';
+  g.addInitializer(qName, makeTensor(qType, qt.shape, qt.q));
+  g.addInitializer(sName, float32(qt.scaleShape, qt.scale));
+  // A zero zero-point on int8 is ONNX's default: leave the optional input out (smaller file).
+  const zpNeeded = !qt.signed || qt.zeroPoint.some((z) => z !== 0);
+  if (zpNeeded) g.addInitializer(zName, makeTensor(qType, qt.scaleShape, qt.zeroPoint));
+  g.addNode(
+    {
+      op: 'DequantizeLinear',
+      name: `${base}.dq`,
+      inputs: zpNeeded ? [qName, sName, zName] : [qName, sName],
+      outputs: [out],
+      attrs: qt.blockSize
+        ? { axis: qt.axis, block_size: qt.blockSize }
+        : qt.axis >= 0
+          ? { axis: qt.axis }
+          : {},
+    },
+    { before: n },
+  );
+  n.setInput(1, out);
+  g.sweep();
+  return err;
+}
