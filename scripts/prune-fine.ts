@@ -16,6 +16,8 @@ if (!only || only === 'cls') {
   const rows: [string, string, string][] = [
     ['sparsegpt', 'all 96 lines', clsHead()],
     ['sparsegpt  reconstruct none', 'all 96 lines', clsHead()],
+    ['sparsegpt  scope global', 'all 96 lines', clsHead()],
+    ['l1  scope global', '-', clsHead()],
     ['sparsegpt', 'lines 00–29 (60)', clsHead('{lines,flipped}/line[0-2]*.png')],
     ['sparsegpt', '48 random (seed 1)', clsHead(undefined, '\n  samples 48\n  seed 1')],
     ['sparsegpt', '24 upright (as cls-int8)', clsHead('lines/*.png', '\n  samples 24')],

@@ -7,7 +7,9 @@
 import { cholesky, choleskyDamped, choleskyInverse } from '../linalg/cholesky.ts';
 import { lowest, removedCount } from './masks.ts';
 
-export type SparseGptMode = { kind: 'unstructured'; p: number } | { kind: 'nm'; n: number; m: number };
+export type SparseGptMode =
+  | { kind: 'unstructured'; p: number /** exact weights to remove (overrides p) */; count?: number }
+  | { kind: 'nm'; n: number; m: number };
 
 export interface SparseGptOptions {
   /** Columns per lazy-update block (default 128; a multiple of M for N:M). */
@@ -31,6 +33,28 @@ export function inverseHessianFactor(h: Float64Array, n: number, damp = 0.01): F
   const U = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = i; j < n; j++) U[i * n + j] = L2[j * n + i]!;
   return U;
+}
+
+/**
+ * OBS saliency of every weight before any update: w²/[H⁻¹]ᵢᵢ (the squared output error of removing it
+ * alone), row-major like w; the last `fixedTail` columns get +∞.
+ */
+export function obsSaliency(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  damp = 0.01,
+  fixedTail = 0,
+): Float64Array {
+  const U = inverseHessianFactor(h, cols, damp);
+  const diag = new Float64Array(cols);
+  for (let k = 0; k < cols; k++) for (let j = k; j < cols; j++) diag[j]! += U[k * cols + j]! ** 2;
+  const out = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      out[r * cols + c] = c >= cols - fixedTail ? Number.POSITIVE_INFINITY : w[r * cols + c]! ** 2 / diag[c]!;
+  return out;
 }
 
 /** Prunes w (row-major rows × cols) in place; returns tr(ΔW·H·ΔWᵀ)/tr(W·H·Wᵀ) on the undamped H. */
@@ -69,7 +93,7 @@ export function sparseGptGroups(
     if (prunable % mode.m !== 0) throw new RangeError(`N:M: ${cols} inputs are not a multiple of ${mode.m}`);
     bs = Math.max(mode.m, Math.floor(bs / mode.m) * mode.m);
   }
-  const total = mode.kind === 'unstructured' ? removedCount(mode.p, G * rows * prunable) : 0;
+  const total = mode.kind === 'unstructured' ? (mode.count ?? removedCount(mode.p, G * rows * prunable)) : 0;
   let done = 0;
   const masks = ws.map(() => new Uint8Array(rows * cols));
   for (let i1 = 0; i1 < cols; i1 += bs) {
@@ -186,6 +210,10 @@ function errorTerms(
   }
   return { num, den };
 }
+
+/** tr(W·H·Wᵀ): the squared output energy of w on the calibration inputs. */
+export const outputEnergy = (w: Float64Array, rows: number, cols: number, h: Float64Array): number =>
+  errorTerms(w, w, rows, cols, h).den;
 
 /** tr(ΔW·H·ΔWᵀ)/tr(W·H·Wᵀ): the relative squared output error on the calibration inputs. */
 export function outputError(

@@ -90,12 +90,46 @@ describe('prune-sparse in compile()', () => {
     expect((zeros[0]! + zeros[1]!) / 8).toBe(80);
   });
 
+  it('prune weights of conv, gemm { scope global }: round(p·all weights) zero across the layers (l1: one threshold)', async () => {
+    const orig = importModel(tinyNet()).graph;
+    const layers = ['c1', 'c2', 'fc'];
+    const src = layers.map(
+      (n) => orig.constant(orig.nodes.find((x) => x.name === n)!.inputs[1]!)!.data as Float32Array,
+    );
+    const total = src.reduce((a, w) => a + w.length, 0);
+    for (const crit of ['l1', 'sparsegpt']) {
+      const r = await compile(
+        `${HEAD}prune weights of conv, gemm { sparsity 40%  scope global  criterion ${crit} }\n`,
+      );
+      const ws = layers.map((n) => weight(r.model, n).data);
+      const zeros = ws.map((w) => w.filter((x) => x === 0).length);
+      expect(
+        zeros.reduce((a, b) => a + b, 0),
+        crit,
+      ).toBe(Math.round(0.4 * total));
+      if (crit === 'l1') {
+        let maxPruned = 0;
+        let minKept = Number.POSITIVE_INFINITY;
+        ws.forEach((w, li) =>
+          w.forEach((x, i) => {
+            const a = Math.abs(src[li]![i]!);
+            if (x === 0) maxPruned = Math.max(maxPruned, a);
+            else minKept = Math.min(minKept, a);
+          }),
+        );
+        expect(maxPruned).toBeLessThanOrEqual(minKept);
+      }
+      await ortRun(r.model, { x: float32([1, 8, 6, 6], randn(288, 9)) });
+    }
+  });
+
   const errors: [string, RegExp][] = [
     ['prune weights of conv { criterion taylor }', /taylor.*not implemented yet: it needs gradients/],
     ['prune kernels of conv { criterion sparsegpt }', /sparsegpt.*not implemented yet for kernels/],
     ['prune 2:4 of conv { reconstruct least-squares }', /reconstruct.*not implemented yet/],
     ['prune weights of conv { criterion activation }', /applies to prune channels only/],
     ['prune 2:4 of conv { sparsity 10% }', /N:M fixes the sparsity/],
+    ['prune 2:4 of conv { scope global }', /nothing to rank across layers/],
     ['prune weights of conv { sparsity 100% }', /must be 0%..100%/],
   ];
   for (const [stmt, re] of errors) {

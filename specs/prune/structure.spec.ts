@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
-import { keptCount } from '../../compiler/passes/prune/channel-options.ts';
+import { globalCounts, keptCount } from '../../compiler/passes/prune/channel-options.ts';
 import { isUserError } from '../../runtime/errors.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
 import { float32, type Tensor } from '../../runtime/ir/tensor.ts';
@@ -111,11 +111,53 @@ describe('prune channels options', () => {
     expect(y.length).toBe(2 * 64);
   });
 
+  it("globalCounts: round(p·Σn) removed across groups (unless a group is held at 1), ≤ each group's prunable units", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0, max: 0.95, noNaN: true }),
+        fc.nat(),
+        (sizes, p, seed) => {
+          const r = normalSampler(seed);
+          const scores = sizes.map((n) =>
+            Float64Array.from({ length: n }, () => Math.abs(r()) * (1 + (seed % 7))),
+          );
+          const k = globalCounts(scores, sizes, { p, round: 1, min: 1 });
+          const want = Math.round(p * sizes.reduce((a, b) => a + b, 0));
+          k.forEach((c, g) => {
+            expect(c).toBeGreaterThanOrEqual(0);
+            expect(c).toBeLessThanOrEqual(sizes[g]! - 1);
+          });
+          const sum = k.reduce((a, b) => a + b, 0);
+          if (k.every((c, g) => c < sizes[g]! - 1)) expect(sum).toBe(want);
+          else expect(sum).toBeLessThanOrEqual(want);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('prune channels { scope global }: round(p·all channels) removed across the groups; onnxruntime runs it', async () => {
+    const r = await compileModel(
+      resNet(-1),
+      `${HEAD}prune channels of conv { sparsity 40%  scope global  criterion l1 }\nkeep conv[-1]\n`,
+      { recipeFile: 'spec.squish' },
+    );
+    const g = importModel(r.model).graph;
+    const out = (name: string) => g.constant(g.nodes.find((n) => n.name === name)!.inputs[1]!)!.dims[0]!;
+    // groups: stem + blk*b + the Adds (8 channels), blk0a, blk1a, blk2a (8 each): 32 → 32 − 13
+    const kept = out('stem') + out('blk0a') + out('blk1a') + out('blk2a');
+    expect(kept).toBe(32 - Math.round(0.4 * 32));
+    for (const n of ['blk0b', 'blk1b', 'blk2b']) expect(out(n)).toBe(out('stem'));
+    const y = (await ortRun(r.model, { x: float32([1, 3, 8, 8], randn(192, 5, 1)) })).y!;
+    expect(y.length).toBe(2 * 64);
+  });
+
   const errors: [string, RegExp][] = [
     ['prune channels of conv { criterion taylor }', /taylor.*needs gradients/],
     ['prune channels of conv { criterion sparsegpt }', /sparsegpt prunes single weights/],
     ['prune channels of conv { criterion bn-gamma }', /no BatchNormalization left/],
-    ['prune channels of conv { scope global }', /scope global.*not implemented yet/],
+    ['prune layers of conv { scope global }', /prune layers \{ scope global \} is not implemented yet/],
     ['prune layers of conv { round 8 }', /prune layers \{ round \} is not implemented yet/],
     ['prune layers of conv { criterion apoz }', /prune layers \{ criterion apoz \} is not implemented yet/],
   ];

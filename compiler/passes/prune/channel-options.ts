@@ -15,6 +15,8 @@ export interface ChannelSettings {
   round: number;
   min: number;
   reconstruct: boolean;
+  /** local: round(p·n) per dependency group; global: one ranking of group-normalized scores across the statement's groups. */
+  scope: 'local' | 'global';
   seed: number;
   from: string;
   action: string;
@@ -46,10 +48,11 @@ export function channelSettings(a: PlannedAction): ChannelSettings {
       'use l1, l2, bn-gamma, apoz, activation or random',
     );
   }
-  if (scopeWord(a) === 'global') {
+  const scope = scopeWord(a);
+  if (scope === 'global' && layers) {
     throw new UserError(
-      `${a.from}: ${a.action} { scope global } is not implemented yet for channels`,
-      'use scope local',
+      `${a.from}: prune layers { scope global } is not implemented yet (layers are always ranked across the selection)`,
+      'remove scope',
     );
   }
   const rec = word(option(s.options, 'reconstruct')?.values[0]) ?? 'none';
@@ -72,10 +75,46 @@ export function channelSettings(a: PlannedAction): ChannelSettings {
     round: int('round', 1),
     min: int('min', 1),
     reconstruct: rec === 'least-squares',
+    scope,
     seed: seedV ? (num(seedV, 'seed') as number) : 0,
     from: a.from,
     action: a.action,
   };
+}
+
+/**
+ * scope global: units removed per group from one ranking of all groups' units, each group's scores
+ * divided by their mean (so groups of different scale compete fairly); round(p·Σn) in all, then each
+ * group's kept count is rounded to a multiple of `round` and held at `min` or more (which can move
+ * the total off round(p·Σn)). `blocked[i]` units of group i cannot be removed (not in its scores).
+ */
+export function globalCounts(
+  scores: Float64Array[],
+  total: number[],
+  s: Pick<ChannelSettings, 'p' | 'round' | 'min'>,
+): number[] {
+  const all: { v: number; g: number }[] = [];
+  scores.forEach((sc, g) => {
+    let mean = 0;
+    for (const v of sc) mean += v / sc.length;
+    for (const v of sc) all.push({ v: mean > 0 ? v / mean : 0, g });
+  });
+  const want = Math.round(s.p * total.reduce((a, b) => a + b, 0));
+  all.sort((a, b) => a.v - b.v || a.g - b.g);
+  const counts = scores.map(() => 0);
+  for (const { g } of all.slice(0, want)) counts[g]!++;
+  return counts.map((k, g) => {
+    const n = total[g]!;
+    const blocked = n - scores[g]!.length;
+    let kept = n - k;
+    if (s.round > 1 && n >= s.round)
+      kept = Math.min(
+        Math.floor(n / s.round) * s.round,
+        Math.max(s.round, Math.round(kept / s.round) * s.round),
+      );
+    kept = Math.max(kept, Math.min(n, s.min), Math.min(n, 1), blocked);
+    return Math.max(0, n - kept);
+  });
 }
 
 /** Channels kept out of n: n − round(p·n), rounded to a multiple of `round` (nearest, ≤ n), at least `min`. */

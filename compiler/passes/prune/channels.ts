@@ -14,7 +14,7 @@ import type { Plan } from '../../plan/plan.ts';
 import { type ChannelUnit, channelGroups, type LayerGroup } from '../../prune/groups.ts';
 import { lowest } from '../../prune/masks.ts';
 import { removeUnits } from '../../prune/shrink.ts';
-import { type ChannelSettings, channelSettings, keptCount } from './channel-options.ts';
+import { type ChannelSettings, channelSettings, globalCounts, keptCount } from './channel-options.ts';
 import { type ChannelStats, channelStats } from './channel-stats.ts';
 import { pruneLayers } from './layers.ts';
 import { refitConsumer } from './refit.ts';
@@ -156,11 +156,27 @@ export async function pruneChannels(
   const removed: ChannelUnit[] = [];
   const removedIn = new Map<Node, Set<number>>();
   const outIdx = outcomes.filter((o) => !o.skipped);
-  jobs.forEach((j, i) => {
+  const scored = jobs.map((j, i) => scores(model, j, stats, j.s.seed + i));
+  const counts = jobs.map((j) => {
     const n = j.group.units.length;
     const kept = keptCount(n, j.s) - (n - j.units.length);
-    const k = Math.max(0, j.units.length - Math.max(kept, 0));
-    const drop = lowest(scores(model, j, stats, j.s.seed + i), k);
+    return Math.max(0, j.units.length - Math.max(kept, 0));
+  });
+  for (const s of new Set(jobs.filter((j) => j.s.scope === 'global').map((j) => j.s))) {
+    const idx = jobs.flatMap((j, i) => (j.s === s ? [i] : []));
+    const k = globalCounts(
+      idx.map((i) => scored[i]!),
+      idx.map((i) => jobs[i]!.group.units.length),
+      s,
+    );
+    idx.forEach((i, t) => {
+      counts[i] = k[t]!;
+    });
+  }
+  jobs.forEach((j, i) => {
+    const n = j.group.units.length;
+    const k = counts[i]!;
+    const drop = lowest(scored[i]!, k);
     for (const d of drop) {
       const u = j.units[d]!;
       removed.push(u);

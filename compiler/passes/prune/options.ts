@@ -108,10 +108,10 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
     );
   }
   const scope = scopeWord(a);
-  if (c === 'sparsegpt' && scope === 'global') {
+  if (scope === 'global' && granularity.kind === 'nm') {
     throw new UserError(
-      `${a.from}: ${a.action} { criterion sparsegpt  scope global } is not implemented yet`,
-      'sparsegpt ranks weights within a layer: use scope local',
+      `${a.from}: ${a.action} { scope global }: N:M keeps N of every M weights in every layer; there is nothing to rank across layers`,
+      'remove scope',
     );
   }
   const rec = word(option(s.options, 'reconstruct')?.values[0]);

@@ -100,7 +100,13 @@ export async function pruneSparse(
       gr.kind === 'nm'
         ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)
         : ({ kind: 'unstructured', p: s.p } as const);
-    const errs = await sparseGptLayers(model, targets, ctx.samples, { mode, correct: s.reconstruct }, ctx);
+    const errs = await sparseGptLayers(
+      model,
+      targets,
+      ctx.samples,
+      { mode, correct: s.reconstruct, global: s.scope === 'global' },
+      ctx,
+    );
     for (const [k, e] of errs) outErr.set(k, e);
   } else if (gr.kind === 'nm') {
     for (const t of targets) pruneNM(t.view, gr.n, gr.m, s.criterion as 'l1', s.seed);

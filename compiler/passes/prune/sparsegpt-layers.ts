@@ -7,13 +7,14 @@
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
-import { float32 } from '../../../runtime/ir/tensor.ts';
+import { float32, type Tensor } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { PassContext } from '../../engine/pass.ts';
 import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
+import { removedCount } from '../../prune/masks.ts';
 import { setConstInput } from '../../prune/shrink.ts';
-import { type SparseGptMode, sparseGptGroups } from '../../prune/sparsegpt.ts';
+import { obsSaliency, outputEnergy, type SparseGptMode, sparseGptGroups } from '../../prune/sparsegpt.ts';
 import { readGroup, type WeightView, writeGroup } from '../../prune/view.ts';
 import { SampleCursor } from './cursor.ts';
 import { addConvPairGrams, addMatrixPairGrams, type LayerGrams, newGrams, symmetrize } from './hessian.ts';
@@ -32,6 +33,12 @@ export interface SparseGptRun {
   /** Dampening, share of the mean diagonal of H (default 0.01). */
   damp?: number;
   blockSize?: number;
+  /**
+   * scope global (unstructured): how many weights each layer loses comes from one ranking of all
+   * layers' OBS saliencies w²/[H⁻¹]ᵢᵢ on the original model, each divided by its layer's output energy
+   * tr(W·H·Wᵀ); round(p·all weights) in all.
+   */
+  global?: boolean;
 }
 
 /** Conv output positions per layer and group over all samples: 32 per column, at least 1024 (each sample its share, at least 16). */
@@ -88,6 +95,10 @@ export async function sparseGptLayers(
   const cursor = new SampleCursor(model, samples);
   const original = correct ? new SampleCursor(cloneModel(model), samples, true) : undefined;
   const plan = steps(model, targets);
+  const counts =
+    run.global && run.mode.kind === 'unstructured'
+      ? await globalCounts(model, plan, samples, run.mode.p, damp)
+      : undefined;
   let done = 0;
   try {
     for (const step of plan) {
@@ -95,18 +106,9 @@ export async function sparseGptLayers(
       const xs = (await cursor.walk([input])).map((v) => v[0]!);
       const xos = original ? (await original.walk([input])).map((v) => v[0]!) : undefined;
       for (const t of step) {
-        const conv = t.node.opType === 'Conv';
-        const v = t.view;
-        const cols = v.cols + (conv ? 1 : 0);
-        const acc: LayerGrams = newGrams(v.groups, cols, !!xos);
-        const wDims = conv ? model.graph.constant(t.node.inputs[1]!)!.dims : [];
-        const perSample = Math.max(16, Math.ceil(Math.max(1024, PER_COL * cols) / xs.length));
-        xs.forEach((x, i) => {
-          if (conv) addConvPairGrams(acc, t.node, x, xos?.[i], wDims, perSample, true, i * 3);
-          else addMatrixPairGrams(acc, x, xos?.[i], t.node.opType === 'Gemm' && t.node.attrs.transA === 1);
-        });
-        symmetrize(acc);
-        errors.set(t.layer, pruneTarget(model, t, acc, run, correct, damp));
+        const acc = stepGrams(model, t, xs, xos);
+        const mode: SparseGptMode = counts ? { kind: 'unstructured', p: 0, count: counts.get(t)! } : run.mode;
+        errors.set(t.layer, pruneTarget(model, t, acc, { ...run, mode }, correct, damp));
         ctx.progress?.('prune', ++done, targets.length);
       }
     }
@@ -114,6 +116,99 @@ export async function sparseGptLayers(
     original?.dispose();
   }
   return errors;
+}
+
+/** A target's weight as per-group augmented matrices [rows × (cols + 1)] (the bias last; 0 when none). */
+function augmented(t: GptTarget, bias: ArrayLike<number> | undefined): Float64Array[] {
+  const v = t.view;
+  const cols = v.cols + (t.node.opType === 'Conv' ? 1 : 0);
+  return Array.from({ length: v.groups }, (_, g) => {
+    const m = readGroup(v, g);
+    if (cols === v.cols) return m;
+    const aug = new Float64Array(v.rows * cols);
+    for (let r = 0; r < v.rows; r++) {
+      aug.set(m.subarray(r * v.cols, (r + 1) * v.cols), r * cols);
+      aug[r * cols + v.cols] = bias?.[g * v.rows + r] ?? 0;
+    }
+    return aug;
+  });
+}
+
+function stepGrams(model: Model, t: GptTarget, xs: Tensor[], xos: Tensor[] | undefined): LayerGrams {
+  const conv = t.node.opType === 'Conv';
+  const v = t.view;
+  const cols = v.cols + (conv ? 1 : 0);
+  const acc = newGrams(v.groups, cols, !!xos);
+  const wDims = conv ? model.graph.constant(t.node.inputs[1]!)!.dims : [];
+  const perSample = Math.max(16, Math.ceil(Math.max(1024, PER_COL * cols) / xs.length));
+  xs.forEach((x, i) => {
+    if (conv) addConvPairGrams(acc, t.node, x, xos?.[i], wDims, perSample, true, i * 3);
+    else addMatrixPairGrams(acc, x, xos?.[i], t.node.opType === 'Gemm' && t.node.attrs.transA === 1);
+  });
+  symmetrize(acc);
+  return acc;
+}
+
+/** scope global: weights removed per layer (see SparseGptRun.global), from the unpruned model. */
+async function globalCounts(
+  model: Model,
+  plan: GptTarget[][],
+  samples: Sample[],
+  p: number,
+  damp: number,
+): Promise<Map<GptTarget, number>> {
+  const cursor = new SampleCursor(model, samples, true);
+  const scores: { t: GptTarget; s: Float64Array }[] = [];
+  try {
+    for (const step of plan) {
+      const xs = (await cursor.walk([step[0]!.node.inputs[0]!])).map((v) => v[0]!);
+      for (const t of step) {
+        const acc = stepGrams(model, t, xs, undefined);
+        const b = t.node.inputs[2] ? model.graph.constant(t.node.inputs[2])?.data : undefined;
+        const ws = augmented(t, b as Float32Array | undefined);
+        const tail = acc.cols - t.view.cols;
+        let energy = 0;
+        const parts = ws.map((w, g) => {
+          energy += outputEnergy(w, t.view.rows, acc.cols, acc.h[g]!);
+          return obsSaliency(w, t.view.rows, acc.cols, acc.h[g]!, damp, tail);
+        });
+        const s = new Float64Array(t.view.groups * t.view.rows * t.view.cols);
+        let o = 0;
+        for (const part of parts)
+          for (let r = 0; r < t.view.rows; r++)
+            for (let c = 0; c < t.view.cols; c++) s[o++] = energy > 0 ? part[r * acc.cols + c]! / energy : 0;
+        scores.push({ t, s });
+      }
+    }
+  } finally {
+    cursor.dispose();
+  }
+  const all = new Float64Array(scores.reduce((a, x) => a + x.s.length, 0));
+  let o = 0;
+  for (const { s } of scores) {
+    all.set(s, o);
+    o += s.length;
+  }
+  const want = removedCount(p, all.length);
+  const out = new Map<GptTarget, number>(scores.map(({ t }) => [t, 0]));
+  if (want === 0) return out;
+  const thr = all.slice().sort()[want - 1]!;
+  let left = want;
+  for (const { t, s } of scores) {
+    let k = 0;
+    for (const v of s) if (v < thr) k++;
+    out.set(t, k);
+    left -= k;
+  }
+  for (const { t, s } of scores) {
+    if (left === 0) break;
+    let ties = 0;
+    for (const v of s) if (v === thr) ties++;
+    const k = Math.min(ties, left);
+    out.set(t, out.get(t)! + k);
+    left -= k;
+  }
+  return out;
 }
 
 function pruneTarget(
@@ -135,18 +230,8 @@ function pruneTarget(
     bias = copy.data as Float32Array;
   }
   const cols = acc.cols;
-  const ws: Float64Array[] = [];
-  for (let g = 0; g < v.groups; g++) {
-    const m = readGroup(v, g);
-    const aug = bias ? new Float64Array(v.rows * cols) : m;
-    if (bias)
-      for (let r = 0; r < v.rows; r++) {
-        aug.set(m.subarray(r * v.cols, (r + 1) * v.cols), r * cols);
-        aug[r * cols + v.cols] = bias[g * v.rows + r]!;
-      }
-    if (correct && acc.x) refitToTarget(aug, v.rows, cols, acc.h[g]!, acc.x[g]!, damp);
-    ws.push(aug);
-  }
+  const ws = augmented(t, bias);
+  if (correct && acc.x) ws.forEach((w, g) => refitToTarget(w, v.rows, cols, acc.h[g]!, acc.x![g]!, damp));
   const err = sparseGptGroups(ws, v.rows, cols, acc.h, run.mode, {
     fixedTail: bias ? 1 : 0,
     damp,
