@@ -38,6 +38,17 @@ export function lossyPreviews(
   return [...PREVIEWS.values()].flatMap((p) => p(model, plan));
 }
 
+const PRE = new Map<ActionKind, LossyPassFactory>();
+
+/**
+ * A pass a lossy family needs BEFORE the cleanups (e.g. reading BN scales before they are folded
+ * into the conv); it runs first, only when the plan has actions of that kind, and must not change
+ * the model's outputs.
+ */
+export function registerLossyPrepass(kind: ActionKind, factory: LossyPassFactory): void {
+  PRE.set(kind, factory);
+}
+
 export function lossyPassFor(kind: ActionKind): LossyPassFactory | undefined {
   return LOSSY.get(kind);
 }
@@ -70,6 +81,8 @@ export function lower(plan: Plan): Pass[] {
     }
   }
   const passes: Pass[] = [];
+  for (const [kind, factory] of PRE)
+    if (plan.layers.some((l) => l.actions.some((a) => a.kind === kind))) passes.push(factory(plan));
   if (settings.cleanup) passes.push(...cleanupPasses());
   let lossy = false;
   for (const kind of PIPELINE) {

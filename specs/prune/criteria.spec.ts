@@ -1,12 +1,12 @@
-// Channel criteria through compile(): bn-gamma (with `cleanup none`, BN still in the graph) removes
-// the channels with the smallest |γ|; apoz and activation read calibration data; every result runs
+// Channel criteria through compile(): bn-gamma removes the channels with the smallest |γ|, with
+// `cleanup none` (BN still in the graph) and with the default cleanups (γ read before BN is folded); apoz and activation read calibration data; every result runs
 // in onnxruntime-node with the shrunk shapes.
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
-import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
+import { buildModel, bytesOf, maxAbsDiff, ortRun } from '../compiler/graphs.ts';
 
 const GAMMA = [0.9, -0.05, 1.3, 0.02, -0.7, 0.4, 0.01, 2.0];
 
@@ -67,6 +67,19 @@ describe('prune channels criteria', () => {
       .map((i) => Math.fround(GAMMA[i]!));
     expect(kept).toEqual(want);
     expect((await ortRun(r.model, { x })).y!.length).toBe(72);
+  });
+
+  it('bn-gamma with the default cleanups (BN folded first) keeps the same channels as with cleanup none', async () => {
+    const stmt = 'prune channels of conv[0] { sparsity 50%  criterion bn-gamma }\n';
+    const opts = { recipeFile: 'spec.squish' };
+    const folded = await compileModel(bnNet(), `${HEAD}${stmt}`, opts);
+    const plain = await compileModel(bnNet(), `${HEAD}cleanup none\n${stmt}`, opts);
+    const g = importModel(folded.model).graph;
+    expect(g.nodes.some((n) => n.opType === 'BatchNormalization')).toBe(false);
+    expect(g.constant(g.nodes.find((n) => n.name === 'c2')!.inputs[1]!)!.dims).toEqual([2, 4, 1, 1]);
+    const a = (await ortRun(folded.model, { x })).y!;
+    const b = (await ortRun(plain.model, { x })).y!;
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-4 * Math.max(1, ...Array.from(b, Math.abs)));
   });
 
   for (const crit of ['apoz', 'activation', 'l2', 'random']) {

@@ -156,7 +156,7 @@ describe('prune channels options', () => {
   const errors: [string, RegExp][] = [
     ['prune channels of conv { criterion taylor }', /taylor.*needs gradients/],
     ['prune channels of conv { criterion sparsegpt }', /sparsegpt prunes single weights/],
-    ['prune channels of conv { criterion bn-gamma }', /no BatchNormalization left/],
+    ['prune channels of conv { criterion bn-gamma }', /not followed by a BatchNormalization/],
     ['prune layers of conv { scope global }', /prune layers \{ scope global \} is not implemented yet/],
     ['prune layers of conv { round 8 }', /prune layers \{ round \} is not implemented yet/],
     ['prune layers of conv { criterion apoz }', /prune layers \{ criterion apoz \} is not implemented yet/],

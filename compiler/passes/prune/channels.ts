@@ -16,6 +16,7 @@ import { lowest } from '../../prune/masks.ts';
 import { removeUnits } from '../../prune/shrink.ts';
 import { type ChannelSettings, channelSettings, globalCounts, keptCount } from './channel-options.ts';
 import { type ChannelStats, channelStats } from './channel-stats.ts';
+import { capturedGamma } from './gamma.ts';
 import { pruneLayers } from './layers.ts';
 import { refitConsumer } from './refit.ts';
 import { nodesByLayer } from './sparse.ts';
@@ -28,7 +29,12 @@ export interface GroupOutcome {
   skipped?: string;
 }
 
-type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[] };
+type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[]; hasBn: boolean };
+
+const hasBnAction = (units: ChannelUnit[]) =>
+  units.some((u) => u.actions.some((a) => a.kind === 'bn' && a.node.opType === 'BatchNormalization'));
+const hasCaptured = (units: ChannelUnit[]) =>
+  units.some((u) => u.actions.some((a) => (a.kind === 'out' || a.kind === 'dw') && capturedGamma(a.node)));
 
 function rowNorm(model: Model, node: Node, axis: number, c: number, l2: boolean): number {
   const w = model.graph.constant(node.inputs[1]!)!;
@@ -61,6 +67,9 @@ function scores(model: Model, job: Job, stats: Map<string, ChannelStats>, seed: 
       } else if (s.criterion === 'bn-gamma') {
         if (a.kind === 'bn' && a.node.opType === 'BatchNormalization')
           score += Math.abs((model.graph.constant(a.node.inputs[1]!)!.data as Float32Array)[a.c]!);
+        // BN already folded by the cleanups: γ as read before them
+        if (!job.hasBn && (a.kind === 'out' || a.kind === 'dw'))
+          score += Math.abs(capturedGamma(a.node)?.[a.c] ?? 0);
       } else if (a.kind === 'in') {
         const st = stats.get(a.node.inputs[0]!)!;
         if (s.criterion === 'apoz') score += 1 - st.zeros[a.c]!;
@@ -119,14 +128,15 @@ export async function pruneChannels(
       skip(group.blocked);
       continue;
     }
-    if (s.criterion === 'bn-gamma' && !group.units.some((u) => u.actions.some((a) => a.kind === 'bn'))) {
+    const hasBn = hasBnAction(group.units);
+    if (s.criterion === 'bn-gamma' && !hasBn && !hasCaptured(group.units)) {
       throw new UserError(
-        `${s.from}: ${s.action} { criterion bn-gamma }: ${leaders[0]} has no BatchNormalization left to read γ from (the cleanups fold BN into the conv before pruning)`,
-        'add `cleanup none` to keep BN nodes, or use l1, l2 or activation',
+        `${s.from}: ${s.action} { criterion bn-gamma }: ${leaders[0]} is not followed by a BatchNormalization to read γ from`,
+        'use l1, l2 or activation for layers without BN',
       );
     }
     const units = group.units.filter((u) => !u.blocked);
-    jobs.push({ group, s, units });
+    jobs.push({ group, s, units, hasBn });
     outcomes.push({ leaders, channels: total, removed: 0 });
   }
   const needData = jobs.some(

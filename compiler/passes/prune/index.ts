@@ -1,8 +1,9 @@
 // The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) and
 // 'prune-structure' (channels, layers) with the lowering.
-import { registerLossyPass, registerLossyPreview } from '../../plan/lower.ts';
+import { registerLossyPass, registerLossyPrepass, registerLossyPreview } from '../../plan/lower.ts';
 import { channelPass } from './channels.ts';
 import { explainChannelGroups } from './explain.ts';
+import { gammaPass } from './gamma.ts';
 import { sparsePass } from './sparse.ts';
 
 export { channelPass, pruneChannels } from './channels.ts';
@@ -11,6 +12,8 @@ export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
 registerLossyPass('prune-structure', channelPass);
+// bn-gamma reads BN scales before the cleanups fold them into the convs
+registerLossyPrepass('prune-structure', gammaPass);
 
 // squish plan --explain: channel groups that will not be pruned, with the op or layer that blocks them
 registerLossyPreview('prune-structure', (model, plan) => {
