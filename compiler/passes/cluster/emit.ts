@@ -1,14 +1,13 @@
 // One layer's weight sharing: k-means on the non-zero weights, emitted as standard ONNX —
 // uint8 (uint4 at opset ≥ 21 when the codebook has ≤ 16 entries, uint16 past 256) indices, a float32
 // codebook (entry 0 = 0.0 exactly when the layer has zeros), Cast(indices → int32) → Gather → weight.
-// With calibration Hessians the centroid of each weight is chosen by OBS (obs.ts), else the nearest.
+// With calibration Hessians: OBS assignment + codebook refit (aware.ts), else nearest centroid.
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
 import { codebookIndices, kmeans1d } from '../../codec/kmeans.ts';
-import { weightMatrix } from './matrix.ts';
-import { obsAssign } from './obs.ts';
+import { dataAware } from './aware.ts';
 import type { ClusterSettings } from './options.ts';
 
 /** Ops whose input 1 is the weight that clustering shares. */
@@ -31,37 +30,6 @@ export interface ClusterResult {
   nearestOutputError?: number;
 }
 
-/** OBS assignment of every group of the layer's weight to the k-means centroids (labels per element). */
-function dataAware(
-  model: Model,
-  n: Node,
-  data: Float32Array,
-  centroids: Float32Array,
-  kmLabels: Int32Array,
-  hessians: Float64Array[],
-): { labels: Int32Array; relOutputError: number; relNearestError: number } | undefined {
-  const m = weightMatrix(model.graph, n);
-  if (!m || hessians.length !== m.groups) return undefined;
-  const book = Float64Array.from(centroids);
-  const labels = kmLabels.slice();
-  let err = 0;
-  let nearestErr = 0;
-  let energy = 0;
-  const w = new Float64Array(m.rows * m.cols);
-  for (let g = 0; g < m.groups; g++) {
-    for (let r = 0; r < m.rows; r++)
-      for (let c = 0; c < m.cols; c++) w[r * m.cols + c] = data[m.index(g, r, c)]!;
-    const res = obsAssign(w, m.rows, m.cols, hessians[g]!, book);
-    for (let r = 0; r < m.rows; r++)
-      for (let c = 0; c < m.cols; c++) labels[m.index(g, r, c)] = res.labels[r * m.cols + c]!;
-    err += res.err;
-    nearestErr += res.nearestErr;
-    energy += res.energy;
-  }
-  const rel = (x: number) => (energy > 0 ? Math.sqrt(Math.max(0, x) / energy) : 0);
-  return { labels, relOutputError: rel(err), relNearestError: rel(nearestErr) };
-}
-
 /** Clusters `n`'s weight in place (the node reads the Gather); a string says why it was skipped. */
 export function clusterLayerWeight(
   model: Model,
@@ -78,8 +46,10 @@ export function clusterLayerWeight(
   if (g.consumers(wName).length !== 1 || g.isOutput(wName)) return 'its weight is shared';
   const data = w.data as Float32Array;
   const r = kmeans1d(data, s.clusters, { init: s.init });
-  const aware = hessians ? dataAware(model, n, data, r.centroids, r.labels, hessians) : undefined;
-  const { codebook, indices } = codebookIndices(aware ? { ...r, labels: aware.labels } : r);
+  const aware = hessians ? dataAware(model, n, data, r.centroids, hessians) : undefined;
+  const { codebook, indices } = codebookIndices(
+    aware ? { ...r, labels: aware.labels, centroids: aware.centroids } : r,
+  );
   let zeros = 0;
   let energy = 0;
   for (const x of data) {

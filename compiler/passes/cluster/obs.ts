@@ -75,7 +75,21 @@ export function obsAssign(
       if (e !== 0) for (let k = j + 1; k < cols; k++) m[o + k]! -= e * U[j * cols + k]!;
     }
   }
-  // per row: keep whichever of OBS and nearest assignment has the smaller output error
+  return keepBetterRows(w, rows, cols, h, labels, book);
+}
+
+/**
+ * Per row, keeps whichever of `labels` and nearest-centroid assignment has the smaller output error
+ * d·H·dᵀ (labels edited in place); returns the total of the result, of nearest assignment, and Σ wHwᵀ.
+ */
+export function keepBetterRows(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  labels: Int32Array,
+  book: Float64Array,
+): { labels: Int32Array; err: number; nearestErr: number; energy: number } {
   let err = 0;
   let nearestErr = 0;
   let energy = 0;
@@ -98,4 +112,99 @@ export function obsAssign(
     err += Math.min(eo, en);
   }
   return { labels, err, nearestErr, energy };
+}
+
+/** Σ_rows d·H·dᵀ for labels over `book` (−1 = 0). */
+export function outputError(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  labels: Int32Array,
+  book: Float64Array,
+): number {
+  const d = new Float64Array(cols);
+  let e = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) d[c] = w[o + c]! - (labels[o + c]! < 0 ? 0 : book[labels[o + c]!]!);
+    e += quad(d, h, cols);
+  }
+  return e;
+}
+
+/**
+ * Adds one group's normal equations of min over the codebook c of Σ_rows (w − Ŵ(c))·H·(w − Ŵ(c))ᵀ
+ * with the labels fixed: A (K × K) += Σ M·H·Mᵀ, b += Σ M·H·wᵀ (M: a row's label indicators).
+ */
+export function addNormalEquations(
+  w: Float64Array,
+  rows: number,
+  cols: number,
+  h: Float64Array,
+  labels: Int32Array,
+  K: number,
+  A: Float64Array,
+  b: Float64Array,
+): void {
+  const P = new Float64Array(K * cols);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    P.fill(0);
+    for (let i = 0; i < cols; i++) {
+      const l = labels[o + i]!;
+      if (l < 0) continue;
+      const pr = l * cols;
+      const hr = i * cols;
+      for (let j = 0; j < cols; j++) P[pr + j]! += h[hr + j]!;
+    }
+    for (let j = 0; j < cols; j++) {
+      const lj = labels[o + j]!;
+      const wj = w[o + j]!;
+      for (let k = 0; k < K; k++) {
+        const p = P[k * cols + j]!;
+        if (p === 0) continue;
+        b[k]! += p * wj;
+        if (lj >= 0) A[k * K + lj]! += p;
+      }
+    }
+  }
+}
+
+/** Solves A·c = b (K × K, symmetric); clusters nobody uses keep `old`. Undefined when singular. */
+export function solveCodebook(A: Float64Array, b: Float64Array, old: Float64Array): Float64Array | undefined {
+  const K = old.length;
+  const a = A.slice();
+  const x = b.slice();
+  let trace = 0;
+  for (let k = 0; k < K; k++) trace += a[k * K + k]!;
+  for (let k = 0; k < K; k++) {
+    if (a[k * K + k]! <= 1e-12 * (trace || 1)) {
+      for (let j = 0; j < K; j++) a[k * K + j] = a[j * K + k] = 0;
+      a[k * K + k] = 1;
+      x[k] = old[k]!;
+    }
+  }
+  // Gaussian elimination with partial pivoting
+  for (let c = 0; c < K; c++) {
+    let p = c;
+    for (let r = c + 1; r < K; r++) if (Math.abs(a[r * K + c]!) > Math.abs(a[p * K + c]!)) p = r;
+    if (Math.abs(a[p * K + c]!) < 1e-300) return undefined;
+    if (p !== c) {
+      for (let j = 0; j < K; j++) [a[c * K + j], a[p * K + j]] = [a[p * K + j]!, a[c * K + j]!];
+      [x[c], x[p]] = [x[p]!, x[c]!];
+    }
+    for (let r = c + 1; r < K; r++) {
+      const f = a[r * K + c]! / a[c * K + c]!;
+      if (f === 0) continue;
+      for (let j = c; j < K; j++) a[r * K + j]! -= f * a[c * K + j]!;
+      x[r]! -= f * x[c]!;
+    }
+  }
+  for (let r = K - 1; r >= 0; r--) {
+    let s = x[r]!;
+    for (let j = r + 1; j < K; j++) s -= a[r * K + j]! * x[j]!;
+    x[r] = s / a[r * K + r]!;
+  }
+  return x.every(Number.isFinite) ? x : undefined;
 }
