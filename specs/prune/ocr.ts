@@ -38,9 +38,11 @@ calibrate {
 }
 `;
 
-/** det-slim.squish without its quantize line. */
-export function detSlimRecipe(): string {
-  const text = readFileSync(join(RECIPES, 'det-slim.squish'), 'utf8').replace(/^quantize[^\n]*$/gm, '');
+/** det-slim.squish as written (withQuantize) or without its quantize line. */
+export function detSlimRecipe(withQuantize = false): string {
+  const raw = readFileSync(join(RECIPES, 'det-slim.squish'), 'utf8');
+  if (withQuantize) return raw;
+  const text = raw.replace(/^quantize[^\n]*$/gm, '');
   if (/\bquantize\b/.test(text.replace(/#.*$/gm, ''))) throw new Error('a quantize statement is left');
   return text;
 }
