@@ -1,5 +1,6 @@
 // Channel criteria through compile(): bn-gamma removes the channels with the smallest |γ|, with
-// `cleanup none` (BN still in the graph) and with the default cleanups (γ read before BN is folded); apoz and activation read calibration data; every result runs
+// `cleanup none` (BN still in the graph) and with the default cleanups (γ read before BN is folded);
+// l1 weight/kernel/block masks are the same with and without BN folded first; apoz and activation read calibration data; every result runs
 // in onnxruntime-node with the shrunk shapes.
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
@@ -81,6 +82,21 @@ describe('prune channels criteria', () => {
     const b = (await ortRun(plain.model, { x })).y!;
     expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-4 * Math.max(1, ...Array.from(b, Math.abs)));
   });
+
+  for (const unit of ['weights', 'kernels', 'blocks 2x3']) {
+    it(`prune ${unit} { criterion l1 }: the same mask with the default cleanups (BN folded) as with cleanup none`, async () => {
+      const stmt = `prune ${unit} of conv[0] { sparsity 50%  criterion l1 }\n`;
+      const opts = { recipeFile: 'spec.squish' };
+      const zerosOf = async (recipe: string) => {
+        const g = importModel((await compileModel(bnNet(), recipe, opts)).model).graph;
+        const w = g.constant(g.nodes.find((n) => n.name === 'c1')!.inputs[1]!)!.data as Float32Array;
+        return Array.from(w, (v) => v === 0);
+      };
+      const folded = await zerosOf(`${HEAD}${stmt}`);
+      expect(folded.filter(Boolean).length).toBeGreaterThan(50);
+      expect(folded).toEqual(await zerosOf(`${HEAD}cleanup none\n${stmt}`));
+    });
+  }
 
   for (const crit of ['apoz', 'activation', 'l2', 'random']) {
     it(`criterion ${crit}: 8 → 4 channels, runs in onnxruntime`, async () => {

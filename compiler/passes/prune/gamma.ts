@@ -1,7 +1,9 @@
-// bn-gamma with the default cleanups: fold-batchnorm folds BN into the conv before the prune passes
-// run, so a pass registered to run BEFORE the cleanups reads every BatchNormalization's γ and keeps
-// it per producing Conv/ConvTranspose node; `prune channels { criterion bn-gamma }` scores a channel
-// by these |γ| when no BN is left in its group (Network Slimming). Reads only; the model is unchanged.
+// BN as it was before the cleanups: fold-batchnorm folds BN into the conv before the prune passes
+// run, so a pass registered to run BEFORE the cleanups reads every Conv → BatchNormalization pair and
+// keeps, per conv node, γ and the fold scale s = γ/√(var + ε). `prune channels { criterion bn-gamma }`
+// scores a channel by |γ| when no BN is left in its group (Network Slimming); l1/l2 weight masks
+// divide a folded row by |s| so they rank the weights as the source model has them (an exact cleanup
+// must not change what a criterion sees). Reads only; the model is unchanged.
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
@@ -9,42 +11,70 @@ import type { Pass } from '../../engine/pass.ts';
 import { option, word } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
 
-const GAMMA = new WeakMap<Node, Float32Array>();
+interface CapturedBn {
+  gamma: Float32Array;
+  scale: Float64Array;
+}
+
+const BN = new WeakMap<Node, CapturedBn>();
 
 /** γ of the BatchNormalization that followed this conv before the cleanups, if one did. */
-export const capturedGamma = (node: Node): Float32Array | undefined => GAMMA.get(node);
+export const capturedGamma = (node: Node): Float32Array | undefined => BN.get(node)?.gamma;
 
-/** Records γ for every Conv/ConvTranspose → BatchNormalization pair of the model. */
-export function captureGammas(model: Model): number {
+/**
+ * Per output channel, the factor the cleanups multiplied this conv's weight rows by (γ/√(var + ε)),
+ * when its BN was folded; undefined when it had none or the BN is still in the graph.
+ */
+export function foldedScale(model: Model, node: Node): Float64Array | undefined {
+  const c = BN.get(node);
+  if (!c) return undefined;
+  const g = model.graph;
+  const out = node.outputs[0] ?? '';
+  if (g.consumers(out).some((n) => n.opType === 'BatchNormalization')) return undefined;
+  return c.scale;
+}
+
+/** Records γ and s for every Conv/ConvTranspose → BatchNormalization pair of the model. */
+export function captureBn(model: Model): number {
   const g = model.graph;
   let n = 0;
   for (const bn of g.nodes) {
     if (bn.opType !== 'BatchNormalization') continue;
     const conv = g.producer(bn.inputs[0] ?? '');
     if (!conv || (conv.opType !== 'Conv' && conv.opType !== 'ConvTranspose')) continue;
-    const gamma = g.constant(bn.inputs[1] ?? '');
-    if (gamma?.dtype !== 'float32') continue;
-    GAMMA.set(conv, (gamma.data as Float32Array).slice());
+    const [gamma, v] = [g.constant(bn.inputs[1] ?? ''), g.constant(bn.inputs[4] ?? '')];
+    if (gamma?.dtype !== 'float32' || v?.dtype !== 'float32' || v.data.length !== gamma.data.length) continue;
+    const eps = Math.fround((bn.attrs.epsilon as number | undefined) ?? 1e-5);
+    const gd = gamma.data as Float32Array;
+    const vd = v.data as Float32Array;
+    const scale = Float64Array.from(gd, (x, i) => x / Math.sqrt(vd[i]! + eps));
+    BN.set(conv, { gamma: gd.slice(), scale });
     n++;
   }
   return n;
 }
 
-/** The pre-cleanup pass: only when a statement asks for bn-gamma. */
-export function gammaPass(plan: Plan): Pass {
-  const wanted = plan.layers.some((l) =>
-    l.actions.some(
-      (a) =>
-        a.kind === 'prune-structure' &&
-        word(option(a.statement.options, 'criterion')?.values[0]) === 'bn-gamma',
-    ),
+/** Whether a plan's prune statements read BN (bn-gamma, or l1/l2 weight masks). */
+function readsBn(plan: Plan): boolean {
+  return plan.layers.some((l) =>
+    l.actions.some((a) => {
+      const c = word(option(a.statement.options, 'criterion')?.values[0]);
+      if (a.kind === 'prune-structure') return c === 'bn-gamma';
+      return a.kind === 'prune-sparse' && (c === undefined || c === 'l1' || c === 'l2');
+    }),
   );
+}
+
+/** The pre-cleanup pass (registered for both prune kinds; `owner` runs it when both are planned). */
+export function bnPass(plan: Plan, owner: 'prune-structure' | 'prune-sparse'): Pass {
+  const both = plan.layers.some((l) => l.actions.some((a) => a.kind === 'prune-structure'));
+  const wanted = readsBn(plan) && (owner === 'prune-structure' || !both);
   return {
-    name: 'prune-read-bn-gamma',
+    name: `prune-read-bn:${owner}`,
     run: (model, ctx) => {
       if (!wanted) return { changed: false };
-      const n = captureGammas(model);
-      ctx.log?.(`prune: read γ of ${n} BatchNormalization nodes before the cleanups`);
+      const n = captureBn(model);
+      ctx.log?.(`prune: read ${n} BatchNormalization nodes before the cleanups`);
       return { changed: false };
     },
   };

@@ -3,7 +3,7 @@
 import { registerLossyPass, registerLossyPrepass, registerLossyPreview } from '../../plan/lower.ts';
 import { channelPass } from './channels.ts';
 import { explainChannelGroups } from './explain.ts';
-import { gammaPass } from './gamma.ts';
+import { bnPass } from './gamma.ts';
 import { sparsePass } from './sparse.ts';
 
 export { channelPass, pruneChannels } from './channels.ts';
@@ -12,8 +12,9 @@ export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
 registerLossyPass('prune-structure', channelPass);
-// bn-gamma reads BN scales before the cleanups fold them into the convs
-registerLossyPrepass('prune-structure', gammaPass);
+// bn-gamma and l1/l2 weight masks read BN before the cleanups fold it into the convs
+registerLossyPrepass('prune-structure', (plan) => bnPass(plan, 'prune-structure'));
+registerLossyPrepass('prune-sparse', (plan) => bnPass(plan, 'prune-sparse'));
 
 // squish plan --explain: channel groups that will not be pruned, with the op or layer that blocks them
 registerLossyPreview('prune-structure', (model, plan) => {

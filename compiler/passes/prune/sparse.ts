@@ -12,6 +12,7 @@ import type { Pass, PassContext } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
 import { convView, matrixView, type WeightView } from '../../prune/view.ts';
+import { foldedScale } from './gamma.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
 
@@ -51,6 +52,21 @@ export function weightTarget(g: Graph, node: Node): { view: WeightView; orig: Fl
       ? convView(copy, (node.attrs.group as number | undefined) ?? 1)
       : matrixView(copy, node.opType === 'Gemm' && node.attrs.transB === 1);
   return { view, orig: (w.data as Float32Array).slice() };
+}
+
+/**
+ * The weights as the source model has them: a conv whose BN the cleanups folded has each output row
+ * divided back by the fold scale |γ/√(var + ε)| (rows with scale 0 are all zero anyway).
+ */
+function sourceMagnitudes(model: Model, t: Target): Float32Array {
+  const scale = t.node.opType === 'Conv' ? foldedScale(model, t.node) : undefined;
+  const d = t.view.data;
+  if (!scale || scale.length === 0 || d.length % scale.length !== 0) return d;
+  const per = d.length / scale.length;
+  return Float32Array.from(d, (x, i) => {
+    const s = Math.abs(scale[Math.floor(i / per)]!);
+    return s > 0 ? x / s : 0;
+  });
 }
 
 function relativeChange(a: Float32Array, b: Float32Array): number {
@@ -116,7 +132,7 @@ export async function pruneSparse(
       return {
         data: t.view.data,
         units,
-        scores: unitScores(t.view.data, units, s.criterion as 'l1', s.seed + i),
+        scores: unitScores(sourceMagnitudes(model, t), units, s.criterion as 'l1', s.seed + i),
       };
     });
     pruneUnits(masks, s.p, s.scope);
