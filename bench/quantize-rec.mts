@@ -1,5 +1,8 @@
-// rec-int4.squish minus factorize, GPTQ replaced by minmax (GPTQ not implemented yet): size ratio and
-// decoded-text agreement on the fixture lines (onnxruntime-node). Run: npx tsx bench/quantize-rec.mts
+// rec-int4.squish minus its factorize lines (8-bit per-channel convs, 4-bit group-32 MatMuls, method
+// from METHOD, default gptq as written) through compileModel — bias correction is applied since the
+// recipe calibrates — then size ratio and decoded-text agreement on the 48 fixture lines
+// (onnxruntime-node). ALL4=1: every conv and MatMul at 4 bits (convs per-channel, same METHOD).
+// Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1)
 import { readFileSync } from 'node:fs';
 import { compileModel } from '../compiler/compile.ts';
 import { nodeHost } from '../compiler/io/host.ts';
@@ -8,11 +11,25 @@ import { REC_RECIPE } from '../specs/factorize/rec.ts';
 import { ctcDecode, fixtures, recInput, runOrt } from '../specs/support/ocr.ts';
 import { MODELS } from '../specs/support/paths.ts';
 
-const text = readFileSync(REC_RECIPE, 'utf8')
+const METHOD = process.env.METHOD ?? 'gptq';
+const ALL4 = process.env.ALL4 === '1';
+let text = readFileSync(REC_RECIPE, 'utf8')
   .replace(/^factorize[^{]*\{[^}]*\}/m, '')
-  .replace('method gptq', `method ${process.env.METHOD ?? 'minmax'}`);
+  .replace('method gptq', `method ${METHOD}`);
+if (ALL4)
+  text = text.replace(
+    'quantize weights of conv { bits 8  per-channel  symmetric }',
+    `quantize weights of conv { bits 4  per-channel  symmetric  method ${METHOD} }`,
+  );
 const orig = readFileSync(MODELS.rec);
-const r = await compileModel(orig, text, { recipeFile: REC_RECIPE, host: nodeHost() });
+const t0 = performance.now();
+const warnings: string[] = [];
+const r = await compileModel(orig, text, {
+  recipeFile: REC_RECIPE,
+  host: nodeHost(),
+  warn: (l) => warnings.push(l),
+});
+const secs = (performance.now() - t0) / 1000;
 let agree = 0;
 const lines = fixtures('lines');
 for (const l of lines) {
@@ -21,6 +38,7 @@ for (const l of lines) {
   const b = ctcDecode(Object.values(await runOrt(r.model, { x }))[0]!);
   if (a === b) agree++;
 }
+console.log(warnings.join('\n'));
 console.log(
-  `rec 8-bit convs + 4-bit group-32 ${process.env.METHOD ?? 'minmax'} MatMuls: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length}`,
+  `rec ${ALL4 ? '4-bit per-channel convs' : '8-bit convs'} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%), compile ${secs.toFixed(1)} s`,
 );

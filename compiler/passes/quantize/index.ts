@@ -1,16 +1,23 @@
-// The quantize passes: `quantize weights` (weights.ts: int8/int4/2-bit behind DequantizeLinear) and
+// The quantize passes: `quantize weights` (weights.ts: int8/int4/2-bit behind DequantizeLinear; method
+// gptq: gptq-layer.ts with Hessians from the calibration samples) and
 // `quantize activations` (activations.ts: static QDQ calibrated on the samples). Options: options.ts.
 
+import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
+import type { Matrix } from '../../linalg/matrix.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { quantizeActivationsPass } from './activations.ts';
+import { inputMeans } from './bias-correct.ts';
+import { gptqHessians } from './gptq-layer.ts';
 import { type WeightSettings, weightSettings } from './options.ts';
-import { nodesByLayer, quantizeLayerWeight } from './weights.ts';
+import { type LayerData, nodesByLayer, quantizeLayerWeight } from './weights.ts';
 
 export { quantizeActivationsPass } from './activations.ts';
+export { gptqHessians, gptqLayer } from './gptq-layer.ts';
 export {
   type ActivationSettings,
   activationSettings,
@@ -19,7 +26,8 @@ export {
 } from './options.ts';
 export { nodesByLayer, quantizeLayerWeight } from './weights.ts';
 
-export function quantizeWeightsPass(plan: Plan): Pass {
+/** Bias correction on calibration data after weight quantization (on by default; off for comparisons). */
+export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
   const jobs: { layer: string; s: WeightSettings }[] = [];
   for (const l of plan.layers) {
     const a = l.actions.find((x) => x.kind === 'quantize-weights');
@@ -27,14 +35,47 @@ export function quantizeWeightsPass(plan: Plan): Pass {
   }
   return {
     name: 'quantize-weights',
-    run: (model: Model, ctx: PassContext) => {
+    run: async (model: Model, ctx: PassContext) => {
       if ((model.opset('') ?? 0) < 13) upgradeOpset(model, 13);
       // Blocked/int4 layers raise the opset to 21 themselves (quantizeLayerWeight).
       const byLayer = nodesByLayer(model);
+      // GPTQ: every gptq layer's Hessian from the model as it is before this pass quantizes anything.
+      const gptqJobs = jobs.filter((j) => j.s.method === 'gptq');
+      let hessians = new Map<Node, Matrix[]>();
+      if (gptqJobs.length) {
+        if (!ctx.samples?.length) {
+          throw new UserError(
+            `${gptqJobs[0]!.s.from}: quantize weights { method gptq } needs calibration data`,
+            'add a calibrate { images "…" samples N } block, or use method minmax',
+          );
+        }
+        const g = model.graph;
+        const nodes = gptqJobs
+          .map((j) => byLayer.get(j.layer))
+          .filter((n): n is Node => !!n && g.constant(n.inputs[1] ?? '')?.dtype === 'float32');
+        hessians = await gptqHessians(model, nodes, ctx.samples, (d, t) =>
+          ctx.progress?.('quantize weights: gptq calibration', d, t),
+        );
+      }
+      // Bias correction whenever calibration data exists (the recipe has no option for it).
+      let means = new Map<Node, Float64Array>();
+      if (ctx.samples?.length && biasCorrection) {
+        const g = model.graph;
+        const nodes = jobs
+          .map((j) => byLayer.get(j.layer))
+          .filter((n): n is Node => !!n && g.constant(n.inputs[1] ?? '')?.dtype === 'float32');
+        means = await inputMeans(model, nodes, ctx.samples);
+      }
+      let corrected = 0;
       let changed = false;
       for (const { layer, s } of jobs) {
         const n = byLayer.get(layer);
-        const r = n ? quantizeLayerWeight(model, n, s) : 'no such node';
+        const data: LayerData = {
+          ...(n && hessians.get(n) ? { hs: hessians.get(n) } : {}),
+          ...(n && means.get(n) ? { mean: means.get(n) } : {}),
+        };
+        const r = n ? quantizeLayerWeight(model, n, s, data) : 'no such node';
+        if (data.corrected) corrected++;
         if (typeof r === 'string') {
           (ctx.warn ?? ctx.log)?.(`${s.from}: quantize weights skipped ${layer}: ${r}`);
           continue;
@@ -42,10 +83,15 @@ export function quantizeWeightsPass(plan: Plan): Pass {
         changed = true;
         ctx.layerError[layer] = Math.max(ctx.layerError[layer] ?? 0, r);
       }
+      if (corrected) {
+        (ctx.warn ?? ctx.log)?.(
+          `${jobs[0]!.s.from}: quantize weights: bias correction applied to ${corrected} layer${corrected === 1 ? '' : 's'} (each output's mean on the calibration data shifted back)`,
+        );
+      }
       return { changed };
     },
   };
 }
 
-registerLossyPass('quantize-weights', quantizeWeightsPass);
+registerLossyPass('quantize-weights', (plan) => quantizeWeightsPass(plan));
 registerLossyPass('quantize-activations', quantizeActivationsPass);

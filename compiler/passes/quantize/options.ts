@@ -12,7 +12,8 @@ export interface WeightSettings {
   /** Blocked along the reduction axis (DequantizeLinear block_size, opset 21). */
   group?: number;
   symmetric: boolean;
-  method: 'minmax' | 'mse';
+  /** gptq: Hessian-compensated rounding on calibration data (per-channel or group N). */
+  method: 'minmax' | 'mse' | 'gptq';
   /** binary: ±α per channel; ternary: {−α, 0, α} per channel (stored int8 per-axis). */
   kind?: 'uniform' | 'binary' | 'ternary';
   from: string;
@@ -44,10 +45,10 @@ export function weightSettings(a: PlannedAction): WeightSettings {
       s.group = gsz;
     } else if (o.name === 'method') {
       const m = word(o.values[0]);
-      if (m !== 'minmax' && m !== 'mse') {
+      if (m !== 'minmax' && m !== 'mse' && m !== 'gptq') {
         throw new UserError(
-          `${a.from}: quantize weights { method ${m} } is not implemented yet`,
-          'use method minmax or mse for now',
+          `${a.from}: quantize weights { method ${m} } is not known`,
+          'use method minmax, mse or gptq',
         );
       }
       s.method = m;
@@ -60,9 +61,21 @@ export function weightSettings(a: PlannedAction): WeightSettings {
     } else {
       throw new UserError(
         `${a.from}: quantize weights { ${o.name} } is not implemented yet`,
-        'remove it (implemented: bits 8|4|2, group N, binary, ternary, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse)',
+        'remove it (implemented: bits 8|4|2, group N, binary, ternary, per-channel|per-tensor, symmetric|asymmetric, method minmax|mse|gptq)',
       );
     }
+  }
+  if (s.method === 'gptq' && (s.kind ?? 'uniform') !== 'uniform') {
+    throw new UserError(
+      `${a.from}: quantize weights { ${s.kind}  method gptq }: GPTQ is for bits 8|4|2`,
+      'drop method gptq',
+    );
+  }
+  if (s.method === 'gptq' && !s.perChannel && !s.group) {
+    throw new UserError(
+      `${a.from}: quantize weights { method gptq } is per output channel or per group`,
+      'add per-channel or group N',
+    );
   }
   return s;
 }

@@ -4,9 +4,12 @@
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
+import type { Matrix } from '../../linalg/matrix.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import { binarize, ternarize } from '../../quant/binary.ts';
 import { dequantize, quantizeTensor } from '../../quant/uniform.ts';
+import { addToBias, biasDelta } from './bias-correct.ts';
+import { type GptqTuning, gptqLayer } from './gptq-layer.ts';
 import type { WeightSettings } from './options.ts';
 
 /** Nodes by plan layer name (node name, else first output, else op_index). */
@@ -18,8 +21,25 @@ export function nodesByLayer(model: Model): Map<string, Node> {
   return out;
 }
 
+/** Calibration facts for one layer: GPTQ Hessian(s), input mean for bias correction. */
+export interface LayerData {
+  /** method gptq: the layer's Hessian(s) (one per conv group). */
+  hs?: Matrix[];
+  tuning?: GptqTuning;
+  /** The layer input's mean per channel/feature: the bias is corrected by (W − Ŵ)·mean. */
+  mean?: Float64Array;
+  /** Set when the bias was corrected. */
+  corrected?: boolean;
+}
+
 /** Quantizes one layer's weight in place; returns the max |w − dq(q(w))| or a skip reason. */
-export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): number | string {
+export function quantizeLayerWeight(
+  model: Model,
+  n: Node,
+  s: WeightSettings,
+  data: LayerData = {},
+): number | string {
+  const { hs, tuning } = data;
   const g = model.graph;
   if (n.opType !== 'Conv' && n.opType !== 'Gemm' && n.opType !== 'MatMul') return `${n.opType} has no weight`;
   const wName = n.inputs[1] ?? '';
@@ -39,25 +59,32 @@ export function quantizeLayerWeight(model: Model, n: Node, s: WeightSettings): n
   const needOpset = bits === 4 || s.group ? 21 : 13;
   if ((model.opset('') ?? 0) < needOpset) upgradeOpset(model, needOpset);
   const kind = s.kind ?? 'uniform';
+  if (s.method === 'gptq' && !hs) return 'no calibration Hessian for method gptq';
   const qt =
-    kind === 'binary'
-      ? binarize(w.data as Float32Array, w.dims, { axis })
-      : kind === 'ternary'
-        ? ternarize(w.data as Float32Array, w.dims, { axis })
-        : quantizeTensor(w.data as Float32Array, w.dims, {
-            bits,
-            granularity: s.group
-              ? { kind: 'group', axis: redAxis, size: s.group }
-              : s.perChannel
-                ? { kind: 'channel', axis }
-                : { kind: 'tensor' },
-            symmetric: s.symmetric,
-            method: s.method,
-          });
+    s.method === 'gptq' && hs
+      ? gptqLayer(n, w, s, hs, tuning)
+      : kind === 'binary'
+        ? binarize(w.data as Float32Array, w.dims, { axis })
+        : kind === 'ternary'
+          ? ternarize(w.data as Float32Array, w.dims, { axis })
+          : quantizeTensor(w.data as Float32Array, w.dims, {
+              bits,
+              granularity: s.group
+                ? { kind: 'group', axis: redAxis, size: s.group }
+                : s.perChannel
+                  ? { kind: 'channel', axis }
+                  : { kind: 'tensor' },
+              symmetric: s.symmetric,
+              method: s.method === 'mse' ? 'mse' : 'minmax',
+            });
   const dq = dequantize(qt);
   const src = w.data as Float32Array;
   let err = 0;
   for (let i = 0; i < src.length; i++) err = Math.max(err, Math.abs(src[i]! - dq[i]!));
+  if (data.mean) {
+    const delta = biasDelta(n, w.dims, src, dq, data.mean);
+    data.corrected = !!delta && addToBias(model, n, delta);
+  }
   const base = n.name || n.outputs[0]!;
   const qName = g.uniqueName(`${base}.wq`);
   const zName = g.uniqueName(`${base}.wz`);
