@@ -16,6 +16,7 @@ import { readSqz } from '../../runtime/sqz/read.ts';
 import { buildModel, bytesOf, maxRelDiff, ortRun } from '../compiler/graphs.ts';
 import { tempDir } from '../onnx/build.ts';
 import { runCli } from '../support/cli.ts';
+import { pastTensorSqz } from './bad.ts';
 
 function randn(n: number, seed: number): Float32Array {
   const r = normalSampler(seed);
@@ -127,10 +128,13 @@ describe('.sqz through the CLI', () => {
     bad[40]! ^= 1;
     writeFileSync(join(dir, 'bad.sqz'), bad);
     writeFileSync(join(dir, 'short.sqz'), sqz.subarray(0, sqz.length - 9));
+    const inner = readSqz(sqz);
+    writeFileSync(join(dir, 'past.sqz'), pastTensorSqz(inner, [...inner.graph.initializers.keys()][0]!));
     const cases: [string, RegExp][] = [
       ['bad.sqz', /CRC-32/],
       ['short.sqz', /truncated/],
       ['m.onnx', /not a \.sqz file/],
+      ['past.sqz', /decodes past its tensor/],
     ];
     for (const [file, msg] of cases) {
       const r = await runCli(['unpack', file, '-o', 'never.onnx'], dir);
