@@ -22,6 +22,7 @@ if (!only || only === 'cls') {
     ['sparsegpt', '48 random (seed 1)', clsHead(undefined, '\n  samples 48\n  seed 1')],
     ['sparsegpt', '24 upright (as cls-int8)', clsHead('lines/*.png', '\n  samples 24')],
     ['l1', '-', clsHead()],
+    ['l1  reconstruct least-squares', 'all 96 lines', clsHead()],
     ['l1', '- (cleanup none: BN not folded first)', `${clsHead()}cleanup none\n`],
   ];
   for (const [c, cal, head] of rows) {
@@ -42,7 +43,7 @@ if (!only || only === 'cls') {
 if (!only || only === 'det') {
   const xs = await detInputs(4);
   const ref = await outputs(MODELS.det, xs);
-  for (const c of ['sparsegpt', 'l1']) {
+  for (const c of ['sparsegpt', 'l1', 'l1  reconstruct least-squares', 'sparsegpt  reconstruct none']) {
     const t0 = performance.now();
     const { model } = await compileWith(
       'det',

@@ -123,10 +123,43 @@ describe('prune-sparse in compile()', () => {
     }
   });
 
+  it('l1 masks + reconstruct least-squares: the same zeros, kept conv weights refit, a Gemm with too few rows left as masked', async () => {
+    const head = HEAD.replace('samples 4', 'samples 12');
+    for (const stmt of [
+      'prune 2:4 of conv, gemm { criterion l1',
+      'prune weights of conv, gemm { sparsity 50%  criterion l1',
+    ]) {
+      const plain = await compile(`${head}${stmt} }\n`);
+      const refit = await compile(`${head}${stmt}  reconstruct least-squares }\n`);
+      for (const n of ['c1', 'c2', 'fc']) {
+        const a = weight(plain.model, n).data;
+        const b = weight(refit.model, n).data;
+        expect(
+          Array.from(b, (v) => v === 0),
+          `${stmt} ${n}`,
+        ).toEqual(Array.from(a, (v) => v === 0));
+        // fc sees one 288-vector per sample: 12 rows cannot fit 288 columns, so it stays as masked
+        if (n === 'fc') expect(b).toEqual(a);
+        else expect(b).not.toEqual(a);
+      }
+      expect(refit.report.warnings?.join('\n')).toMatch(
+        /reconstruct least-squares skipped fc: 12 calibration rows for 288 columns/,
+      );
+      await ortRun(refit.model, { x: float32([1, 8, 6, 6], randn(288, 9)) });
+    }
+  });
+
+  it('reconstruct least-squares without calibration data → UserError', async () => {
+    const e = await compileModel(tinyNet(), 'prune 2:4 of conv { reconstruct least-squares }\n', {
+      recipeFile: 'spec.squish',
+    }).catch((x: unknown) => x);
+    expect(isUserError(e)).toBe(true);
+    expect((e as Error).message).toMatch(/reconstruct least-squares.*needs calibration data/);
+  });
+
   const errors: [string, RegExp][] = [
     ['prune weights of conv { criterion taylor }', /taylor.*not implemented yet: it needs gradients/],
     ['prune kernels of conv { criterion sparsegpt }', /sparsegpt.*not implemented yet for kernels/],
-    ['prune 2:4 of conv { reconstruct least-squares }', /reconstruct.*not implemented yet/],
     ['prune weights of conv { criterion activation }', /applies to prune channels only/],
     ['prune 2:4 of conv { sparsity 10% }', /N:M fixes the sparsity/],
     ['prune 2:4 of conv { scope global }', /nothing to rank across layers/],

@@ -1,4 +1,5 @@
-// The pieces of sequential sparsegpt: GramBuffer equals Σ v·vᵀ and Σ v̄·vᵀ; a SampleCursor walking
+// The pieces of sequential sparsegpt and of reconstruct least-squares: GramBuffer equals Σ v·vᵀ and
+// Σ v̄·vᵀ; refitRow never raises the masked row's calibration error and keeps its zeros; a SampleCursor walking
 // layer inputs one step at a time returns exactly what a full run observes, and sees weights edited
 // between steps; the refit towards the original outputs solves its normal equations (and is the
 // identity when the inputs did not change); grouped sparsegpt removes exactly round(p·all) weights
@@ -8,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
 import { SampleCursor } from '../../compiler/passes/prune/cursor.ts';
 import { GramBuffer } from '../../compiler/passes/prune/gram.ts';
+import { refitRow } from '../../compiler/passes/prune/refit-masked.ts';
 import { refitToTarget } from '../../compiler/passes/prune/sparsegpt-layers.ts';
 import { removedCount } from '../../compiler/prune/masks.ts';
 import { sparseGptGroups } from '../../compiler/prune/sparsegpt.ts';
@@ -142,6 +144,50 @@ describe('refitToTarget', () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('refitRow (reconstruct least-squares after a mask)', () => {
+  it('keeps the zeros and never raises Σ(w′·x − w·x̄)² on the calibration rows above the masked row', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 9 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(),
+        (n, m, noise, seed) => {
+          const r = normalSampler(seed);
+          // correlated inputs x (shared factor), originals x̄ = x + noise
+          const xs = Array.from({ length: m }, () => {
+            const f = r();
+            return Float64Array.from({ length: n }, () => f + 0.3 * r());
+          });
+          const xos = xs.map((x) => x.map((v) => v + noise * r()));
+          const h = new Float64Array(n * n);
+          const x = new Float64Array(n * n);
+          for (let k = 0; k < m; k++)
+            for (let i = 0; i < n; i++)
+              for (let j = 0; j < n; j++) {
+                h[i * n + j]! += xs[k]![i]! * xs[k]![j]!;
+                x[i * n + j]! += xos[k]![i]! * xs[k]![j]!;
+              }
+          const w = randn(n, seed + 1);
+          const keep = Array.from({ length: n }, (_, i) => i).filter((i) => (i + seed) % 2 === 0);
+          const masked = w.map((v, i) => (keep.includes(i) ? v : 0));
+          const refit = masked.slice();
+          refitRow(refit, w, n, h, x, keep);
+          const obj = (u: Float64Array) =>
+            xs.reduce((s, xk, k) => {
+              let e = 0;
+              for (let i = 0; i < n; i++) e += u[i]! * xk[i]! - w[i]! * xos[k]![i]!;
+              return s + e * e;
+            }, 0);
+          for (let i = 0; i < n; i++) if (!keep.includes(i)) expect(refit[i]).toBe(0);
+          expect(obj(refit)).toBeLessThanOrEqual(obj(masked) * (1 + 1e-9) + 1e-9);
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 });

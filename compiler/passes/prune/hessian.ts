@@ -15,6 +15,8 @@ export interface LayerGrams {
   cols: number;
   h: Float64Array[];
   x?: Float64Array[];
+  /** Input vectors added per group (calibration rows behind H). */
+  count?: number;
   /** Vectors not yet added (flushed by flushGrams / symmetrize). */
   buf?: GramBuffer[];
 }
@@ -89,6 +91,7 @@ export function addConvPairGrams(
             }
           }
         buf.push(v, vo);
+        if (g === 0) acc.count = (acc.count ?? 0) + 1;
       }
     }
 }
@@ -124,6 +127,7 @@ export function addMatrixPairGrams(acc: LayerGrams, x: Tensor, xo: Tensor | unde
       if (vo) vo[i] = dOrig![at]!;
     }
     buffers(acc)[0]!.push(v, vo);
+    acc.count = (acc.count ?? 0) + 1;
   }
 }
 

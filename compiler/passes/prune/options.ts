@@ -18,7 +18,10 @@ export interface SparseSettings {
   from: string;
   /** The statement as written, short (`prune 2:4`), for messages. */
   action: string;
-  /** sparsegpt: refit each layer towards the original model's outputs first (reconstruct least-squares, the default). */
+  /**
+   * Refit each layer towards the original model's outputs on calibration data (reconstruct
+   * least-squares): sparsegpt before choosing its mask (its default), magnitude masks after.
+   */
   reconstruct: boolean;
 }
 
@@ -70,7 +73,7 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
     if (!KNOWN.has(o.name)) {
       throw new UserError(
         `${a.from}: ${a.action} { ${o.name} } is not an option of prune`,
-        'prune knows sparsity, criterion, scope, seed, reconstruct (sparsegpt; and round, min for channels)',
+        'prune knows sparsity, criterion, scope, seed, reconstruct (and round, min for channels)',
       );
     }
     if (o.name === 'round' || o.name === 'min') {
@@ -117,12 +120,6 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
   const rec = word(option(s.options, 'reconstruct')?.values[0]);
   if (rec !== undefined && rec !== 'none' && rec !== 'least-squares')
     throw new UserError(`${a.from}: ${a.action} { reconstruct ${rec} }: use none or least-squares`);
-  if (rec === 'least-squares' && c !== 'sparsegpt') {
-    throw new UserError(
-      `${a.from}: ${a.action} { reconstruct least-squares } is not implemented yet for criterion ${c}`,
-      'use criterion sparsegpt (it refits the kept weights), or remove reconstruct',
-    );
-  }
   const seedV = option(s.options, 'seed')?.values[0];
   return {
     granularity,
@@ -132,6 +129,6 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
     seed: seedV ? (num(seedV, 'seed') as number) : 0,
     from: a.from,
     action: a.action,
-    reconstruct: c === 'sparsegpt' && rec !== 'none',
+    reconstruct: c === 'sparsegpt' ? rec !== 'none' : rec === 'least-squares',
   };
 }

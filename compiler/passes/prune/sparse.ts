@@ -8,12 +8,14 @@ import type { Graph } from '../../../runtime/ir/graph.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32 } from '../../../runtime/ir/tensor.ts';
+import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
 import { convView, matrixView, type WeightView } from '../../prune/view.ts';
 import { foldedScale } from './gamma.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
+import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
 
 /** Node of each layer name, as compiler/select/layers.ts names layers. */
@@ -105,13 +107,15 @@ export async function pruneSparse(
   }
   const gr = s.granularity;
   const outErr = new Map<string, number>();
+  if ((s.criterion === 'sparsegpt' || s.reconstruct) && !ctx.samples?.length) {
+    throw new UserError(
+      `${s.from}: ${s.action} { ${s.criterion === 'sparsegpt' ? 'criterion sparsegpt' : 'reconstruct least-squares'} } needs calibration data`,
+      'add a calibrate { … } block',
+    );
+  }
+  // reconstruct least-squares after a magnitude mask: the unpruned model is the refit's target
+  const original = s.reconstruct && s.criterion !== 'sparsegpt' ? cloneModel(model) : undefined;
   if (s.criterion === 'sparsegpt') {
-    if (!ctx.samples?.length) {
-      throw new UserError(
-        `${s.from}: ${s.action} { criterion sparsegpt } needs calibration data`,
-        'add a calibrate { … } block',
-      );
-    }
     const mode =
       gr.kind === 'nm'
         ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)
@@ -119,7 +123,7 @@ export async function pruneSparse(
     const errs = await sparseGptLayers(
       model,
       targets,
-      ctx.samples,
+      ctx.samples!,
       { mode, correct: s.reconstruct, global: s.scope === 'global' },
       ctx,
     );
@@ -137,6 +141,7 @@ export async function pruneSparse(
     });
     pruneUnits(masks, s.p, s.scope);
   }
+  if (original) await refitMasked(model, original, targets, ctx.samples!, ctx);
   for (const t of targets) {
     const err = outErr.get(t.layer) ?? relativeChange(t.orig, t.view.data);
     ctx.layerError[t.layer] = Math.max(ctx.layerError[t.layer] ?? 0, err);

@@ -81,6 +81,37 @@ export function refitToTarget(
   for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) w[r * n + i] = sol[i * rows + r]!;
 }
 
+/**
+ * Visits the targets in graph order with their calibration Grams: H from the inputs of `model` as it
+ * is at that step (earlier targets already edited by `visit`), and with `original` the cross Grams X
+ * against the same inputs in that (never edited) model.
+ */
+export async function walkLayers(
+  model: Model,
+  targets: GptTarget[],
+  samples: Sample[],
+  original: Model | undefined,
+  visit: (t: GptTarget, acc: LayerGrams) => void,
+  ctx: Pick<PassContext, 'progress'> = {},
+): Promise<void> {
+  const cursor = new SampleCursor(model, samples);
+  const orig = original ? new SampleCursor(original, samples, true) : undefined;
+  let done = 0;
+  try {
+    for (const step of steps(model, targets)) {
+      const input = step[0]!.node.inputs[0]!;
+      const xs = (await cursor.walk([input])).map((v) => v[0]!);
+      const xos = orig ? (await orig.walk([input])).map((v) => v[0]!) : undefined;
+      for (const t of step) {
+        visit(t, stepGrams(model, t, xs, xos));
+        ctx.progress?.('prune', ++done, targets.length);
+      }
+    }
+  } finally {
+    orig?.dispose();
+  }
+}
+
 /** Prunes the targets in place; returns each layer's relative output error √(tr ΔW·H·ΔWᵀ / tr W·H·Wᵀ). */
 export async function sparseGptLayers(
   model: Model,
@@ -92,34 +123,26 @@ export async function sparseGptLayers(
   const correct = run.correct ?? true;
   const damp = run.damp ?? 0.01;
   const errors = new Map<string, number>();
-  const cursor = new SampleCursor(model, samples);
-  const original = correct ? new SampleCursor(cloneModel(model), samples, true) : undefined;
-  const plan = steps(model, targets);
   const counts =
     run.global && run.mode.kind === 'unstructured'
-      ? await globalCounts(model, plan, samples, run.mode.p, damp)
+      ? await globalCounts(model, steps(model, targets), samples, run.mode.p, damp)
       : undefined;
-  let done = 0;
-  try {
-    for (const step of plan) {
-      const input = step[0]!.node.inputs[0]!;
-      const xs = (await cursor.walk([input])).map((v) => v[0]!);
-      const xos = original ? (await original.walk([input])).map((v) => v[0]!) : undefined;
-      for (const t of step) {
-        const acc = stepGrams(model, t, xs, xos);
-        const mode: SparseGptMode = counts ? { kind: 'unstructured', p: 0, count: counts.get(t)! } : run.mode;
-        errors.set(t.layer, pruneTarget(model, t, acc, { ...run, mode }, correct, damp));
-        ctx.progress?.('prune', ++done, targets.length);
-      }
-    }
-  } finally {
-    original?.dispose();
-  }
+  await walkLayers(
+    model,
+    targets,
+    samples,
+    correct ? cloneModel(model) : undefined,
+    (t, acc) => {
+      const mode: SparseGptMode = counts ? { kind: 'unstructured', p: 0, count: counts.get(t)! } : run.mode;
+      errors.set(t.layer, pruneTarget(model, t, acc, { ...run, mode }, correct, damp));
+    },
+    ctx,
+  );
   return errors;
 }
 
 /** A target's weight as per-group augmented matrices [rows × (cols + 1)] (the bias last; 0 when none). */
-function augmented(t: GptTarget, bias: ArrayLike<number> | undefined): Float64Array[] {
+export function augmented(t: GptTarget, bias: ArrayLike<number> | undefined): Float64Array[] {
   const v = t.view;
   const cols = v.cols + (t.node.opType === 'Conv' ? 1 : 0);
   return Array.from({ length: v.groups }, (_, g) => {
@@ -220,23 +243,40 @@ function pruneTarget(
   damp: number,
 ): number {
   const v = t.view;
-  // Conv: the bias is the weight of a constant-1 input, updated but never pruned
-  let bias: Float32Array | undefined;
-  if (t.node.opType === 'Conv') {
-    ensureBias(model, t.node);
-    const b = model.graph.constant(t.node.inputs[2]!)!;
-    const copy = float32(b.dims, b.data as Float32Array);
-    setConstInput(model.graph, t.node, 2, copy);
-    bias = copy.data as Float32Array;
-  }
+  const bias = privateBias(model, t);
   const cols = acc.cols;
   const ws = augmented(t, bias);
-  if (correct && acc.x) ws.forEach((w, g) => refitToTarget(w, v.rows, cols, acc.h[g]!, acc.x![g]!, damp));
+  if (correct && acc.x && enoughRows(acc))
+    ws.forEach((w, g) => refitToTarget(w, v.rows, cols, acc.h[g]!, acc.x![g]!, damp));
   const err = sparseGptGroups(ws, v.rows, cols, acc.h, run.mode, {
     fixedTail: bias ? 1 : 0,
     damp,
     blockSize: run.blockSize,
   });
+  writeAugmented(t, ws, bias);
+  return Math.sqrt(err);
+}
+
+/**
+ * A least-squares refit needs more calibration rows than unknowns: with fewer than 2 per column (e.g.
+ * a Gemm seeing one vector per sample) it would fit the samples, not the layer, so it is skipped.
+ */
+export const enoughRows = (acc: LayerGrams): boolean => (acc.count ?? 0) >= 2 * acc.cols;
+
+/** Conv: a private copy of the bias (added as zeros when missing), the weight of a constant-1 input. */
+export function privateBias(model: Model, t: GptTarget): Float32Array | undefined {
+  if (t.node.opType !== 'Conv') return undefined;
+  ensureBias(model, t.node);
+  const b = model.graph.constant(t.node.inputs[2]!)!;
+  const copy = float32(b.dims, b.data as Float32Array);
+  setConstInput(model.graph, t.node, 2, copy);
+  return copy.data as Float32Array;
+}
+
+/** Writes augmented per-group matrices back into the weight (and the bias column into `bias`). */
+export function writeAugmented(t: GptTarget, ws: Float64Array[], bias: Float32Array | undefined): void {
+  const v = t.view;
+  const cols = v.cols + (bias ? 1 : 0);
   for (let g = 0; g < v.groups; g++) {
     const aug = ws[g]!;
     const m = bias ? new Float64Array(v.rows * v.cols) : aug;
@@ -247,5 +287,4 @@ function pruneTarget(
       }
     writeGroup(v, g, m);
   }
-  return Math.sqrt(err);
 }
