@@ -74,8 +74,10 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
           ...(n && hessians.get(n) ? { hs: hessians.get(n) } : {}),
           ...(n && means.get(n) ? { mean: means.get(n) } : {}),
         };
+        if (plan.settings.opset !== undefined) data.maxOpset = plan.settings.opset;
         const r = n ? quantizeLayerWeight(model, n, s, data) : 'no such node';
         if (data.corrected) corrected++;
+        if (data.widened) (ctx.warn ?? ctx.log)?.(`${s.from}: quantize weights ${layer}: ${data.widened}`);
         if (typeof r === 'string') {
           (ctx.warn ?? ctx.log)?.(`${s.from}: quantize weights skipped ${layer}: ${r}`);
           continue;

@@ -1,6 +1,7 @@
-// Weight quantization of one Conv/Gemm/MatMul: float weight → int8/int4 (2-bit codes in int8)
-// initializer + DequantizeLinear (per-tensor, per-axis, blocked `group N` at opset 21).
+// Weight quantization of one Conv/Gemm/MatMul: float weight → int8, or int4 for 4-bit/2-bit/binary/
+// ternary codes, initializer + DequantizeLinear (per-tensor, per-axis, blocked `group N` at opset 21).
 
+import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
@@ -30,6 +31,22 @@ export interface LayerData {
   mean?: Float64Array;
   /** Set when the bias was corrected. */
   corrected?: boolean;
+  /** The output opset the recipe pins (`output { opset N }`), if any: storage must fit it. */
+  maxOpset?: number;
+  /** Set when the codes were stored wider than they need (the pinned opset lacks int4). */
+  widened?: string;
+}
+
+/**
+ * Storage of the codes: int4/uint4 (opset 21) for 4-bit, 2-bit, binary and ternary codes; int8 when
+ * the pinned output opset is below 21. int2 (opset 25) is not used: onnxruntime 1.30 computes
+ * DequantizeLinear(int2) → MatMul wrongly at graph optimization level extended/all (right with
+ * basic/disabled), so int4 is the narrowest type it runs correctly.
+ */
+function storage(bits: number, kind: string, cap: number | undefined): { int4: boolean; opset: number } {
+  const narrow = bits <= 4 || kind !== 'uniform';
+  const int4 = narrow && (cap === undefined || cap >= 21);
+  return { int4, opset: int4 ? 21 : 13 };
 }
 
 /** Quantizes one layer's weight in place; returns the max |w − dq(q(w))| or a skip reason. */
@@ -56,9 +73,20 @@ export function quantizeLayerWeight(
   else if (n.opType === 'Gemm') redAxis = n.attrs.transB === 1 ? 1 : 0;
   else redAxis = 1;
   const bits = s.bits ?? 8;
-  const needOpset = bits === 4 || s.group ? 21 : 13;
-  if ((model.opset('') ?? 0) < needOpset) upgradeOpset(model, needOpset);
   const kind = s.kind ?? 'uniform';
+  const cap = data.maxOpset;
+  if (s.group && cap !== undefined && cap < 21) {
+    throw new UserError(
+      `${s.from}: quantize weights { group ${s.group} } needs opset 21 (blocked DequantizeLinear), but the output opset is pinned to ${cap}`,
+      'raise output { opset } to 21 or more, or use per-channel',
+    );
+  }
+  const store = storage(bits, kind, cap);
+  if (!store.int4 && (bits <= 4 || kind !== 'uniform')) {
+    data.widened = `${kind === 'uniform' ? `${bits}-bit` : kind} codes stored as int8: output { opset ${cap} } cannot hold int4 (opset 21)`;
+  }
+  const needOpset = Math.max(store.opset, s.group ? 21 : 13);
+  if ((model.opset('') ?? 0) < needOpset) upgradeOpset(model, needOpset);
   if (s.method === 'gptq' && !hs) return 'no calibration Hessian for method gptq';
   const qt =
     s.method === 'gptq' && hs
@@ -90,8 +118,7 @@ export function quantizeLayerWeight(
   const zName = g.uniqueName(`${base}.wz`);
   const sName = g.uniqueName(`${base}.ws`);
   const out = g.uniqueName(`${base}.wdq`);
-  // int4 as ONNX int4/uint4; 2-bit codes are stored in int8/uint8 (int2 needs opset 25).
-  const qType = bits === 4 ? (qt.signed ? 'int4' : 'uint4') : qt.signed ? 'int8' : 'uint8';
+  const qType = store.int4 ? (qt.signed ? 'int4' : 'uint4') : qt.signed ? 'int8' : 'uint8';
   g.addInitializer(qName, makeTensor(qType, qt.shape, qt.q));
   g.addInitializer(sName, float32(qt.scaleShape, qt.scale));
   // A zero zero-point on int8 is ONNX's default: leave the optional input out (smaller file).
