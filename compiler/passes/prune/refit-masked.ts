@@ -80,7 +80,7 @@ export async function refitMasked(
       if (enoughRows(acc)) refitTarget(model, t as MaskedTarget, acc);
       else
         ctx.warn?.(
-          `reconstruct least-squares skipped ${t.layer}: ${acc.count ?? 0} calibration rows for ${acc.cols} columns (needs ${2 * acc.cols}; add samples)`,
+          `reconstruct least-squares skipped ${t.layer}: ${acc.count ?? 0} calibration rows for ${acc.cols} columns (needs ${Math.ceil(acc.cols / 4)}; add samples)`,
         );
     },
     ctx,

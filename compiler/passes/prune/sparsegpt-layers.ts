@@ -258,10 +258,12 @@ function pruneTarget(
 }
 
 /**
- * A least-squares refit needs more calibration rows than unknowns: with fewer than 2 per column (e.g.
- * a Gemm seeing one vector per sample) it would fit the samples, not the layer, so it is skipped.
+ * A least-squares refit (ridge towards the original weights) needs enough calibration rows: with
+ * fewer than one per 4 columns (e.g. a Gemm seeing one long vector per sample) it would fit the
+ * samples, not the layer, so it is skipped. (PP-OCR's squeeze-excitation convs see one row per
+ * sample, 96 for 201 columns, and their refit still helps.)
  */
-export const enoughRows = (acc: LayerGrams): boolean => (acc.count ?? 0) >= 2 * acc.cols;
+export const enoughRows = (acc: LayerGrams): boolean => 4 * (acc.count ?? 0) >= acc.cols;
 
 /** Conv: a private copy of the bias (added as zeros when missing), the weight of a constant-1 input. */
 export function privateBias(model: Model, t: GptTarget): Float32Array | undefined {
