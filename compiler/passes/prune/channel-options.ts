@@ -1,5 +1,5 @@
-// Reading one `prune channels` / `prune layers` action's options: sparsity, criterion, round, min,
-// reconstruct, seed.
+// Reading one `prune channels` / `prune layers` action's options: sparsity, criterion, scope, round,
+// min, reconstruct, seed; globalCounts for `prune channels { scope global }`.
 
 import { UserError } from '../../../runtime/errors.ts';
 import { num, option, word } from '../../plan/options.ts';

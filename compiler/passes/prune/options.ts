@@ -1,5 +1,5 @@
-// Reading one fine-grained `prune` action's options (sparsity, criterion, scope, seed); UserError on
-// anything this pass cannot do, naming the statement.
+// Reading one fine-grained `prune` action's options (sparsity, criterion, scope, seed, reconstruct);
+// UserError on anything this pass cannot do, naming the statement.
 
 import { UserError } from '../../../runtime/errors.ts';
 import { num, option, word } from '../../plan/options.ts';

@@ -1,6 +1,8 @@
 // The fine-grained prune pass (kind 'prune-sparse'): weights, N:M, kernels, blocks RxC written as
-// zeros; l1/l2/random masks per layer or across a statement's layers, sparsegpt with the OBS update
-// from calibration Hessians. Layers whose weight is shared, not float32 or not constant are skipped
+// zeros; l1/l2/random masks per layer or across a statement's layers (scope global: one threshold),
+// ranked on the weights as the source model has them (BN fold undone), then optionally refit
+// (reconstruct least-squares); sparsegpt sequentially with the OBS update from calibration Hessians
+// (sparsegpt-layers.ts). Layers whose weight is shared, not float32 or not constant are skipped
 // with a warning; N:M skips a layer whose input count is not a multiple of M.
 
 import { UserError } from '../../../runtime/errors.ts';
