@@ -14,7 +14,7 @@ import { MODELS, RECIPES } from '../specs/support/paths.ts';
 
 const RUNS = Number(process.env.RUNS ?? 9);
 const THREADS = Number(process.env.THREADS ?? 1);
-const CALIB = process.env.CALIB ?? 'percentile 99.99';
+const CALIB = process.env.CALIB ?? 'mse';
 
 export const DET_INT8_RECIPE = (calibration: string, samples = 4) => `recipe "ppocr-det-int8"
 model {
