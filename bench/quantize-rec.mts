@@ -2,7 +2,7 @@
 // from METHOD, default gptq as written) through compileModel — bias correction is applied since the
 // recipe calibrates — then size ratio and decoded-text agreement on the 48 fixture lines
 // (onnxruntime-node). ALL4=1: every conv and MatMul at 4 bits (convs per-channel, same METHOD).
-// Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1)
+// Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1, CONV=mse|gptq for the 8-bit convs)
 import { readFileSync } from 'node:fs';
 import { compileModel } from '../compiler/compile.ts';
 import { nodeHost } from '../compiler/io/host.ts';
@@ -16,6 +16,13 @@ const ALL4 = process.env.ALL4 === '1';
 let text = readFileSync(REC_RECIPE, 'utf8')
   .replace(/^factorize[^{]*\{[^}]*\}/m, '')
   .replace('method gptq', `method ${METHOD}`);
+const CONV = process.env.CONV; // e.g. CONV=gptq: the 8-bit conv line with that method
+if (CONV && !ALL4) {
+  text = text.replace(
+    'quantize weights of conv { bits 8  per-channel  symmetric }',
+    `quantize weights of conv { bits 8  per-channel  symmetric  method ${CONV} }`,
+  );
+}
 if (ALL4)
   text = text.replace(
     'quantize weights of conv { bits 8  per-channel  symmetric }',
@@ -40,5 +47,5 @@ for (const l of lines) {
 }
 console.log(warnings.join('\n'));
 console.log(
-  `rec ${ALL4 ? '4-bit per-channel convs' : '8-bit convs'} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%), compile ${secs.toFixed(1)} s`,
+  `rec ${ALL4 ? '4-bit per-channel convs' : `8-bit ${CONV ?? 'minmax'} convs`} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%), compile ${secs.toFixed(1)} s`,
 );
