@@ -17,7 +17,7 @@ function ints(n: Node, name: string, dflt: number[]): number[] {
 }
 
 /** Lower triangles of the im2col Grams of a 2-D conv input x [N, C, H, W], one per group. */
-function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix, offset: number): void {
+function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix, offset: number): number {
   const [, cinG, kh, kw] = m.dims as number[];
   const [N, C, H, W] = x.dims as number[];
   const [sh, sw] = ints(node, 'strides', [1, 1]);
@@ -29,10 +29,12 @@ function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix,
   const step = Math.max(1, Math.ceil((oh * ow) / MAX_POSITIONS));
   const d = x.data as Float32Array;
   const v = new Float64Array(cols);
+  let count = 0;
   for (let n = 0; n < N!; n++)
     for (let g = 0; g < m.groups; g++) {
       const acc = h[g]!;
       for (let p = (offset + n * 7) % step; p < oh * ow; p += step) {
+        if (g === 0) count++;
         const oy = Math.floor(p / ow);
         const ox = p % ow;
         for (let a = 0; a < kh!; a++)
@@ -52,13 +54,15 @@ function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix,
         }
       }
     }
+  return count;
 }
 
-/** Symmetric Hessians per layer and group, summed over the samples (layers whose input is not seen: none). */
+/** Symmetric Hessians per layer and group, summed over the samples; `rows` gets the vectors summed per layer. */
 export async function clusterHessians(
   model: Model,
   nodes: Node[],
   samples: Sample[],
+  rows?: Map<Node, number>,
 ): Promise<Map<Node, Float64Array[]>> {
   const { createSession } = await import('../../../runtime/exec/index.ts');
   const out = new Map<Node, Float64Array[]>();
@@ -81,8 +85,10 @@ export async function clusterHessians(
         const x = res[n.inputs[0]!];
         if (!x) throw new Error(`cluster: the executor did not return ${n.inputs[0]}`);
         const h = out.get(n)!;
-        if (n.opType === 'Conv') addConvGrams(h, n, x, m, i);
+        let k = x.data.length / m.cols;
+        if (n.opType === 'Conv') k = addConvGrams(h, n, x, m, i);
         else addGram(h[0]!, m.cols, x, n.opType === 'Gemm' && n.attrs.transA === 1);
+        rows?.set(n, (rows.get(n) ?? 0) + k);
       }
     }
   } finally {

@@ -26,6 +26,9 @@ function nodesByLayer(model: Model): Map<string, Node> {
   return out;
 }
 
+/** Calibration vectors per weight column a layer needs for the data-aware assignment. */
+const MIN_ROWS_PER_COL = 4;
+
 /** Hessian bytes one calibration stage may hold (Σ groups · cols² · 8 over its layers). */
 const STAGE_BYTES = 256 * 2 ** 20;
 
@@ -71,10 +74,19 @@ export function clusterPass(plan: Plan): Pass {
       // the model with the earlier stages already clustered
       for (const stage of stages(model, jobs, byLayer)) {
         const nodes = stage.map((j) => byLayer.get(j.layer)).filter((n): n is Node => n !== undefined);
-        const hessians = ctx.samples?.length ? await clusterHessians(model, nodes, ctx.samples) : undefined;
+        const rows = new Map<Node, number>();
+        const hessians = ctx.samples?.length
+          ? await clusterHessians(model, nodes, ctx.samples, rows)
+          : undefined;
         for (const { layer, s } of stage) {
           const n = byLayer.get(layer);
-          const r = n ? clusterLayerWeight(model, n, s, hessians?.get(n)) : 'no such node in the model';
+          // too few calibration vectors for the layer's inputs (e.g. SE convs on pooled vectors): an OBS
+          // fit would follow the samples, not the data, so those keep plain nearest-centroid sharing
+          const m = n && weightMatrix(model.graph, n);
+          const enough = m && (rows.get(n!) ?? 0) >= MIN_ROWS_PER_COL * m.cols;
+          const r = n
+            ? clusterLayerWeight(model, n, s, enough ? hessians?.get(n) : undefined)
+            : 'no such node in the model';
           ctx.progress?.('cluster', ++done, jobs.length);
           if (typeof r === 'string') {
             (ctx.warn ?? ctx.log)?.(`${s.from}: cluster weights skipped ${layer}: ${r}`);
