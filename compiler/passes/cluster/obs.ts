@@ -54,7 +54,7 @@ export function obsAssign(
   cols: number,
   h: Float64Array,
   book: Float64Array,
-  damp = 0.01,
+  damp = 0.1, // 10% of mean diag H: the calibration data (e.g. only upright cls lines) must not be overfit
 ): { labels: Int32Array; err: number; nearestErr: number; energy: number } {
   const U = inverseFactor(h, cols, damp);
   const labels = new Int32Array(rows * cols).fill(-1);
