@@ -155,7 +155,19 @@ export async function compileModel(
   for (const m of ctx.stats.nearMisses) options.log?.(`near-miss ${m.rule} at ${m.node}: ${m.reason}`);
 
   t = performance.now();
-  const planText = JSON.stringify(planJson(plan));
+  // The plan kept in the model's metadata is compact (small models feel every KB): only the layers
+  // something happens to, each action by kind and statement (file:line); options are in the recipe.
+  const full = planJson(plan);
+  const planText = JSON.stringify({
+    ...full,
+    layers: full.layers
+      .filter((l) => l.actions.length || l.kept_by)
+      .map((l) => ({
+        name: l.name,
+        actions: l.actions.map((a) => `${a.kind}@${a.from}`),
+        ...(l.kept_by ? { kept_by: l.kept_by } : {}),
+      })),
+  });
   model.setMetadata('squish.version', SQUISH_VERSION);
   model.setMetadata('squish.recipe', recipeText);
   model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
