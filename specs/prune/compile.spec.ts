@@ -110,13 +110,13 @@ describe('prune-sparse in compile()', () => {
       if (crit === 'l1') {
         let maxPruned = 0;
         let minKept = Number.POSITIVE_INFINITY;
-        ws.forEach((w, li) =>
+        ws.forEach((w, li) => {
           w.forEach((x, i) => {
             const a = Math.abs(src[li]![i]!);
             if (x === 0) maxPruned = Math.max(maxPruned, a);
             else minKept = Math.min(minKept, a);
-          }),
-        );
+          });
+        });
         expect(maxPruned).toBeLessThanOrEqual(minKept);
       }
       await ortRun(r.model, { x: float32([1, 8, 6, 6], randn(288, 9)) });

@@ -247,7 +247,9 @@ function pruneTarget(
   const cols = acc.cols;
   const ws = augmented(t, bias);
   if (correct && acc.x && enoughRows(acc))
-    ws.forEach((w, g) => refitToTarget(w, v.rows, cols, acc.h[g]!, acc.x![g]!, damp));
+    ws.forEach((w, g) => {
+      refitToTarget(w, v.rows, cols, acc.h[g]!, acc.x![g]!, damp);
+    });
   const err = sparseGptGroups(ws, v.rows, cols, acc.h, run.mode, {
     fixedTail: bias ? 1 : 0,
     damp,
