@@ -10,6 +10,7 @@
 //   ends early or holds a code no symbol has throws a UserError (corrupted or truncated data).
 
 import { UserError } from '../../runtime/errors.ts';
+import { huffmanDecode as decodeCanonical } from '../../runtime/sqz/huffman.ts';
 
 interface Node {
   w: number;
@@ -145,60 +146,17 @@ export function huffmanEncode(
   return { bytes, bitLength: total };
 }
 
+/** Decode with the runtime's canonical decoder (the .sqz reader's; one implementation). */
 export function huffmanDecode(
   bytes: Uint8Array,
   lengths: ArrayLike<number>,
   count: number,
   bitLength = bytes.length * 8,
 ): Uint32Array {
-  const maxLen = Math.max(0, ...Array.from(lengths));
-  const perLen = new Uint32Array(maxLen + 1);
-  for (let s = 0; s < lengths.length; s++) if (lengths[s]! > 0) perLen[lengths[s]!]!++;
-  const sorted: number[] = [];
-  for (let len = 1; len <= maxLen; len++)
-    for (let s = 0; s < lengths.length; s++) if (lengths[s] === len) sorted.push(s);
-  const firstCode = new Float64Array(maxLen + 1);
-  const firstIndex = new Uint32Array(maxLen + 1);
-  let code = 0;
-  let index = 0;
-  for (let len = 1; len <= maxLen; len++) {
-    firstCode[len] = code;
-    firstIndex[len] = index;
-    index += perLen[len]!;
-    code = (code + perLen[len]!) * 2;
+  if (!(Number.isInteger(count) && count >= 0)) {
+    throw new UserError(`Huffman stream cannot hold ${count} symbols`, 'the data is corrupted');
   }
-  const limit = Math.min(bitLength, bytes.length * 8);
-  // Every code is at least one bit: refuse an absurd count before allocating for it.
-  if (!(Number.isInteger(count) && count >= 0) || count > limit) {
-    throw new UserError(
-      `Huffman stream of ${limit} bits cannot hold ${count} symbols`,
-      'the data is truncated or corrupted; re-create it with `squish compile`',
-    );
-  }
-  const out = new Uint32Array(count);
-  let pos = 0;
-  for (let i = 0; i < count; i++) {
-    let c = 0;
-    let len = 0;
-    for (;;) {
-      if (pos >= limit) {
-        throw new UserError(
-          `Huffman stream ends after ${i} of ${count} symbols`,
-          'the data is truncated or corrupted; re-create it with `squish compile`',
-        );
-      }
-      c = c * 2 + ((bytes[pos >>> 3]! >>> (7 - (pos & 7))) & 1);
-      pos++;
-      len++;
-      if (len > maxLen) {
-        throw new UserError(`Huffman stream holds an invalid code at symbol ${i}`, 'the data is corrupted');
-      }
-      const off = c - firstCode[len]!;
-      if (off >= 0 && off < perLen[len]!) {
-        out[i] = sorted[firstIndex[len]! + off]!;
-        break;
-      }
-    }
-  }
-  return out;
+  const table = new Map<number, number>();
+  for (let s = 0; s < lengths.length; s++) if (lengths[s]! > 0) table.set(s, lengths[s]!);
+  return decodeCanonical(bytes, table, count, bitLength, 'Huffman');
 }

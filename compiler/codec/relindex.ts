@@ -8,7 +8,7 @@
 //   relativeDecode(gaps, length) → positions; a stream that runs past the tensor's length throws a
 //   UserError instead of writing out of bounds.
 
-import { UserError } from '../../runtime/errors.ts';
+import { relativeDecode as decodeRelative } from '../../runtime/sqz/relindex.ts';
 
 export interface RelativeIndex {
   readonly gaps: Uint16Array;
@@ -40,18 +40,7 @@ export function relativeEncode(dense: ArrayLike<number>, bits: number): Relative
   return { gaps: Uint16Array.from(gaps), positions: Uint32Array.from(positions), fillers };
 }
 
+/** Positions from gaps: the runtime's decoder (the .sqz reader's; one implementation). */
 export function relativeDecode(gaps: ArrayLike<number>, length: number): Uint32Array {
-  const out = new Uint32Array(gaps.length);
-  let p = -1;
-  for (let i = 0; i < gaps.length; i++) {
-    p += gaps[i]! + 1;
-    if (p >= length) {
-      throw new UserError(
-        `sparse index stream decodes past its tensor: entry ${i} lands at position ${p} of ${length}`,
-        'the file is corrupted or truncated; re-create it with `squish compile`',
-      );
-    }
-    out[i] = p;
-  }
-  return out;
+  return decodeRelative(gaps, length, 'a tensor');
 }
