@@ -157,17 +157,22 @@ export async function compileModel(
   t = performance.now();
   // The plan kept in the model's metadata is compact (small models feel every KB): only the layers
   // something happens to, each action by kind and statement (file:line); options are in the recipe.
+  // Sources are named by file name only, so the output's bytes do not depend on where the recipe
+  // lives (a recipe at a longer path must not make the model bigger or change its hash).
   const full = planJson(plan);
-  const planText = JSON.stringify({
-    ...full,
-    layers: full.layers
-      .filter((l) => l.actions.length || l.kept_by)
-      .map((l) => ({
-        name: l.name,
-        actions: l.actions.map((a) => `${a.kind}@${a.from}`),
-        ...(l.kept_by ? { kept_by: l.kept_by } : {}),
-      })),
-  });
+  const planText = JSON.stringify(
+    {
+      ...full,
+      layers: full.layers
+        .filter((l) => l.actions.length || l.kept_by)
+        .map((l) => ({
+          name: l.name,
+          actions: l.actions.map((a) => `${a.kind}@${fileName(a.from)}`),
+          ...(l.kept_by ? { kept_by: fileName(l.kept_by) } : {}),
+        })),
+    },
+    (key, value) => (SOURCE_KEYS.has(key) && typeof value === 'string' ? fileName(value) : value),
+  );
   model.setMetadata('squish.version', SQUISH_VERSION);
   model.setMetadata('squish.recipe', recipeText);
   model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
@@ -204,6 +209,10 @@ export async function compileModel(
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
 }
+
+const SOURCE_KEYS = new Set(['from', 'recipe', 'kept_by']);
+/** `/any/dir/recipe.squish:12` → `recipe.squish:12`. */
+const fileName = (source: string): string => source.replace(/^.*[\\/]/, '');
 
 async function noHost(): Promise<Host> {
   const { NO_FILES } = await import('./data/host.ts');

@@ -24,6 +24,14 @@ describe('public API', () => {
     expect(m.graph.nodes.some((n) => n.opType === 'BatchNormalization')).toBe(false);
   });
 
+  it('the output does not depend on where the recipe file lives (plan metadata names sources by file name)', async () => {
+    const text = 'recipe "api"\nprune weights of conv where kernel == 1x1 { sparsity 10% }\n';
+    const near = await compile(bytes, text, { recipeFile: '/r/cls.squish' });
+    const far = await compile(bytes, text, { recipeFile: '/a/much/longer/directory/for/recipes/cls.squish' });
+    expect(far.model).toEqual(near.model);
+    expect(loadModel(far.model).metadata('squish.plan')).toContain('cls.squish:2');
+  });
+
   it('a missed target throws a UserError carrying the full report', async () => {
     const err = await compile(bytes, 'target params <= 10%\n').catch((e) => e);
     expect(err).toBeInstanceOf(TargetsMissedError);
