@@ -1,7 +1,7 @@
 // rec-int4.squish minus its factorize lines (8-bit per-channel convs, 4-bit group-32 MatMuls, method
 // from METHOD, default gptq as written) through compileModel — bias correction is applied since the
 // recipe calibrates — then size ratio and decoded-text agreement on the 48 fixture lines
-// (onnxruntime-node). ALL4=1: every conv and MatMul at 4 bits (convs per-channel, same METHOD).
+// (onnxruntime-node), spaces aside and exact. ALL4=1: every conv and MatMul at 4 bits (convs per-channel, same METHOD).
 // Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1, CONV=mse|gptq for the 8-bit convs)
 import { readFileSync } from 'node:fs';
 import { compileModel } from '../compiler/compile.ts';
@@ -38,14 +38,17 @@ const r = await compileModel(orig, text, {
 });
 const secs = (performance.now() - t0) / 1000;
 let agree = 0;
+let exact = 0;
+const strip = (t: string) => t.replace(/\s+/g, '');
 const lines = fixtures('lines');
 for (const l of lines) {
   const x = await recInput(l.file);
   const a = ctcDecode(Object.values(await runOrt(new Uint8Array(orig), { x }))[0]!);
   const b = ctcDecode(Object.values(await runOrt(r.model, { x }))[0]!);
-  if (a === b) agree++;
+  if (strip(a) === strip(b)) agree++;
+  if (a === b) exact++;
 }
 console.log(warnings.join('\n'));
 console.log(
-  `rec ${ALL4 ? '4-bit per-channel convs' : `8-bit ${CONV ?? 'minmax'} convs`} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%), compile ${secs.toFixed(1)} s`,
+  `rec ${ALL4 ? '4-bit per-channel convs' : `8-bit ${CONV ?? 'minmax'} convs`} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%) spaces aside, ${exact}/${lines.length} exact, compile ${secs.toFixed(1)} s`,
 );
