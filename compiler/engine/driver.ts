@@ -26,7 +26,7 @@ function reroute(g: Graph, m: Match, replacements: (string | undefined)[]): void
   const root = m.root;
   root.outputs.forEach((old, i) => {
     const to = replacements[i];
-    if (!old) return;
+    if (!old || to === old) return; // edited in place: the root keeps its output
     if (to === undefined) {
       if (g.consumers(old).length || g.isOutput(old))
         throw new Error(`rewrite left output ${old} without a value`);

@@ -1,9 +1,13 @@
 // The exact cleanups that run unless the recipe says `cleanup none`: Identity/Dropout removal,
-// constant folding, per-channel Add into conv bias, BatchNormalization folding, duplicate-constant merging, dead-code removal.
+// constant folding, per-channel Add into conv bias, BatchNormalization folding, constant Mul/Add
+// around a Conv into its weights and bias, hard-swish as x·HardSigmoid(x), duplicate-constant merging,
+// dead-code removal.
 
 import type { Pass } from '../engine/pass.ts';
+import { AFFINE_FOLD_RULES } from '../rules/affine-fold.ts';
 import { BIAS_FOLD_RULES } from '../rules/bias-fold.ts';
 import { BN_FOLD_RULES } from '../rules/bn-fold.ts';
+import { HARDSWISH_RULES } from '../rules/hardswish.ts';
 import { IDENTITY_RULES } from '../rules/identity.ts';
 import { constantFoldPass } from './constant-fold.ts';
 import { dedupeConstantsPass } from './dedupe-constants.ts';
@@ -33,6 +37,8 @@ export function cleanupPasses(suffix = ''): Pass[] {
     named(constantFoldPass),
     named(rulesPass('fold-bias', BIAS_FOLD_RULES)),
     named(rulesPass('fold-batchnorm', BN_FOLD_RULES)),
+    named(rulesPass('fold-affine', AFFINE_FOLD_RULES)),
+    named(rulesPass('hardswish', HARDSWISH_RULES)),
     named(dedupeConstantsPass),
     named(deadCodePass),
   ];

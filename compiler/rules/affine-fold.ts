@@ -1,0 +1,148 @@
+// Constant affine maps next to a Conv fold into its weights and bias (what onnxruntime's ConvMulFusion
+// and ConvAddFusion do at load time, done once in the file so that a quantized graph, where Q/DQ
+// would sit between them, keeps the saving too):
+//   Conv → Mul(per-output-channel or scalar c)   ⇒ Conv with W·c, b·c
+//   Mul(x, per-input-channel or scalar c) → Conv ⇒ Conv with W scaled along its input channels
+//   Add(x, per-input-channel or scalar c) → Conv ⇒ Conv with b + Σ W·c, only without padding (zero
+//                                                   padding would see c at the borders otherwise)
+// Exact up to float rounding.
+
+import type { Node } from '../../runtime/ir/node.ts';
+import type { Tensor } from '../../runtime/ir/tensor.ts';
+import type { Match } from '../engine/pattern.ts';
+import { p } from '../engine/pattern.ts';
+import { defineRules, type Rule } from '../engine/rule.ts';
+import { BIAS_FOLD_RULES } from './bias-fold.ts';
+import { f64, float32Like, setConstantInput } from './constants.ts';
+
+/** Values of c per channel (length `channels`) when c is a scalar or varies only along axis 1 of a rank-`rank` value. */
+function perChannel(c: Tensor | undefined, channels: number, rank: number): Float64Array | string {
+  if (c?.dtype !== 'float32') return 'the constant is not float32';
+  const v = f64(c)!;
+  if (c.dims.length > rank) return 'the constant has a higher rank than the value it scales';
+  if (v.length === 1) return new Float64Array(channels).fill(v[0]!);
+  const axis = 1 - (rank - c.dims.length);
+  for (let i = 0; i < c.dims.length; i++) {
+    if (c.dims[i] !== (i === axis ? channels : 1))
+      return `the constant of shape [${c.dims.join(', ')}] is not per channel`;
+  }
+  return v;
+}
+
+function convWeight(m: Match): Tensor | string {
+  const w = m.tensor('w');
+  if (w?.dtype !== 'float32' || w.dims.length < 3) return 'the weight is not a float32 constant of rank ≥ 3';
+  const b = m.tensor('b');
+  if (m.values.b !== undefined && b?.dtype !== 'float32') return 'the bias is not a float32 constant';
+  return w;
+}
+
+const convOf = () => p.op('Conv', p.v('x'), p.c('w'), p.opt(p.c('b'))).as('conv');
+
+/** Conv → Mul(c): scale each output channel's weights and bias. */
+function outputScale(constantFirst: boolean): Rule {
+  return {
+    name: `fold-mul-into-conv${constantFirst ? '-swapped' : ''}`,
+    summary: 'Conv → Mul(per-channel constant) ⇒ Conv with scaled weights and bias',
+    contract: { kind: 'exact' },
+    pattern: constantFirst ? p.op('Mul', p.c('c'), convOf()) : p.op('Mul', convOf(), p.c('c')),
+    check: (m) => {
+      const w = convWeight(m);
+      if (typeof w === 'string') return w;
+      const s = perChannel(m.tensor('c'), w.dims[0]!, w.dims.length);
+      return typeof s === 'string' ? s : true;
+    },
+    rewrite: (m, g) => {
+      const conv = m.node('conv');
+      const w = m.tensor('w')!;
+      const cout = w.dims[0]!;
+      const s = perChannel(m.tensor('c'), cout, w.dims.length) as Float64Array;
+      const wd = f64(w)!;
+      const per = wd.length / cout;
+      for (let o = 0; o < cout; o++) for (let k = 0; k < per; k++) wd[o * per + k]! *= s[o]!;
+      setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
+      const b = f64(m.tensor('b'));
+      if (b) {
+        for (let o = 0; o < cout; o++) b[o]! *= s[o]!;
+        setConstantInput(g, conv, 2, float32Like([cout], b), `${conv.name || 'conv'}_bias`);
+      }
+      return [conv.outputs[0]];
+    },
+  };
+}
+
+/** Input channel read by weight row (o, j) of a grouped conv. */
+function inputChannel(conv: Node, w: Tensor, o: number, j: number): number {
+  const group = Number(conv.attrs.group ?? 1);
+  const cinPer = w.dims[1]!;
+  return Math.floor(o / (w.dims[0]! / group)) * cinPer + j;
+}
+
+function unpadded(conv: Node): boolean {
+  const autoPad = String(conv.attrs.auto_pad ?? 'NOTSET');
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return false;
+  const pads = conv.attrs.pads as number[] | undefined;
+  return !pads || pads.every((v) => v === 0);
+}
+
+/** Mul(x, c) or Add(x, c) → Conv: fold the constant into the weights (Mul) or the bias (Add). */
+function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
+  const pre = (constantFirst ? p.op(op, p.c('c'), p.v('x')) : p.op(op, p.v('x'), p.c('c'))).as('pre');
+  return {
+    name: `fold-input-${op.toLowerCase()}-into-conv${constantFirst ? '-swapped' : ''}`,
+    summary: `${op}(x, per-channel constant) → Conv ⇒ Conv${op === 'Add' ? ' (no padding)' : ''}`,
+    contract: { kind: 'exact' },
+    pattern: p.op('Conv', pre, p.c('w'), p.opt(p.c('b'))).as('conv'),
+    check: (m) => {
+      const w = convWeight(m);
+      if (typeof w === 'string') return w;
+      const conv = m.node('conv');
+      if (op === 'Add' && !unpadded(conv)) return 'the Conv pads its input: an added constant would not fold';
+      const cin = w.dims[1]! * Number(conv.attrs.group ?? 1);
+      const c = perChannel(m.tensor('c'), cin, w.dims.length);
+      return typeof c === 'string' ? c : true;
+    },
+    rewrite: (m, g) => {
+      const conv = m.node('conv');
+      const w = m.tensor('w')!;
+      const cout = w.dims[0]!;
+      const cinPer = w.dims[1]!;
+      const c = perChannel(
+        m.tensor('c'),
+        cinPer * Number(conv.attrs.group ?? 1),
+        w.dims.length,
+      ) as Float64Array;
+      const wd = f64(w)!;
+      const k = wd.length / (cout * cinPer);
+      if (op === 'Mul') {
+        for (let o = 0; o < cout; o++)
+          for (let j = 0; j < cinPer; j++) {
+            const s = c[inputChannel(conv, w, o, j)]!;
+            for (let t = 0; t < k; t++) wd[(o * cinPer + j) * k + t]! *= s;
+          }
+        setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
+      } else {
+        const b = f64(m.tensor('b')) ?? new Float64Array(cout);
+        for (let o = 0; o < cout; o++)
+          for (let j = 0; j < cinPer; j++) {
+            const shift = c[inputChannel(conv, w, o, j)]!;
+            for (let t = 0; t < k; t++) b[o]! += wd[(o * cinPer + j) * k + t]! * shift;
+          }
+        setConstantInput(g, conv, 2, float32Like([cout], b), `${conv.name || 'conv'}_bias`);
+      }
+      conv.setInput(0, m.value('x'));
+      return [conv.outputs[0]];
+    },
+  };
+}
+
+/** The affine folds, with Conv → Add (bias-fold) so that Conv → Mul → Add collapses in one pass. */
+export const AFFINE_FOLD_RULES = defineRules('affine-fold', [
+  outputScale(false),
+  outputScale(true),
+  inputAffine('Mul', false),
+  inputAffine('Mul', true),
+  inputAffine('Add', false),
+  inputAffine('Add', true),
+  ...BIAS_FOLD_RULES.rules,
+]);
