@@ -5,6 +5,8 @@
 //   Mul(x, per-input-channel or scalar c) → Conv ⇒ Conv with W scaled along its input channels
 //   Add(x, per-input-channel or scalar c) → Conv ⇒ Conv with b + Σ W·c, only without padding (zero
 //                                                   padding would see c at the borders otherwise)
+//   Mul(x, s) → Add(·, c) → Conv                  ⇒ Add(x, c/s) → Conv with W scaled by s (any
+//                                                   padding: s·(x + c/s) is zero where x + c/s is)
 // Exact up to float rounding.
 
 import type { Node } from '../../runtime/ir/node.ts';
@@ -136,6 +138,59 @@ function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
   };
 }
 
+/** Mul(x, s) → Add(·, c) → Conv ⇒ Add(x, c/s) → Conv(W·s): one pass over the tensor fewer. */
+function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
+  const mul = (mulSwapped ? p.op('Mul', p.c('s'), p.v('x')) : p.op('Mul', p.v('x'), p.c('s'))).as('mul');
+  const add = (addSwapped ? p.op('Add', p.c('c'), mul) : p.op('Add', mul, p.c('c'))).as('add');
+  return {
+    name: `fold-input-mul-through-add-into-conv${mulSwapped ? '-m' : ''}${addSwapped ? '-a' : ''}`,
+    summary: 'Mul(x, s) → Add(·, c) → Conv ⇒ Add(x, c/s) → Conv with W·s (s per channel, nonzero)',
+    contract: { kind: 'exact' },
+    pattern: p.op('Conv', add, p.c('w'), p.opt(p.c('b'))).as('conv'),
+    check: (m) => {
+      const w = convWeight(m);
+      if (typeof w === 'string') return w;
+      const cin = w.dims[1]! * Number(m.node('conv').attrs.group ?? 1);
+      const s = perChannel(m.tensor('s'), cin, w.dims.length);
+      if (typeof s === 'string') return s;
+      if (s.some((v) => v === 0 || !Number.isFinite(v))) return 'the scale has a zero';
+      const c = perChannel(m.tensor('c'), cin, w.dims.length);
+      return typeof c === 'string' ? c : true;
+    },
+    rewrite: (m, g) => {
+      const conv = m.node('conv');
+      const w = m.tensor('w')!;
+      const cinPer = w.dims[1]!;
+      const cin = cinPer * Number(conv.attrs.group ?? 1);
+      const s = perChannel(m.tensor('s'), cin, w.dims.length) as Float64Array;
+      const c = perChannel(m.tensor('c'), cin, w.dims.length) as Float64Array;
+      const cout = w.dims[0]!;
+      const wd = f64(w)!;
+      const k = wd.length / (cout * cinPer);
+      for (let o = 0; o < cout; o++)
+        for (let j = 0; j < cinPer; j++) {
+          const sc = s[inputChannel(conv, w, o, j)]!;
+          for (let t = 0; t < k; t++) wd[(o * cinPer + j) * k + t]! *= sc;
+        }
+      setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
+      const scalars = m.tensor('s')!.data.length === 1 && m.tensor('c')!.data.length === 1;
+      const shift = new Float64Array(scalars ? 1 : cin);
+      for (let i = 0; i < shift.length; i++) shift[i] = c[i]! / s[i]!;
+      const shiftDims = scalars ? [] : [cin, ...w.dims.slice(2).map(() => 1)];
+      const add = m.node('add');
+      const name = g.uniqueName(`${add.name || m.value('x')}_shift`);
+      g.addInitializer(name, float32Like(shiftDims, shift));
+      const out = g.uniqueName(`${m.value('x')}_shifted`);
+      g.addNode(
+        { op: 'Add', name: add.name, inputs: [m.value('x'), name], outputs: [out] },
+        { before: conv },
+      );
+      conv.setInput(0, out);
+      return [conv.outputs[0]];
+    },
+  };
+}
+
 /** The affine folds, with Conv → Add (bias-fold) so that Conv → Mul → Add collapses in one pass. */
 export const AFFINE_FOLD_RULES = defineRules('affine-fold', [
   outputScale(false),
@@ -144,5 +199,9 @@ export const AFFINE_FOLD_RULES = defineRules('affine-fold', [
   inputAffine('Mul', true),
   inputAffine('Add', false),
   inputAffine('Add', true),
+  scaleThroughShift(false, false),
+  scaleThroughShift(true, false),
+  scaleThroughShift(false, true),
+  scaleThroughShift(true, true),
   ...BIAS_FOLD_RULES.rules,
 ]);

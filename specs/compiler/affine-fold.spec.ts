@@ -136,6 +136,53 @@ describe('affine folding into Conv', () => {
     );
   });
 
+  it('Mul(x, s) → Add(·, c) → padded Conv ⇒ Add(x, c/s) → Conv with W·s (one pass fewer)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        convCase(),
+        fc.array(fc.float({ min: Math.fround(0.25), max: 2, noNaN: true }), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        fc.boolean(),
+        async ({ s, w, b, cIn, x }, mags, signs, addSwapped) => {
+          const cin = s.group * s.cinPer;
+          const cout = s.group * s.coutPer;
+          const scale = mags.slice(0, cin).map((v, i) => (signs[i] ? v : -v));
+          const model = buildModel({
+            inputs: [{ name: 'x', dims: [1, cin, s.hw, s.hw] }],
+            outputs: ['y'],
+            initializers: {
+              w: float32([cout, s.cinPer, s.k, s.k], w),
+              ...(s.bias ? { b: float32([cout], b) } : {}),
+              s: shaped(s.shape, scale),
+              c: shaped(s.shape, cIn),
+            },
+            nodes: [
+              { op: 'Mul', inputs: s.swapped ? ['s', 'x'] : ['x', 's'], outputs: ['m'] },
+              { op: 'Add', inputs: addSwapped ? ['c', 'm'] : ['m', 'c'], outputs: ['t'] },
+              {
+                op: 'Conv',
+                inputs: s.bias ? ['t', 'w', 'b'] : ['t', 'w'],
+                outputs: ['y'],
+                attrs: { group: s.group, strides: [s.stride, s.stride], pads: [1, 1, 1, 1] },
+              },
+            ],
+          });
+          const xt = float32([1, cin, s.hw, s.hw], x);
+          const before = await ortRun(bytesOf(model), { x: xt });
+          expect(applyRules(model.graph, AFFINE_FOLD_RULES)).toBe(true);
+          model.graph.sweep();
+          expect(model.graph.nodes.map((n) => n.opType)).toEqual(['Add', 'Conv']);
+          const after = await ortRun(bytesOf(model), { x: xt });
+          // rounding of c/s and of W·s, relative to the largest term the conv sums
+          const inMax = Math.max(...x.map(Math.abs)) * 2 + Math.max(...cIn.map(Math.abs));
+          const wSum = s.cinPer * s.k * s.k * Math.max(...w.map(Math.abs));
+          expect(maxAbsDiff(before.y!, after.y!)).toBeLessThanOrEqual(1e-5 * (1 + inMax * wSum));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('a Mul whose output is also read elsewhere is left alone', () => {
     const model = buildModel({
       inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
