@@ -6,46 +6,27 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import type { Sample } from '../../data/calibration.ts';
+import { convGeometry, PatchReader } from '../../linalg/patches.ts';
 import { addGram } from '../factorize/activations.ts';
 import { type WeightMatrix, weightMatrix } from './matrix.ts';
 
 export const MAX_POSITIONS = 512;
 
-function ints(n: Node, name: string, dflt: number[]): number[] {
-  const v = n.attrs[name];
-  return Array.isArray(v) ? (v as number[]) : dflt;
-}
-
 /** Lower triangles of the im2col Grams of a 2-D conv input x [N, C, H, W], one per group. */
 function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix, offset: number): number {
-  const [, cinG, kh, kw] = m.dims as number[];
-  const [N, C, H, W] = x.dims as number[];
-  const [sh, sw] = ints(node, 'strides', [1, 1]);
-  const [dh, dw] = ints(node, 'dilations', [1, 1]);
-  const [pt, pl] = ints(node, 'pads', [0, 0, 0, 0]);
-  const oh = Math.floor((H! + 2 * pt! - dh! * (kh! - 1) - 1) / sh!) + 1;
-  const ow = Math.floor((W! + 2 * pl! - dw! * (kw! - 1) - 1) / sw!) + 1;
+  const reader = new PatchReader(x.dims, convGeometry(node, m.dims), 'yxc');
+  const total = reader.positions;
   const cols = m.cols;
-  const step = Math.max(1, Math.ceil((oh * ow) / MAX_POSITIONS));
+  const step = Math.max(1, Math.ceil(total / MAX_POSITIONS));
   const d = x.data as Float32Array;
   const v = new Float64Array(cols);
   let count = 0;
-  for (let n = 0; n < N!; n++)
+  for (let n = 0; n < x.dims[0]!; n++)
     for (let g = 0; g < m.groups; g++) {
       const acc = h[g]!;
-      for (let p = (offset + n * 7) % step; p < oh * ow; p += step) {
+      for (let p = (offset + n * 7) % step; p < total; p += step) {
         if (g === 0) count++;
-        const oy = Math.floor(p / ow);
-        const ox = p % ow;
-        for (let a = 0; a < kh!; a++)
-          for (let b = 0; b < kw!; b++) {
-            const iy = oy * sh! - pt! + a * dh!;
-            const ix = ox * sw! - pl! + b * dw!;
-            const inside = iy >= 0 && iy < H! && ix >= 0 && ix < W!;
-            const s = a * kw! + b;
-            for (let ci = 0; ci < cinG!; ci++)
-              v[s * cinG! + ci] = inside ? d[((n * C! + g * cinG! + ci) * H! + iy) * W! + ix]! : 0;
-          }
+        reader.read(d, n, g, p, v);
         for (let i = 0; i < cols; i++) {
           const vi = v[i]!;
           if (vi === 0) continue;

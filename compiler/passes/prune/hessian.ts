@@ -5,6 +5,7 @@
 
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
+import { convGeometry, PatchReader } from '../../linalg/patches.ts';
 import { GramBuffer } from './gram.ts';
 
 /** Output positions used per sample and conv layer at most. */
@@ -35,11 +36,6 @@ export function newGrams(groups: number, cols: number, cross: boolean): LayerGra
   return { cols, h: mk(), x: cross ? mk() : undefined };
 }
 
-function ints(n: Node, name: string, dflt: number[]): number[] {
-  const v = n.attrs[name];
-  return Array.isArray(v) ? (v as number[]) : dflt;
-}
-
 /**
  * Adds the im2col Grams of a 2-D conv's input x [N, C, H, W] (and the cross Grams with the original
  * input xo, same shape) per group; cols = cinG·kh·kw, + 1 for a constant-1 input with augment.
@@ -55,16 +51,12 @@ export function addConvPairGrams(
   augment = false,
   offset = 0,
 ): void {
-  const [, cinG, kh, kw] = wDims as number[];
-  const group = (node.attrs.group as number | undefined) ?? 1;
-  const [N, C, H, W] = x.dims as number[];
-  const [sh, sw] = ints(node, 'strides', [1, 1]);
-  const [dh, dw] = ints(node, 'dilations', [1, 1]);
-  const [pt, pl] = ints(node, 'pads', [0, 0, 0, 0]);
-  const oh = Math.floor((H! + 2 * pt! - dh! * (kh! - 1) - 1) / sh!) + 1;
-  const ow = Math.floor((W! + 2 * pl! - dw! * (kw! - 1) - 1) / sw!) + 1;
-  const cols = cinG! * kh! * kw! + (augment ? 1 : 0);
-  const step = Math.max(1, Math.ceil((oh * ow) / maxPos));
+  const geo = convGeometry(node, wDims);
+  const reader = new PatchReader(x.dims, geo, 'yxc');
+  const total = reader.positions;
+  const size = reader.size;
+  const cols = size + (augment ? 1 : 0);
+  const step = Math.max(1, Math.ceil(total / maxPos));
   const d = x.data as Float32Array;
   const dOrig = xo?.data as Float32Array | undefined;
   const v = new Float64Array(cols);
@@ -72,24 +64,12 @@ export function addConvPairGrams(
   if (augment) v[cols - 1] = 1;
   if (vo && augment) vo[cols - 1] = 1;
   const bufs = buffers(acc);
-  for (let n = 0; n < N!; n++)
-    for (let g = 0; g < group; g++) {
+  for (let n = 0; n < x.dims[0]!; n++)
+    for (let g = 0; g < geo.group; g++) {
       const buf = bufs[g]!;
-      for (let p = (n * 7 + offset) % step; p < oh * ow; p += step) {
-        const oy = Math.floor(p / ow);
-        const ox = p % ow;
-        for (let a = 0; a < kh!; a++)
-          for (let b = 0; b < kw!; b++) {
-            const iy = oy * sh! - pt! + a * dh!;
-            const ix = ox * sw! - pl! + b * dw!;
-            const inside = iy >= 0 && iy < H! && ix >= 0 && ix < W!;
-            const s = a * kw! + b;
-            for (let ci = 0; ci < cinG!; ci++) {
-              const at = ((n * C! + g * cinG! + ci) * H! + iy) * W! + ix;
-              v[s * cinG! + ci] = inside ? d[at]! : 0;
-              if (vo) vo[s * cinG! + ci] = inside ? dOrig![at]! : 0;
-            }
-          }
+      for (let p = (n * 7 + offset) % step; p < total; p += step) {
+        reader.read(d, n, g, p, v);
+        if (vo) reader.read(dOrig!, n, g, p, vo);
         buf.push(v, vo);
         if (g === 0) acc.count = (acc.count ?? 0) + 1;
       }
