@@ -78,6 +78,9 @@ export function scaleIndexer(shape: readonly number[], g: Granularity): ScaleLay
   const G = Math.ceil(D / B);
   let outer = 1;
   for (let i = 0; i < axis; i++) outer *= shape[i]!;
+  // One block holding the whole tensor is per-tensor quantization: onnxruntime rejects a blocked
+  // QuantizeLinear whose scale has one element (it reads the [1, …, 1] zero point as a scalar).
+  if (outer * G * inner === 1) return { count: 1, scaleShape: [], axis: -1, blockSize: 0, index: () => 0 };
   const scaleShape = shape.slice();
   scaleShape[axis] = G;
   return {
