@@ -2,7 +2,8 @@
 // from METHOD, default gptq as written) through compileModel — bias correction is applied since the
 // recipe calibrates — then size ratio and decoded-text agreement on the 48 fixture lines
 // (onnxruntime-node), spaces aside and exact. ALL4=1: every conv and MatMul at 4 bits (convs per-channel, same METHOD).
-// Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1, CONV=mse|gptq for the 8-bit convs)
+// Run: npx tsx bench/quantize-rec.mts   (METHOD=minmax|mse|gptq, ALL4=1, CONV=mse|gptq for the 8-bit convs,
+// AS_WRITTEN=1 keeps the recipe's factorize statement)
 import { readFileSync } from 'node:fs';
 import { compileModel } from '../compiler/compile.ts';
 import { nodeHost } from '../compiler/io/host.ts';
@@ -13,9 +14,10 @@ import { MODELS } from '../specs/support/paths.ts';
 
 const METHOD = process.env.METHOD ?? 'gptq';
 const ALL4 = process.env.ALL4 === '1';
-let text = readFileSync(REC_RECIPE, 'utf8')
-  .replace(/^factorize[^{]*\{[^}]*\}/m, '')
-  .replace('method gptq', `method ${METHOD}`);
+const AS_WRITTEN = process.env.AS_WRITTEN === '1'; // keep the factorize statement
+let text = readFileSync(REC_RECIPE, 'utf8');
+if (!AS_WRITTEN) text = text.replace(/^factorize[^{]*\{[^}]*\}/m, '');
+text = text.replace('method gptq', `method ${METHOD}`);
 const CONV = process.env.CONV; // e.g. CONV=gptq: the 8-bit conv line with that method
 if (CONV && !ALL4) {
   text = text.replace(
@@ -50,5 +52,5 @@ for (const l of lines) {
 }
 console.log(warnings.join('\n'));
 console.log(
-  `rec ${ALL4 ? '4-bit per-channel convs' : `8-bit ${CONV ?? 'minmax'} convs`} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%) spaces aside, ${exact}/${lines.length} exact, compile ${secs.toFixed(1)} s`,
+  `rec ${AS_WRITTEN ? 'as written (factorize too), ' : ''}${ALL4 ? '4-bit per-channel convs' : `8-bit ${CONV ?? 'minmax'} convs`} + 4-bit group-32 MatMuls, method ${METHOD}: ${r.model.length}/${orig.length} = ${((100 * r.model.length) / orig.length).toFixed(2)}%, text agreement ${agree}/${lines.length} (${((100 * agree) / lines.length).toFixed(1)}%) spaces aside, ${exact}/${lines.length} exact, compile ${secs.toFixed(1)} s`,
 );

@@ -3,6 +3,7 @@
 
 import { isUserError, UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
+import type { Node } from '../../runtime/ir/node.ts';
 import type { Sample } from '../data/calibration.ts';
 import { emptyStats, type RewriteStats } from './driver.ts';
 
@@ -18,6 +19,35 @@ export interface PassContext {
   warn?: (line: string) => void;
   /** Calibration samples (model inputs by name) when the recipe has a calibrate block. */
   samples?: Sample[];
+  /**
+   * Layers a pass split into several nodes (factorize: x·W → x·P·Q): layer name → the added nodes'
+   * names. Later passes give each part the layer's actions (quantize, cluster, sparse pruning).
+   */
+  parts?: Map<string, string[]>;
+}
+
+/** Records that `layer` now also consists of the nodes named `parts`. */
+export function addParts(ctx: PassContext, layer: string, parts: readonly string[]): void {
+  if (!parts.length) return;
+  ctx.parts ??= new Map();
+  ctx.parts.set(layer, [...(ctx.parts.get(layer) ?? []), ...parts]);
+}
+
+/** Jobs on layers, plus one copy per part of a split layer (same settings, the part's name). */
+export function withParts<T extends { layer: string }>(
+  jobs: readonly T[],
+  ctx: Pick<PassContext, 'parts'>,
+): T[] {
+  return jobs.flatMap((j) => [j, ...(ctx.parts?.get(j.layer) ?? []).map((layer) => ({ ...j, layer }))]);
+}
+
+/** The model's nodes by layer name (the node name, else its first output, else op and index). */
+export function nodesByLayer(model: Model): Map<string, Node> {
+  const out = new Map<string, Node>();
+  model.graph.topoOrder().forEach((n, i) => {
+    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
+  });
+  return out;
 }
 
 export interface PassResult {

@@ -5,7 +5,7 @@
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
-import type { Pass, PassContext } from '../../engine/pass.ts';
+import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engine/pass.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
@@ -16,15 +16,6 @@ import { type ClusterSettings, clusterSettings } from './options.ts';
 
 export { CLUSTER_OPS, type ClusterResult, clusterLayerWeight } from './emit.ts';
 export { type ClusterSettings, clusterSettings } from './options.ts';
-
-/** Node of each layer name, as compiler/select names layers. */
-function nodesByLayer(model: Model): Map<string, Node> {
-  const out = new Map<string, Node>();
-  model.graph.topoOrder().forEach((n, i) => {
-    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
-  });
-  return out;
-}
 
 /** Calibration vectors per weight column a layer needs for the data-aware assignment. */
 const MIN_ROWS_PER_COL = 4;
@@ -68,11 +59,12 @@ export function clusterPass(plan: Plan): Pass {
       const target = plan.settings.opset ?? 0;
       if (target >= 21 && (model.opset('') ?? 0) < target) upgradeOpset(model, target);
       const byLayer = nodesByLayer(model);
+      const all = withParts(jobs, ctx);
       let changed = false;
       let done = 0;
       // with calibration data, in stages of bounded Hessian memory: each stage's Hessians come from
       // the model with the earlier stages already clustered
-      for (const stage of stages(model, jobs, byLayer)) {
+      for (const stage of stages(model, all, byLayer)) {
         const nodes = stage.map((j) => byLayer.get(j.layer)).filter((n): n is Node => n !== undefined);
         const rows = new Map<Node, number>();
         const hessians = ctx.samples?.length
@@ -87,7 +79,7 @@ export function clusterPass(plan: Plan): Pass {
           const r = n
             ? clusterLayerWeight(model, n, s, enough ? hessians?.get(n) : undefined)
             : 'no such node in the model';
-          ctx.progress?.('cluster', ++done, jobs.length);
+          ctx.progress?.('cluster', ++done, all.length);
           if (typeof r === 'string') {
             (ctx.warn ?? ctx.log)?.(`${s.from}: cluster weights skipped ${layer}: ${r}`);
             continue;

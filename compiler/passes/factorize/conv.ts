@@ -273,5 +273,6 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: M
     paramsAfter: f.params,
     flopsRatio: f.macs / before,
     error: f.error,
+    parts: f.stages.slice(1).map((_, k) => `${base}.${method}${k + 1}`),
   };
 }

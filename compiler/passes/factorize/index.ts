@@ -10,7 +10,7 @@ import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Sample } from '../../data/calibration.ts';
-import type { Pass, PassContext } from '../../engine/pass.ts';
+import { addParts, type Pass, type PassContext } from '../../engine/pass.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import { registerLossyPass, registerLossyPreview } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
@@ -134,6 +134,7 @@ export function factorizePass(plan: Plan): Pass {
         changed = true;
         ctx.log?.(line);
         ctx.layerError[o.layer] = Math.max(ctx.layerError[o.layer] ?? 0, o.outcome.error);
+        addParts(ctx, o.layer, o.outcome.parts);
       }
       return { changed };
     },

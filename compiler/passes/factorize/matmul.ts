@@ -22,6 +22,8 @@ export type Outcome =
       flopsRatio: number;
       /** Relative error of the objective: ‖W − Ŵ‖/‖W‖, or the output error on calibration data. */
       error: number;
+      /** Names of the nodes added after the first factor (which keeps the layer's name). */
+      parts: string[];
     }
   | { kind: 'skipped'; reason: string };
 
@@ -149,5 +151,6 @@ export function factorizeMatMul(g: Graph, n: Node, s: FactorizeSettings, gramXtX
     paramsAfter: after,
     flopsRatio: after / before,
     error: f.error,
+    parts: [`${base}.lowrank`],
   };
 }

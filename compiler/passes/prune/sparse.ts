@@ -11,7 +11,7 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32 } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
-import type { Pass, PassContext } from '../../engine/pass.ts';
+import { nodesByLayer, type Pass, type PassContext } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
 import { convView, matrixView, type WeightView } from '../../prune/view.ts';
@@ -20,14 +20,7 @@ import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
 
-/** Node of each layer name, as compiler/select/layers.ts names layers. */
-export function nodesByLayer(model: Model): Map<string, Node> {
-  const out = new Map<string, Node>();
-  model.graph.topoOrder().forEach((n, i) => {
-    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
-  });
-  return out;
-}
+export { nodesByLayer } from '../../engine/pass.ts';
 
 interface Target {
   layer: string;
@@ -88,11 +81,11 @@ export async function pruneSparse(
   model: Model,
   layers: string[],
   s: SparseSettings,
-  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress'>,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress' | 'parts'>,
 ): Promise<Target[]> {
   const byLayer = nodesByLayer(model);
   const targets: Target[] = [];
-  for (const layer of layers) {
+  for (const layer of layers.flatMap((l) => [l, ...(ctx.parts?.get(l) ?? [])])) {
     const node = byLayer.get(layer);
     const t = node ? weightTarget(model.graph, node) : 'no such node in the model';
     const skip = (why: string) => (ctx.warn ?? ctx.log)?.(`${s.from}: ${s.action} skipped ${layer}: ${why}`);

@@ -8,13 +8,12 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor, type Tensor } from '../../../runtime/ir/tensor.ts';
 import type { Sample } from '../../data/calibration.ts';
-import type { Pass, PassContext } from '../../engine/pass.ts';
+import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engine/pass.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { activationParams, calibrateRange, quantizationSnr, RangeCollector } from '../../quant/calibrate.ts';
 import type { SliceParams } from '../../quant/uniform.ts';
 import { type ActivationSettings, activationSettings } from './options.ts';
-import { nodesByLayer } from './weights.ts';
 
 /**
  * Values whose estimated signal-to-quantization-noise ratio on the calibration data is below this
@@ -146,11 +145,15 @@ export function quantizeActivationsPass(plan: Plan): Pass {
 }
 
 /** The pass for explicit jobs (layer name → settings); minSnr: see MIN_SNR_DB. */
-export function activationsPass(jobs: { layer: string; s: ActivationSettings }[], minSnr = MIN_SNR_DB): Pass {
+export function activationsPass(
+  planned: { layer: string; s: ActivationSettings }[],
+  minSnr = MIN_SNR_DB,
+): Pass {
   return {
     name: 'quantize-activations',
     run: async (model: Model, ctx: PassContext) => {
-      if (!jobs.length) return { changed: false };
+      if (!planned.length) return { changed: false };
+      const jobs = withParts(planned, ctx);
       const from = jobs[0]!.s.from;
       if (!ctx.samples?.length) {
         throw new UserError(

@@ -13,14 +13,7 @@ import { addToBias, biasDelta } from './bias-correct.ts';
 import { type GptqTuning, gptqLayer } from './gptq-layer.ts';
 import type { WeightSettings } from './options.ts';
 
-/** Nodes by plan layer name (node name, else first output, else op_index). */
-export function nodesByLayer(model: Model): Map<string, Node> {
-  const out = new Map<string, Node>();
-  model.graph.topoOrder().forEach((n, i) => {
-    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
-  });
-  return out;
-}
+export { nodesByLayer } from '../../engine/pass.ts';
 
 /** Calibration facts for one layer: GPTQ Hessian(s), input mean for bias correction. */
 export interface LayerData {
