@@ -25,6 +25,8 @@ export interface LayerReport {
   bytes_after: number;
   /** Error the lossy passes introduced on this layer (0 for exact rewrites). */
   error: number;
+  /** A node a pass split off this layer (factorize's second factor): the layer it belongs to. */
+  part_of?: string;
 }
 
 export interface TargetReport {

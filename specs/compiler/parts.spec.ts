@@ -34,6 +34,9 @@ describe('actions on a factorized layer reach both factors', () => {
       'factorize matmul { rank 8 }\nquantize weights of matmul { bits 8  per-channel  symmetric }\n',
     );
     expect(weightProducers(r.model)).toEqual(['DequantizeLinear', 'DequantizeLinear']);
+    // the report names the second factor as part of the layer, with the layer's actions
+    const part = r.report.layers.find((l) => l.part_of === 'fc');
+    expect(part?.actions.map((a) => a.split(' (')[0])).toEqual(['factorize', 'quantize weights']);
   });
 
   it('prune weights: both factors hold the requested share of zeros', async () => {
