@@ -29,6 +29,8 @@ import { SQUISH_VERSION } from './version.ts';
 export interface CompileOptions {
   /** Name of the recipe file: diagnostics and relative paths (calibration, include) use it. */
   recipeFile?: string;
+  /** Concrete shapes for dynamic model inputs (over the recipe's `model { input … }`). */
+  inputShapes?: Record<string, Dim[]>;
   /** Files for include and calibration data (none by default). */
   host?: Host;
   /** Runs a model on feeds, for fidelity; default: the squish runtime. */
@@ -124,7 +126,7 @@ export async function compileModel(
   for (const w of recipe.warnings) options.warn?.(recipe.render(w));
   const load = options.loadModel ?? (() => importModel(modelBytes));
   const model = load();
-  const plan = planModel(model, recipe);
+  const plan = planModel(model, recipe, options.inputShapes);
   const passes = lower(plan);
   mark('plan', t);
 

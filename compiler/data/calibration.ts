@@ -39,7 +39,7 @@ function fixedShape(input: InputSpec, where: string): number[] {
   if (!s || s.some((d) => typeof d !== 'number' || d < 0)) {
     throw new UserError(
       `${where}: random calibration data needs a fixed shape for input ${input.name} (it is [${(s ?? ['?']).join(', ')}])`,
-      `pin it in the recipe: model { input ${input.name}: ${input.dtype}[1, 3, 48, 192] }`,
+      `pin it in the recipe, model { input ${input.name}: ${input.dtype}[1, 3, 48, 192] }, or on the command line, --shape ${input.name}=1x3x48x192`,
     );
   }
   return s as number[];

@@ -30,7 +30,11 @@ export interface ModelPlan extends Plan {
   nearMisses: NearMissReport[];
 }
 
-function checkInputs(model: Model, statements: Statement[]): Record<string, Dim[]> {
+function checkInputs(
+  model: Model,
+  statements: Statement[],
+  pinned: Record<string, Dim[]>,
+): Record<string, Dim[]> {
   const names = modelInputs(model);
   const shapes: Record<string, Dim[]> = {};
   for (const s of statements) {
@@ -47,6 +51,19 @@ function checkInputs(model: Model, statements: Statement[]): Record<string, Dim[
       }
       shapes[i.name] = [...i.dims];
     }
+  }
+  // sizes given by the caller (--shape) win over the recipe's model block
+  for (const [name, dims] of Object.entries(pinned)) {
+    if (!names.includes(name)) {
+      const near = nearest(name, names);
+      throw new UserError(
+        `--shape ${name}=…: the model has no input '${name}'`,
+        near.length
+          ? `did you mean ${near.map((n) => `'${n}'`).join(', ')}?`
+          : `its inputs are ${names.join(', ')}`,
+      );
+    }
+    shapes[name] = [...dims];
   }
   return shapes;
 }
@@ -70,9 +87,10 @@ function nearMissesOf(statements: Statement[], layers: LayerInfo[], plan: Plan):
   return out;
 }
 
-export function planModel(model: Model, recipe: LoadedRecipe): ModelPlan {
+/** `pinned`: concrete input shapes from the caller (CLI --shape), over the recipe's `model { … }`. */
+export function planModel(model: Model, recipe: LoadedRecipe, pinned: Record<string, Dim[]> = {}): ModelPlan {
   const { statements } = recipe;
-  const inputShapes = checkInputs(model, statements);
+  const inputShapes = checkInputs(model, statements, pinned);
   const inference = inferShapes(model.graph, { opset: model.opset('') ?? 1, inputShapes });
   const layerInfo = buildLayers(model, (name) => inference.types.get(name)?.shape);
   const plan = buildPlan(

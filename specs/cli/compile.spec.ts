@@ -259,6 +259,42 @@ describe('squish compile output', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--shape pins a dynamic input, so a generic recipe with random calibration runs (deep-compression.squish)', async () => {
+    const generic = recipe(
+      'generic.squish',
+      'recipe "g"\ncalibrate { random  samples 2 }\nprune weights of conv { sparsity 10% }\n',
+    );
+    const out = join(dir, 'shaped.onnx');
+    const without = await runCli(['compile', MODELS.cls, '--recipe', generic, '-o', out]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/needs a fixed shape for input x/);
+    const bad = await runCli([
+      'compile',
+      MODELS.cls,
+      '--recipe',
+      generic,
+      '-o',
+      out,
+      '--shape',
+      'y=1x3x48x192',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--shape y=…: the model has no input 'y'\nhelp: did you mean 'x'\?/);
+    expect(existsSync(out)).toBe(false);
+    const ok = await runCli([
+      'compile',
+      MODELS.cls,
+      '--recipe',
+      generic,
+      '-o',
+      out,
+      '--shape',
+      'x=1x3x48x192',
+    ]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  });
+
   it('has --help', async () => {
     const r = await runCli(['compile', '--help']);
     expect(r.code).toBe(0);

@@ -16,11 +16,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
+import type { Dim } from '../../../runtime/ops/registry.ts';
 import { compileModel, runtimeRunner } from '../../compile.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
 import type { CliIO } from '../io.ts';
+import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Test hook: called when half of the bytes reached the temp file (specs inject failures here). */
@@ -140,6 +142,7 @@ interface Opts {
   quiet?: boolean;
   verbose?: boolean;
   backend: string;
+  shape: Record<string, Dim[]>;
 }
 
 export const registerCompile: RegisterCommand = (program: Command, io: CliIO) => {
@@ -154,6 +157,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .option('-q, --quiet', 'print nothing but errors')
     .option('-v, --verbose', 'log every pass and timing to stderr')
     .option('--backend <name>', 'runtime backend for fidelity: auto, cpu, webasm, headlessgl, webgpu', 'auto')
+    .option('--shape <name=dims>', `${SHAPE_HELP}; overrides the recipe's model { input … }`, parseShape, {})
     .action(async (modelArg: string, opts: Opts) => {
       const modelPath = resolve(io.cwd, modelArg);
       const out = resolve(io.cwd, opts.output);
@@ -169,6 +173,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
       try {
         result = await compileModel(bytes, recipeText, {
           recipeFile: opts.recipe,
+          inputShapes: opts.shape,
           host: nodeHost(io.cwd),
           loadModel: () => loadModelFile(modelPath, modelArg),
           runner: runtimeRunner(opts.backend),

@@ -11,17 +11,8 @@ import { isSqz } from '../../../runtime/sqz/read.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { sqzStages, stagesTable } from '../../pack/inspect.ts';
 import type { CliIO } from '../io.ts';
+import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
-
-function parseShape(spec: string, acc: Record<string, Dim[]>): Record<string, Dim[]> {
-  const m = /^([^=]+)=(.*)$/.exec(spec);
-  if (!m) throw new UserError(`--shape '${spec}' is not NAME=DIMS`, 'write e.g. --shape x=1x3x48x192');
-  const dims = m[2]!.split(/[x,]/).map((d) => (/^\d+$/.test(d) ? Number(d) : d));
-  if (dims.some((d) => d === ''))
-    throw new UserError(`--shape '${spec}' has an empty dim`, 'write e.g. --shape x=1x3x48x192');
-  acc[m[1]!] = dims;
-  return acc;
-}
 
 export function shapeText(t: ValueType | undefined): string {
   if (!t) return '?';
@@ -143,12 +134,7 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
     .description('show a model’s layers, op counts, params, bytes and FLOPs')
     .argument('<model>', 'the .onnx model file (or a .sqz container: adds bits per weight by layer)')
     .option('--json', 'print JSON for scripts instead of the table')
-    .option(
-      '--shape <name=dims>',
-      'concrete shape for a dynamic input, e.g. x=1x3x48x192 (repeatable)',
-      parseShape,
-      {},
-    )
+    .option('--shape <name=dims>', SHAPE_HELP, parseShape, {})
     .addHelpText(
       'after',
       [
