@@ -43,7 +43,7 @@ for (const [method, aware] of runs) {
   const warnings: string[] = [];
   const { model, report, ms } = await compileDet(detRecipe(method, '50%', aware), (l) => warnings.push(l));
   const got = await textMaps(model, files);
-  const layers = report.layers.filter((l) => l.actions.some((a) => a.startsWith('factorize')));
+  const layers = report.layers.filter((l) => !l.part_of && l.actions.some((a) => a.startsWith('factorize')));
   console.log(
     `${method}${aware ? ' data-aware (calibrated on the 4 pages)' : ''}: params ${report.before.params} → ${report.after.params}, FLOPs ${report.before.flops} → ${report.after.flops}, mean text-map IoU ${meanIoU(ref.maps, got.maps).toFixed(4)}, latency ${(await latency(model)).toFixed(1)} ms (original re-measured ${(await latency(MODELS.det)).toFixed(1)} ms), ${layers.length} layers selected, compile ${(ms / 1000).toFixed(1)} s`,
   );

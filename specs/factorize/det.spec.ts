@@ -12,8 +12,12 @@ describe('factorize PP-OCRv4 det at rank 50%', () => {
   for (const method of ['tucker', 'channel', 'spatial']) {
     it(`${method}: 6 convs factorized, params and FLOPs fall, the text map overlaps the original's`, async () => {
       const { model, report } = await compileDet(detRecipe(method));
-      const layers = report.layers.filter((l) => l.actions.some((a) => a.startsWith('factorize')));
+      const layers = report.layers.filter(
+        (l) => !l.part_of && l.actions.some((a) => a.startsWith('factorize')),
+      );
       expect(layers.length).toBe(6);
+      // each added stage is listed as part of its layer
+      expect(report.layers.filter((l) => l.part_of).length).toBe(6 * ((method === 'tucker' ? 3 : 2) - 1));
       for (const l of layers) expect(l.error).toBeGreaterThan(0);
       expect(report.after.params).toBeLessThan(report.before.params);
       expect(report.after.flops).toBeLessThan(report.before.flops);

@@ -90,11 +90,13 @@ export function agreement(a: string[], b: string[]): number {
 /** The factorized layers of a report: name, params before and after (MatMul/Gemm/Conv with actions). */
 export function factorizedLayers(report: Report): { name: string; before: number; after: number }[] {
   return report.layers
-    .filter((l) => l.actions.some((a) => a.startsWith('factorize')))
+    .filter((l) => !l.part_of && l.actions.some((a) => a.startsWith('factorize')))
     .map((l) => ({
       name: l.name,
       before: l.params_before,
-      // the second factor is its own layer, `<name>.lowrank`
-      after: l.params_after + (report.layers.find((x) => x.name === `${l.name}.lowrank`)?.params_after ?? 0),
+      // the second factor is its own row, `<name>.lowrank`, part_of the layer
+      after:
+        l.params_after +
+        report.layers.filter((x) => x.part_of === l.name).reduce((s, x) => s + x.params_after, 0),
     }));
 }
