@@ -9,10 +9,9 @@ import { AFFINE_FOLD_RULES } from '../../compiler/rules/affine-fold.ts';
 import { HARDSWISH_RULES } from '../../compiler/rules/hardswish.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
-import { buildModel, bytesOf, maxAbsDiff, ortRun } from './graphs.ts';
+import { buildModel, bytesOf, convShape, floats, maxAbsDiff, ortRun } from './graphs.ts';
 
-const vals = (n: number, min = -2, max = 2) =>
-  fc.array(fc.float({ min, max, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+const vals = floats;
 
 /** A constant shaped as a scalar, [C,1,1] or [1,C,1,1]. */
 const SHAPES = ['scalar', 'c11', '1c11'] as const;
@@ -35,21 +34,11 @@ async function sameInOrt(
   expect(maxAbsDiff(before.y!, after.y!)).toBeLessThanOrEqual(2e-5 * (1 + range));
 }
 
-const convShape = fc.record({
-  group: fc.constantFrom(1, 2),
-  cinPer: fc.integer({ min: 1, max: 3 }),
-  coutPer: fc.integer({ min: 1, max: 3 }),
-  k: fc.integer({ min: 1, max: 3 }),
-  stride: fc.integer({ min: 1, max: 2 }),
-  pad: fc.integer({ min: 0, max: 1 }),
-  hw: fc.integer({ min: 3, max: 5 }),
-  bias: fc.boolean(),
-  shape: fc.constantFrom(...SHAPES),
-  swapped: fc.boolean(),
-});
+const affineCase = fc.record({ shape: fc.constantFrom(...SHAPES), swapped: fc.boolean() });
 
 function convCase() {
-  return convShape.chain((s) => {
+  return fc.tuple(convShape, affineCase).chain(([conv, affine]) => {
+    const s = { ...conv, ...affine };
     const cin = s.group * s.cinPer;
     const cout = s.group * s.coutPer;
     return fc.record({

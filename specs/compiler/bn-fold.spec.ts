@@ -6,10 +6,9 @@ import { applyRules } from '../../compiler/engine/driver.ts';
 import { BIAS_FOLD_RULES } from '../../compiler/rules/bias-fold.ts';
 import { BN_FOLD_RULES } from '../../compiler/rules/bn-fold.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
-import { buildModel, bytesOf, maxAbsDiff, ortRun } from './graphs.ts';
+import { buildModel, bytesOf, convShape, floats, maxAbsDiff, ortRun } from './graphs.ts';
 
-const vals = (n: number, min = -2, max = 2) =>
-  fc.array(fc.float({ min, max, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+const vals = floats;
 
 const bnInputs = (c: number) =>
   fc.record({
@@ -69,29 +68,17 @@ async function checkFold(
 
 describe('BatchNormalization folding', () => {
   it('Conv → BN folds exactly (random shapes, groups, strides, pads, with/without bias)', async () => {
-    const arb = fc
-      .record({
-        group: fc.constantFrom(1, 2),
-        cinPer: fc.integer({ min: 1, max: 3 }),
-        coutPer: fc.integer({ min: 1, max: 3 }),
-        k: fc.integer({ min: 1, max: 3 }),
-        stride: fc.integer({ min: 1, max: 2 }),
-        pad: fc.integer({ min: 0, max: 1 }),
-        hw: fc.integer({ min: 3, max: 6 }),
-        bias: fc.boolean(),
-        seed: fc.integer(),
-      })
-      .chain((s) => {
-        const cin = s.group * s.cinPer;
-        const cout = s.group * s.coutPer;
-        return fc.record({
-          s: fc.constant(s),
-          w: vals(cout * s.cinPer * s.k * s.k),
-          b: vals(cout),
-          x: vals(cin * s.hw * s.hw),
-          bn: bnInputs(cout),
-        });
+    const arb = convShape.chain((s) => {
+      const cin = s.group * s.cinPer;
+      const cout = s.group * s.coutPer;
+      return fc.record({
+        s: fc.constant(s),
+        w: vals(cout * s.cinPer * s.k * s.k),
+        b: vals(cout),
+        x: vals(cin * s.hw * s.hw),
+        bn: bnInputs(cout),
       });
+    });
     await fc.assert(
       fc.asyncProperty(arb, async ({ s, w, b, x, bn }) => {
         const cin = s.group * s.cinPer;

@@ -1,4 +1,6 @@
-// Spec helpers: small IR models built in code, run in onnxruntime-node, compared element-wise.
+// Spec helpers: small IR models built in code, run in onnxruntime-node, compared element-wise, and
+// the fast-check arbitraries their properties share.
+import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
 import { Graph } from '../../runtime/ir/graph.ts';
 import { Model } from '../../runtime/ir/model.ts';
@@ -61,3 +63,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** n finite float32 values in [min, max]. */
+export const floats = (n: number, min = -2, max = 2) =>
+  fc.array(fc.float({ min, max, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+
+/** A small 2-D Conv: groups, channels per group, square kernel, stride, symmetric pad, input size. */
+export const convShape = fc.record({
+  group: fc.constantFrom(1, 2),
+  cinPer: fc.integer({ min: 1, max: 3 }),
+  coutPer: fc.integer({ min: 1, max: 3 }),
+  k: fc.integer({ min: 1, max: 3 }),
+  stride: fc.integer({ min: 1, max: 2 }),
+  pad: fc.integer({ min: 0, max: 1 }),
+  hw: fc.integer({ min: 3, max: 6 }),
+  bias: fc.boolean(),
+});

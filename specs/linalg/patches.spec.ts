@@ -6,13 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { convGeometry, PatchReader } from '../../compiler/linalg/patches.ts';
 import { Node } from '../../runtime/ir/node.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
-import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
+import { buildModel, bytesOf, floats, ortRun } from '../compiler/graphs.ts';
 
-const vals = (n: number) =>
-  fc.array(fc.float({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }), {
-    minLength: n,
-    maxLength: n,
-  });
+const vals = (n: number) => floats(n);
 
 describe('PatchReader', () => {
   it('patch · weight = Conv output at each position (pads, auto_pad, strides, dilations, groups)', async () => {
