@@ -13,6 +13,7 @@ import { upgradeOpset } from '../../opset/convert.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { activationParams, calibrateRange, quantizationSnr, RangeCollector } from '../../quant/calibrate.ts';
 import type { SliceParams } from '../../quant/uniform.ts';
+import { FLOOR_SNR_DB, MAX_GROWTH, measuredCandidates, type QdqChoice } from './guard.ts';
 import { type ActivationSettings, activationSettings } from './options.ts';
 
 /**
@@ -181,23 +182,52 @@ export function activationsPass(
       const ranges = await collectRanges(model, [...values.keys()], ctx.samples, (d, t) =>
         ctx.progress?.('quantize activations: calibration', d, t),
       );
-      const params = new Map<string, SliceParams>();
-      const noisy: string[] = [];
+      const chosen = new Map<string, QdqChoice>();
+      const noisy: [string, QdqChoice, number][] = [];
       for (const [v, s] of values) {
         const c = ranges.get(v)!;
         const range = calibrateRange(c, s.method, { bits: s.bits });
         const snr = quantizationSnr(c, range, s.bits);
-        if (snr < minSnr) {
-          noisy.push(`${v} (${snr.toFixed(1)} dB)`);
-          continue;
-        }
-        params.set(v, activationParams(range, s));
-        insertQdq(model, v, params.get(v)!, s);
+        const choice = { params: activationParams(range, s), s };
+        if (snr < minSnr) noisy.push([v, choice, snr]);
+        else chosen.set(v, choice);
       }
       if (noisy.length) {
-        (ctx.warn ?? ctx.log)?.(
-          `${from}: quantize activations left ${noisy.length} of ${values.size} values float: their estimated quantization SNR is under ${minSnr} dB (a few outliers stretch the range): ${noisy.join(', ')}`,
+        // low estimated SNR: measure what each does to the model's output before leaving it float
+        noisy.sort((a, b) => b[2] - a[2]);
+        const m = await measuredCandidates(
+          model,
+          chosen,
+          noisy.filter(([, , snr]) => snr >= FLOOR_SNR_DB).map(([v, c]) => [v, c]),
+          ctx.samples,
+          insertQdq,
         );
+        const kept = new Set(m.accepted);
+        for (const [v, c] of noisy) if (kept.has(v)) chosen.set(v, c);
+        const why = (v: string, snr: number) => {
+          const g = m.growth.get(v);
+          return `${v} (${snr.toFixed(1)} dB, ${g === undefined ? 'not measured' : `output error ×${g.toFixed(2)}`})`;
+        };
+        const left = noisy.filter(([v]) => !kept.has(v));
+        const say = (ctx.warn ?? ctx.log)?.bind(ctx);
+        if (left.length) {
+          say?.(
+            `${from}: quantize activations left ${left.length} of ${values.size} values float: a few outliers stretch their range (estimated SNR under ${minSnr} dB), and quantizing them raised the model's output error on the calibration data more than ${MAX_GROWTH}× (measured from ${FLOOR_SNR_DB} dB up): ${left.map(([v, , snr]) => why(v, snr)).join(', ')}`,
+          );
+        }
+        if (kept.size) {
+          ctx.log?.(
+            `quantize activations: ${kept.size} low-SNR values quantized after all (output error within ${MAX_GROWTH}×): ${noisy
+              .filter(([v]) => kept.has(v))
+              .map(([v, , snr]) => why(v, snr))
+              .join(', ')}`,
+          );
+        }
+      }
+      const params = new Map<string, SliceParams>();
+      for (const [v, c] of chosen) {
+        params.set(v, c.params);
+        insertQdq(model, v, c.params, c.s);
       }
       for (const { layer, inputs } of layers) {
         const step = Math.max(0, ...inputs.map((v) => params.get(v)?.scale ?? 0)) / 2;
