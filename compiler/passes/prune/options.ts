@@ -40,7 +40,7 @@ export function criterionWord(a: PlannedAction, dflt: string): string {
   if (c === 'taylor') {
     throw new UserError(
       `${a.from}: ${a.action} { criterion taylor } is not implemented yet: it needs gradients, which squish cannot compute`,
-      'use l1, l2, activation (channels), apoz (channels) or sparsegpt (weights, N:M)',
+      'use l1, l2, activation (channels), apoz (channels) or sparsegpt (weights, N:M, kernels, blocks)',
     );
   }
   return c;
@@ -104,13 +104,17 @@ export function sparseSettings(a: PlannedAction): SparseSettings {
       'use l1, l2, random or sparsegpt',
     );
   }
-  if (c === 'sparsegpt' && granularity.kind !== 'weights' && granularity.kind !== 'nm') {
+  const scope = scopeWord(a);
+  if (
+    c === 'sparsegpt' &&
+    scope === 'global' &&
+    (granularity.kind === 'kernels' || granularity.kind === 'blocks')
+  ) {
     throw new UserError(
-      `${a.from}: ${a.action} { criterion sparsegpt } is not implemented yet for ${gr.kind}`,
-      'sparsegpt works for prune weights and N:M; use l1 or l2 here',
+      `${a.from}: ${a.action} { criterion sparsegpt  scope global } is not implemented yet for ${gr.kind}`,
+      'use scope local (each layer loses the same share), or criterion l1/l2 with scope global',
     );
   }
-  const scope = scopeWord(a);
   if (scope === 'global' && granularity.kind === 'nm') {
     throw new UserError(
       `${a.from}: ${a.action} { scope global }: N:M keeps N of every M weights in every layer; there is nothing to rank across layers`,

@@ -87,7 +87,8 @@ export async function refitMasked(
   );
 }
 
-function refitTarget(model: Model, t: MaskedTarget, acc: LayerGrams): void {
+/** Refits one target's kept weights on its Grams (H and the cross Grams with the original inputs). */
+export function refitTarget(model: Model, t: MaskedTarget, acc: LayerGrams): void {
   const v = t.view;
   const bias = privateBias(model, t);
   const ws = augmented(t, bias);

@@ -16,6 +16,7 @@ import type { Plan } from '../../plan/plan.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from '../../prune/masks.ts';
 import { convView, matrixView, type WeightView } from '../../prune/view.ts';
 import { foldedScale } from './gamma.ts';
+import { obsUnitLayers } from './obs-units.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
@@ -110,7 +111,18 @@ export async function pruneSparse(
   }
   // reconstruct least-squares after a magnitude mask: the unpruned model is the refit's target
   const original = s.reconstruct && s.criterion !== 'sparsegpt' ? cloneModel(model) : undefined;
-  if (s.criterion === 'sparsegpt') {
+  if (s.criterion === 'sparsegpt' && (gr.kind === 'kernels' || gr.kind === 'blocks')) {
+    await obsUnitLayers(
+      model,
+      s.reconstruct ? cloneModel(model) : model,
+      targets,
+      gr,
+      s.p,
+      s.reconstruct,
+      ctx.samples!,
+      ctx,
+    );
+  } else if (s.criterion === 'sparsegpt') {
     const mode =
       gr.kind === 'nm'
         ? ({ kind: 'nm', n: gr.n, m: gr.m } as const)

@@ -1,0 +1,115 @@
+// `criterion sparsegpt` for structured units (k×k kernels, R×C blocks): layer by layer in graph order,
+// on the inputs the already pruned layers produce, each unit's OBS cost w_Sᵀ·[(H⁻¹)_SS]⁻¹·w_S (the
+// output error of removing its weights S alone and compensating with the rest, H = Σ x·xᵀ on
+// calibration data) ranks the units, the cheapest are zeroed (exact share per layer), and the kept
+// weights are refit by least squares towards the original model's output (the optimal update for
+// that mask, as reconstruct least-squares does; `reconstruct none` skips it).
+
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Sample } from '../../data/calibration.ts';
+import type { PassContext } from '../../engine/pass.ts';
+import { choleskyDamped, choleskyInverse } from '../../linalg/cholesky.ts';
+import { pruneUnits, type SparseUnit, unitScores, unitsOf } from '../../prune/masks.ts';
+import type { LayerGrams } from './hessian.ts';
+import { type MaskedTarget, refitTarget } from './refit-masked.ts';
+import { augmented, enoughRows, privateBias, walkLayers } from './sparsegpt-layers.ts';
+
+/** H⁻¹ of the damped Hessian (n × n); dead inputs (Hᵢᵢ = 0) get Hᵢᵢ = 1 first. */
+function inverseHessian(h: Float64Array, n: number, damp = 0.01): Float64Array {
+  const a = h.slice();
+  for (let i = 0; i < n; i++) if (a[i * n + i]! <= 0) a[i * n + i] = 1;
+  return choleskyInverse(choleskyDamped({ rows: n, cols: n, data: a }, { damp }).L).data;
+}
+
+/** [(H⁻¹)_SS]⁻¹ for the columns S (|S| × |S|, row-major). */
+function groupPrecision(hinv: Float64Array, n: number, cols: number[]): Float64Array {
+  const k = cols.length;
+  const sub = new Float64Array(k * k);
+  for (let p = 0; p < k; p++) for (let q = 0; q < k; q++) sub[p * k + q] = hinv[cols[p]! * n + cols[q]!]!;
+  return choleskyInverse(choleskyDamped({ rows: k, cols: k, data: sub }, { damp: 1e-9 }).L).data;
+}
+
+/** wᵀ·M·w for w the entries of `row` at `cols`. */
+function quadratic(row: Float64Array, cols: number[], m: Float64Array): number {
+  const k = cols.length;
+  let s = 0;
+  for (let p = 0; p < k; p++) {
+    let t = 0;
+    for (let q = 0; q < k; q++) t += m[p * k + q]! * row[cols[q]!]!;
+    s += row[cols[p]!]! * t;
+  }
+  return s;
+}
+
+/**
+ * The OBS cost of removing each unit alone, w_Sᵀ·[(H⁻¹)_SS]⁻¹·w_S (the exact output error increase
+ * for the unit's columns S), in the order of unitsOf: kernels by (group, row, input channel), blocks by
+ * (group, row block, column block). A unit's columns are scored jointly: the k×k inputs of a kernel are
+ * strongly correlated, so the sum of single-weight saliencies would undercount them.
+ */
+function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: SparseUnit): Float64Array {
+  const v = t.view;
+  const ws = augmented(t, privateBias(model, t));
+  const n = acc.cols;
+  const out: number[] = [];
+  for (let g = 0; g < v.groups; g++) {
+    const hinv = inverseHessian(acc.h[g]!, n);
+    const w = ws[g]!;
+    if (unit.kind === 'kernels') {
+      const m = Array.from({ length: v.cinG }, (_, ci) => {
+        const cols = Array.from({ length: v.kernel }, (_, s) => s * v.cinG + ci);
+        return { cols, m: groupPrecision(hinv, n, cols) };
+      });
+      for (let r = 0; r < v.rows; r++)
+        for (let ci = 0; ci < v.cinG; ci++)
+          out.push(quadratic(w.subarray(r * n, (r + 1) * n), m[ci]!.cols, m[ci]!.m));
+    } else if (unit.kind === 'blocks') {
+      for (let r0 = 0; r0 < v.rows; r0 += unit.r)
+        for (let c0 = 0; c0 < v.cols; c0 += unit.c) {
+          const cols = Array.from({ length: Math.min(v.cols, c0 + unit.c) - c0 }, (_, i) => c0 + i);
+          const m = groupPrecision(hinv, n, cols);
+          let s = 0;
+          for (let r = r0; r < Math.min(v.rows, r0 + unit.r); r++)
+            s += quadratic(w.subarray(r * n, (r + 1) * n), cols, m);
+          out.push(s);
+        }
+    } else {
+      for (let r = 0; r < v.rows; r++)
+        for (let c = 0; c < v.cols; c++) out.push(w[r * n + c]! ** 2 / hinv[c * n + c]!);
+    }
+  }
+  return Float64Array.from(out);
+}
+
+export async function obsUnitLayers(
+  model: Model,
+  original: Model,
+  targets: MaskedTarget[],
+  unit: SparseUnit,
+  p: number,
+  refit: boolean,
+  samples: Sample[],
+  ctx: Pick<PassContext, 'progress' | 'warn'> = {},
+): Promise<void> {
+  await walkLayers(
+    model,
+    targets,
+    samples,
+    original,
+    (target, acc) => {
+      const t = target as MaskedTarget;
+      const units = unitsOf(t.view, unit);
+      if (!enoughRows(acc)) {
+        ctx.warn?.(
+          `criterion sparsegpt fell back to l2 for ${t.layer}: ${acc.count ?? 0} calibration rows for ${acc.cols} columns (needs ${Math.ceil(acc.cols / 4)}; add samples)`,
+        );
+        pruneUnits([{ data: t.view.data, units, scores: unitScores(t.view.data, units, 'l2') }], p, 'local');
+        return;
+      }
+      const scores = unitCosts(model, t, acc, unit);
+      pruneUnits([{ data: t.view.data, units, scores }], p, 'local');
+      if (refit) refitTarget(model, t, acc);
+    },
+    ctx,
+  );
+}
