@@ -71,6 +71,7 @@ export async function measuredCandidates(
   samples: Sample[],
   insert: Insert,
 ): Promise<{ accepted: string[]; growth: Map<string, number> }> {
+  if (!candidates.length) return { accepted: [], growth: new Map() };
   samples = samples.slice(0, GUARD_SAMPLES);
   const bytes = exportModel(model);
   const withQdq = (values: Map<string, QdqChoice>) => {
