@@ -174,7 +174,7 @@ export async function compileModel(
         .map((l) => ({
           name: l.name,
           actions: l.actions.map((a) => `${a.kind}@${fileName(a.from)}`),
-          ...(l.kept_by ? { kept_by: fileName(l.kept_by) } : {}),
+          ...(l.kept_by ? { kept_by: l.kept_by } : {}),
         })),
     },
     (key, value) => (SOURCE_KEYS.has(key) && typeof value === 'string' ? fileName(value) : value),

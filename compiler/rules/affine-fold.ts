@@ -9,6 +9,7 @@
 //                                                   padding: s·(x + c/s) is zero where x + c/s is)
 // Exact up to float rounding.
 
+import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Node } from '../../runtime/ir/node.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 import type { Match } from '../engine/pattern.ts';
@@ -87,6 +88,30 @@ function unpadded(conv: Node): boolean {
   return !pads || pads.every((v) => v === 0);
 }
 
+/**
+ * Visits every weight of a (grouped) conv with the input channel it reads: f(flat index, channel).
+ * The weight is [cout, cin/group, k…] and output o reads the input channels of its group.
+ */
+function forEachInput(conv: Node, w: Tensor, f: (i: number, channel: number) => void): void {
+  const cout = w.dims[0]!;
+  const cinPer = w.dims[1]!;
+  const k = w.data.length / (cout * cinPer);
+  for (let o = 0; o < cout; o++)
+    for (let j = 0; j < cinPer; j++) {
+      const ch = inputChannel(conv, w, o, j);
+      for (let t = 0; t < k; t++) f((o * cinPer + j) * k + t, ch);
+    }
+}
+
+/** The conv's weight with each input channel's slice multiplied by s[channel]. */
+function scaleInputs(g: Graph, conv: Node, w: Tensor, s: Float64Array): void {
+  const wd = f64(w)!;
+  forEachInput(conv, w, (i, ch) => {
+    wd[i]! *= s[ch]!;
+  });
+  setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
+}
+
 /** Mul(x, c) or Add(x, c) → Conv: fold the constant into the weights (Mul) or the bias (Add). */
 function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
   const pre = (constantFirst ? p.op(op, p.c('c'), p.v('x')) : p.op(op, p.v('x'), p.c('c'))).as('pre');
@@ -114,22 +139,14 @@ function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
         cinPer * Number(conv.attrs.group ?? 1),
         w.dims.length,
       ) as Float64Array;
-      const wd = f64(w)!;
-      const k = wd.length / (cout * cinPer);
-      if (op === 'Mul') {
-        for (let o = 0; o < cout; o++)
-          for (let j = 0; j < cinPer; j++) {
-            const s = c[inputChannel(conv, w, o, j)]!;
-            for (let t = 0; t < k; t++) wd[(o * cinPer + j) * k + t]! *= s;
-          }
-        setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
-      } else {
+      if (op === 'Mul') scaleInputs(g, conv, w, c);
+      else {
+        const wd = w.data as Float32Array;
+        const per = wd.length / cout;
         const b = f64(m.tensor('b')) ?? new Float64Array(cout);
-        for (let o = 0; o < cout; o++)
-          for (let j = 0; j < cinPer; j++) {
-            const shift = c[inputChannel(conv, w, o, j)]!;
-            for (let t = 0; t < k; t++) b[o]! += wd[(o * cinPer + j) * k + t]! * shift;
-          }
+        forEachInput(conv, w, (i, ch) => {
+          b[Math.floor(i / per)]! += wd[i]! * c[ch]!;
+        });
         setConstantInput(g, conv, 2, float32Like([cout], b), `${conv.name || 'conv'}_bias`);
       }
       conv.setInput(0, m.value('x'));
@@ -164,15 +181,7 @@ function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
       const cin = cinPer * Number(conv.attrs.group ?? 1);
       const s = perChannel(m.tensor('s'), cin, w.dims.length) as Float64Array;
       const c = perChannel(m.tensor('c'), cin, w.dims.length) as Float64Array;
-      const cout = w.dims[0]!;
-      const wd = f64(w)!;
-      const k = wd.length / (cout * cinPer);
-      for (let o = 0; o < cout; o++)
-        for (let j = 0; j < cinPer; j++) {
-          const sc = s[inputChannel(conv, w, o, j)]!;
-          for (let t = 0; t < k; t++) wd[(o * cinPer + j) * k + t]! *= sc;
-        }
-      setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
+      scaleInputs(g, conv, w, s);
       const scalars = m.tensor('s')!.data.length === 1 && m.tensor('c')!.data.length === 1;
       const shift = new Float64Array(scalars ? 1 : cin);
       for (let i = 0; i < shift.length; i++) shift[i] = c[i]! / s[i]!;

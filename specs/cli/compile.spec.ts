@@ -265,32 +265,16 @@ describe('squish compile output', () => {
       'recipe "g"\ncalibrate { random  samples 2 }\nprune weights of conv { sparsity 10% }\n',
     );
     const out = join(dir, 'shaped.onnx');
-    const without = await runCli(['compile', MODELS.cls, '--recipe', generic, '-o', out]);
+    const compileWith = (...more: string[]) =>
+      runCli(['compile', MODELS.cls, '--recipe', generic, '-o', out, ...more]);
+    const without = await compileWith();
     expect(without.code).toBe(1);
     expect(without.stderr).toMatch(/needs a fixed shape for input x/);
-    const bad = await runCli([
-      'compile',
-      MODELS.cls,
-      '--recipe',
-      generic,
-      '-o',
-      out,
-      '--shape',
-      'y=1x3x48x192',
-    ]);
+    const bad = await compileWith('--shape', 'y=1x3x48x192');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--shape y=…: the model has no input 'y'\nhelp: did you mean 'x'\?/);
     expect(existsSync(out)).toBe(false);
-    const ok = await runCli([
-      'compile',
-      MODELS.cls,
-      '--recipe',
-      generic,
-      '-o',
-      out,
-      '--shape',
-      'x=1x3x48x192',
-    ]);
+    const ok = await compileWith('--shape', 'x=1x3x48x192');
     expect(ok.code, ok.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
   });

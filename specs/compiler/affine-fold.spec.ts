@@ -36,6 +36,21 @@ async function sameInOrt(
 
 const affineCase = fc.record({ shape: fc.constantFrom(...SHAPES), swapped: fc.boolean() });
 
+/** The Conv of a case: reads `input` (and the bias when the case has one), writes `output`. */
+function convNode(
+  s: { bias: boolean; group: number; stride: number; pad: number },
+  input: string,
+  output: string,
+  pad = s.pad,
+): NodeInit {
+  return {
+    op: 'Conv',
+    inputs: s.bias ? [input, 'w', 'b'] : [input, 'w'],
+    outputs: [output],
+    attrs: { group: s.group, strides: [s.stride, s.stride], pads: [pad, pad, pad, pad] },
+  };
+}
+
 function convCase() {
   return fc.tuple(convShape, affineCase).chain(([conv, affine]) => {
     const s = { ...conv, ...affine };
@@ -59,12 +74,7 @@ describe('affine folding into Conv', () => {
         const cin = s.group * s.cinPer;
         const cout = s.group * s.coutPer;
         const nodes: NodeInit[] = [
-          {
-            op: 'Conv',
-            inputs: s.bias ? ['x', 'w', 'b'] : ['x', 'w'],
-            outputs: ['c'],
-            attrs: { group: s.group, strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad] },
-          },
+          convNode(s, 'x', 'c'),
           { op: 'Mul', inputs: s.swapped ? ['s', 'c'] : ['c', 's'], outputs: [add ? 'm' : 'y'] },
           ...(add ? [{ op: 'Add', inputs: ['m', 'd'], outputs: ['y'] }] : []),
         ];
@@ -102,15 +112,7 @@ describe('affine folding into Conv', () => {
             ...(s.bias ? { b: float32([cout], b) } : {}),
             c: shaped(s.shape, cIn),
           },
-          nodes: [
-            { op, inputs: s.swapped ? ['c', 'x'] : ['x', 'c'], outputs: ['t'] },
-            {
-              op: 'Conv',
-              inputs: s.bias ? ['t', 'w', 'b'] : ['t', 'w'],
-              outputs: ['y'],
-              attrs: { group: s.group, strides: [s.stride, s.stride], pads: [s.pad, s.pad, s.pad, s.pad] },
-            },
-          ],
+          nodes: [{ op, inputs: s.swapped ? ['c', 'x'] : ['x', 'c'], outputs: ['t'] }, convNode(s, 't', 'y')],
         });
         const xt = float32([1, cin, s.hw, s.hw], x);
         if (op === 'Add' && s.pad > 0) {
@@ -148,12 +150,7 @@ describe('affine folding into Conv', () => {
             nodes: [
               { op: 'Mul', inputs: s.swapped ? ['s', 'x'] : ['x', 's'], outputs: ['m'] },
               { op: 'Add', inputs: addSwapped ? ['c', 'm'] : ['m', 'c'], outputs: ['t'] },
-              {
-                op: 'Conv',
-                inputs: s.bias ? ['t', 'w', 'b'] : ['t', 'w'],
-                outputs: ['y'],
-                attrs: { group: s.group, strides: [s.stride, s.stride], pads: [1, 1, 1, 1] },
-              },
+              convNode(s, 't', 'y', 1),
             ],
           });
           const xt = float32([1, cin, s.hw, s.hw], x);

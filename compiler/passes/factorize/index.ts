@@ -10,7 +10,7 @@ import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Sample } from '../../data/calibration.ts';
-import { addParts, type Pass, type PassContext } from '../../engine/pass.ts';
+import { addParts, nodesByLayer, type Pass, type PassContext } from '../../engine/pass.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import { registerLossyPass, registerLossyPreview } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
@@ -28,15 +28,6 @@ export interface LayerOutcome {
   layer: string;
   op: string;
   outcome: Outcome;
-}
-
-/** Node of each layer name, as compiler/select/layers.ts names layers. */
-function nodesByLayer(model: Model): Map<string, Node> {
-  const out = new Map<string, Node>();
-  model.graph.topoOrder().forEach((n, i) => {
-    out.set(n.name || n.outputs[0] || `${n.opType}_${i}`, n);
-  });
-  return out;
 }
 
 /** Factorizes the named layers of a model in place; returns what happened to each. */

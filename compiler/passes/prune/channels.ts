@@ -10,6 +10,7 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
 import { rng } from '../../data/random.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
+import { nodesByLayer } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { type ChannelUnit, channelGroups, type LayerGroup } from '../../prune/groups.ts';
 import { lowest } from '../../prune/masks.ts';
@@ -19,7 +20,6 @@ import { type ChannelStats, channelStats } from './channel-stats.ts';
 import { capturedGamma } from './gamma.ts';
 import { pruneLayers } from './layers.ts';
 import { refitConsumer } from './refit.ts';
-import { nodesByLayer } from './sparse.ts';
 
 export interface GroupOutcome {
   leaders: string[];

@@ -4,9 +4,9 @@
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
+import { nodesByLayer } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { channelGroups } from '../../prune/groups.ts';
-import { nodesByLayer } from './sparse.ts';
 
 export interface GroupExplanation {
   /** Layers whose output channels the group removes together. */

@@ -47,7 +47,9 @@ function quadratic(row: Float64Array, cols: number[], m: Float64Array): number {
  * (group, row block, column block). A unit's columns are scored jointly: the k×k inputs of a kernel are
  * strongly correlated, so the sum of single-weight saliencies would undercount them.
  */
-function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: SparseUnit): Float64Array {
+type StructuredUnit = Exclude<SparseUnit, { kind: 'weights' }>;
+
+function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: StructuredUnit): Float64Array {
   const v = t.view;
   const ws = augmented(t, privateBias(model, t));
   const n = acc.cols;
@@ -63,7 +65,7 @@ function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: SparseU
       for (let r = 0; r < v.rows; r++)
         for (let ci = 0; ci < v.cinG; ci++)
           out.push(quadratic(w.subarray(r * n, (r + 1) * n), m[ci]!.cols, m[ci]!.m));
-    } else if (unit.kind === 'blocks') {
+    } else {
       for (let r0 = 0; r0 < v.rows; r0 += unit.r)
         for (let c0 = 0; c0 < v.cols; c0 += unit.c) {
           const cols = Array.from({ length: Math.min(v.cols, c0 + unit.c) - c0 }, (_, i) => c0 + i);
@@ -73,21 +75,18 @@ function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: SparseU
             s += quadratic(w.subarray(r * n, (r + 1) * n), cols, m);
           out.push(s);
         }
-    } else {
-      for (let r = 0; r < v.rows; r++)
-        for (let c = 0; c < v.cols; c++) out.push(w[r * n + c]! ** 2 / hinv[c * n + c]!);
     }
   }
   return Float64Array.from(out);
 }
 
+/** Prunes the targets in place; `original` (the unpruned model) turns the least-squares refit on. */
 export async function obsUnitLayers(
   model: Model,
-  original: Model,
+  original: Model | undefined,
   targets: MaskedTarget[],
-  unit: SparseUnit,
+  unit: StructuredUnit,
   p: number,
-  refit: boolean,
   samples: Sample[],
   ctx: Pick<PassContext, 'progress' | 'warn'> = {},
 ): Promise<void> {
@@ -108,7 +107,7 @@ export async function obsUnitLayers(
       }
       const scores = unitCosts(model, t, acc, unit);
       pruneUnits([{ data: t.view.data, units, scores }], p, 'local');
-      if (refit) refitTarget(model, t, acc);
+      if (original) refitTarget(model, t, acc);
     },
     ctx,
   );

@@ -21,8 +21,6 @@ import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
 
-export { nodesByLayer } from '../../engine/pass.ts';
-
 interface Target {
   layer: string;
   node: Node;
@@ -114,11 +112,10 @@ export async function pruneSparse(
   if (s.criterion === 'sparsegpt' && (gr.kind === 'kernels' || gr.kind === 'blocks')) {
     await obsUnitLayers(
       model,
-      s.reconstruct ? cloneModel(model) : model,
+      s.reconstruct ? cloneModel(model) : undefined,
       targets,
       gr,
       s.p,
-      s.reconstruct,
       ctx.samples!,
       ctx,
     );

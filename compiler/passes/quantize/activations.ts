@@ -209,7 +209,7 @@ export function activationsPass(
           return `${v} (${snr.toFixed(1)} dB, ${g === undefined ? 'not measured' : `output error ×${g.toFixed(2)}`})`;
         };
         const left = noisy.filter(([v]) => !kept.has(v));
-        const say = (ctx.warn ?? ctx.log)?.bind(ctx);
+        const say = ctx.warn ?? ctx.log;
         if (left.length) {
           say?.(
             `${from}: quantize activations left ${left.length} of ${values.size} values float: a few outliers stretch their range (estimated SNR under ${minSnr} dB), and quantizing them raised the model's output error on the calibration data more than ${MAX_GROWTH}× (measured from ${FLOOR_SNR_DB} dB up): ${left.map(([v, , snr]) => why(v, snr)).join(', ')}`,

@@ -5,7 +5,7 @@
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
-import { type Pass, type PassContext, withParts } from '../../engine/pass.ts';
+import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engine/pass.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
@@ -14,7 +14,7 @@ import { quantizeActivationsPass } from './activations.ts';
 import { inputMeans } from './bias-correct.ts';
 import { gptqHessians } from './gptq-layer.ts';
 import { type WeightSettings, weightSettings } from './options.ts';
-import { type LayerData, nodesByLayer, quantizeLayerWeight } from './weights.ts';
+import { type LayerData, quantizeLayerWeight } from './weights.ts';
 
 export { quantizeActivationsPass } from './activations.ts';
 export { gptqHessians, gptqLayer } from './gptq-layer.ts';
@@ -24,28 +24,24 @@ export {
   type WeightSettings,
   weightSettings,
 } from './options.ts';
-export { nodesByLayer, quantizeLayerWeight } from './weights.ts';
+export { quantizeLayerWeight } from './weights.ts';
 
 /** Bias correction on calibration data after weight quantization (on by default; off for comparisons). */
 export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
-  const planned: { layer: string; s: WeightSettings }[] = [];
-  // Layers whose activations are quantized too get no bias correction: on PP-OCRv4 det (int8 weights
-  // and activations, mse calibration) it took the mean text-map IoU from 0.962 to 0.835, while it helps
-  // weight-only quantization (det 0.991 → 0.995, rec-int4 40 → 43 of 48 lines).
-  const withActivations = new Set(
-    plan.layers.filter((l) => l.actions.some((x) => x.kind === 'quantize-activations')).map((l) => l.name),
-  );
+  // Layers whose activations are quantized too (`activations`) get no bias correction: on PP-OCRv4 det
+  // (int8 weights and activations, mse calibration) it took the mean text-map IoU from 0.962 to 0.835,
+  // while it helps weight-only quantization (det 0.991 → 0.995, rec-int4 40 → 43 of 48 lines).
+  const planned: { layer: string; s: WeightSettings; activations: boolean }[] = [];
   for (const l of plan.layers) {
     const a = l.actions.find((x) => x.kind === 'quantize-weights');
-    if (a) planned.push({ layer: l.name, s: weightSettings(a) });
+    const activations = l.actions.some((x) => x.kind === 'quantize-activations');
+    if (a) planned.push({ layer: l.name, s: weightSettings(a), activations });
   }
   return {
     name: 'quantize-weights',
     run: async (model: Model, ctx: PassContext) => {
-      // parts of a factorized layer take its quantization (and its activation setting)
+      // parts of a factorized layer take its job (settings and activation flag)
       const jobs = withParts(planned, ctx);
-      for (const [l, ps] of ctx.parts ?? [])
-        if (withActivations.has(l)) for (const q of ps) withActivations.add(q);
       if ((model.opset('') ?? 0) < 13) upgradeOpset(model, 13);
       // Blocked/int4 layers raise the opset to 21 themselves (quantizeLayerWeight).
       const byLayer = nodesByLayer(model);
@@ -68,12 +64,12 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
         );
       }
       // Bias correction whenever calibration data exists (the recipe has no option for it), except on
-      // layers whose activations are quantized as well (see withActivations).
+      // layers whose activations are quantized as well (see planned).
       let means = new Map<Node, Float64Array>();
       if (ctx.samples?.length && biasCorrection) {
         const g = model.graph;
         const nodes = jobs
-          .filter((j) => !withActivations.has(j.layer))
+          .filter((j) => !j.activations)
           .map((j) => byLayer.get(j.layer))
           .filter((n): n is Node => !!n && g.constant(n.inputs[1] ?? '')?.dtype === 'float32');
         means = await inputMeans(model, nodes, ctx.samples);

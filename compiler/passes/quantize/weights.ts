@@ -13,8 +13,6 @@ import { addToBias, biasDelta } from './bias-correct.ts';
 import { type GptqTuning, gptqLayer } from './gptq-layer.ts';
 import type { WeightSettings } from './options.ts';
 
-export { nodesByLayer } from '../../engine/pass.ts';
-
 /** Calibration facts for one layer: GPTQ Hessian(s), input mean for bias correction. */
 export interface LayerData {
   /** method gptq: the layer's Hessian(s) (one per conv group). */
