@@ -1,17 +1,25 @@
-// `npm run bench`: median latency of the squish runtime (gpu.js backend) on PP-OCR cls and det,
-// and its ratio to onnxruntime-node and onnxruntime-web (wasm), same run, same thread count.
+// `npm run bench`: latency of the squish runtime on PP-OCR det, rec and cls against onnxruntime-web
+// (wasm) and onnxruntime-node, interleaved run by run in one process at the same thread count — 1 and
+// 2 threads, each in its own child process (onnxruntime-web fixes its thread count per process).
+// Prints one markdown table: medians with min–max, the ratios of the medians, max |Δ| to onnxruntime.
+//
+//   npm run bench [-- --threads 1,2] [--models det,rec,cls] [--runs N] [--backend webasm]
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type Contender,
+  interleaved,
+  openOther,
+  type Timing,
+} from '../compiler/cli/commands/bench-timing.ts';
+import type { BackendName } from '../runtime/backends/backend.ts';
 import { createSession } from '../runtime/exec/index.ts';
+import type { Tensor } from '../runtime/ir/tensor.ts';
 import { importModel } from '../runtime/onnx/index.ts';
 import { MODELS } from '../specs/support/paths.ts';
-
-const THREADS = 2;
-const require = createRequire(import.meta.url);
 
 interface Case {
   name: string;
@@ -19,10 +27,21 @@ interface Case {
   shape: number[];
   runs: number;
 }
-const CASES: Case[] = [
-  { name: 'PP-OCR cls', path: MODELS.cls, shape: [1, 3, 48, 192], runs: 30 },
-  { name: 'PP-OCRv4 det', path: MODELS.det, shape: [1, 3, 640, 640], runs: 7 },
-];
+const CASES: Record<string, Case> = {
+  det: { name: 'PP-OCRv4 det', path: MODELS.det, shape: [1, 3, 640, 640], runs: 9 },
+  rec: { name: 'PP-OCRv4 rec', path: MODELS.rec, shape: [1, 3, 48, 320], runs: 21 },
+  cls: { name: 'PP-OCR cls', path: MODELS.cls, shape: [1, 3, 48, 192], runs: 41 },
+};
+
+const { values: args } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '1,2' },
+    models: { type: 'string', default: 'det,rec,cls' },
+    runs: { type: 'string' },
+    backend: { type: 'string', default: 'auto' },
+    child: { type: 'boolean', default: false },
+  },
+});
 
 function inputData(shape: number[]): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -35,107 +54,115 @@ function inputData(shape: number[]): Float32Array {
   return d;
 }
 
-/** Median and minimum of a list of timings. */
-interface Timing {
-  median: number;
-  min: number;
-}
-
-/**
- * Timings of each contender after 3 warm-up calls. Calls are interleaved round-robin, so load
- * from other processes on this shared machine falls on all three alike.
- */
-async function timings(runs: number, fs: (() => Promise<unknown>)[]): Promise<Timing[]> {
-  for (let i = 0; i < 3; i++) for (const f of fs) await f();
-  const ts: number[][] = fs.map(() => []);
-  for (let i = 0; i < runs; i++) {
-    for (let j = 0; j < fs.length; j++) {
-      const t = performance.now();
-      await (fs[j] as () => Promise<unknown>)();
-      (ts[j] as number[]).push(performance.now() - t);
-    }
+function maxDiff(a: Record<string, Tensor>, b: Record<string, { data: unknown }>): number {
+  let m = 0;
+  for (const [name, t] of Object.entries(a)) {
+    const x = t.data as Float32Array;
+    const y = b[name]?.data as Float32Array;
+    for (let i = 0; i < y.length; i++) m = Math.max(m, Math.abs((x[i] as number) - (y[i] as number)));
   }
-  return ts.map((t) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)] as number, min: t[0] as number };
-  });
+  return m;
 }
 
-async function main(): Promise<void> {
-  const load0 = loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-  ortWeb.env.wasm.numThreads = THREADS;
-  ortWeb.env.wasm.wasmPaths = `${join(dirname(require.resolve('onnxruntime-web')), '/')}`;
+const cell = (t: Timing) => `${t.median.toFixed(1)} (${t.min.toFixed(1)}–${t.max.toFixed(1)})`;
+
+/** One thread count, every model: the table rows (run in a child process). */
+async function measure(threads: number): Promise<string[][]> {
   const rows: string[][] = [];
-  for (const c of CASES) {
-    const x = inputData(c.shape);
+  for (const key of (args.models as string).split(',')) {
+    const c = CASES[key];
+    if (!c) throw new Error(`unknown model '${key}' (det, rec, cls)`);
+    const runs = args.runs ? Number(args.runs) : c.runs;
     const model = importModel(readFileSync(c.path), { source: c.path });
-    const session = await createSession(model, { backend: 'auto' });
-    const inName = session.inputs[0]?.name as string;
-    const feeds = { [inName]: { dtype: 'float32' as const, dims: c.shape, data: x } };
-    const node = await ortNode.InferenceSession.create(c.path, {
-      intraOpNumThreads: THREADS,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-    });
-    const web = await ortWeb.InferenceSession.create(c.path, { executionProviders: ['wasm'] });
-    const nodeFeeds = { [inName]: new ortNode.Tensor('float32', x, c.shape) };
-    const webFeeds = { [inName]: new ortWeb.Tensor('float32', x, c.shape) };
-    // agreement check first (also the squish warm-up: kernels compile on the first call)
+    const session = await createSession(model, { backend: args.backend as BackendName | 'auto', threads });
+    const name = session.inputs[0]?.name as string;
+    const feeds = { [name]: { dtype: 'float32' as const, dims: c.shape, data: inputData(c.shape) } };
+    const t0 = performance.now();
     const ours = await session.run(feeds);
-    const theirs = await node.run(nodeFeeds);
-    let maxDiff = 0;
-    for (const o of session.outputNames) {
-      const a = ours[o]?.data as Float32Array;
-      const b = theirs[o]?.data as Float32Array;
-      for (let i = 0; i < b.length; i++)
-        maxDiff = Math.max(maxDiff, Math.abs((a[i] as number) - (b[i] as number)));
-    }
-    const [tSquish, tNode, tWeb] = (await timings(c.runs, [
-      () => session.run(feeds),
-      () => node.run(nodeFeeds),
-      () => web.run(webFeeds),
-    ])) as [Timing, Timing, Timing];
-    const ms = (t: Timing) => `${t.median.toFixed(1)} (${t.min.toFixed(1)})`;
+    const firstRun = performance.now() - t0;
+    const squish: Contender = { name: 'squish', run: () => session.run(feeds), close: async () => {} };
+    const web = await openOther('onnxruntime-web', c.path, feeds, threads);
+    const node = await openOther('onnxruntime', c.path, feeds, threads);
+    const ref = await import('onnxruntime-node').then(async (ort) => {
+      const s = await ort.InferenceSession.create(c.path);
+      const out = await s.run({
+        [name]: new ort.Tensor('float32', feeds[name]?.data as Float32Array, c.shape),
+      });
+      await s.release();
+      return out;
+    });
+    const [ts, tw, tn] = (await interleaved([squish, web, node], 3, runs)) as [Timing, Timing, Timing];
     rows.push([
       c.name,
       `[${c.shape.join(',')}]`,
-      session.backend,
-      `${session.acceleratedNodes}`,
-      ms(tSquish),
-      ms(tNode),
-      ms(tWeb),
-      (tSquish.median / tNode.median).toFixed(2),
-      (tSquish.median / tWeb.median).toFixed(2),
-      maxDiff.toExponential(2),
+      `${threads}`,
+      `${session.backend}`,
+      cell(ts),
+      cell(tw),
+      cell(tn),
+      (ts.median / tw.median).toFixed(2),
+      (ts.median / tn.median).toFixed(2),
+      `${firstRun.toFixed(0)}`,
+      maxDiff(ours, ref).toExponential(1),
     ]);
     session.dispose();
-    await node.release();
-    await web.release();
+    await web.close();
+    await node.close();
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  if (args.child) {
+    process.stdout.write(`${JSON.stringify(await measure(Number(args.threads)))}\n`);
+    process.exit(0);
+  }
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  const load0 = load();
+  const rows: string[][] = [];
+  for (const threads of (args.threads as string).split(',')) {
+    const forward = [
+      '--threads',
+      threads,
+      '--models',
+      args.models as string,
+      '--backend',
+      args.backend as string,
+    ];
+    if (args.runs) forward.push('--runs', args.runs);
+    const script = fileURLToPath(import.meta.url);
+    const child = spawnSync(process.execPath, [...process.execArgv, script, '--child', ...forward], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+    });
+    if (child.status !== 0) throw new Error(`bench child for ${threads} thread(s) failed (${child.status})`);
+    const last = child.stdout.trim().split('\n').pop() as string;
+    rows.push(...(JSON.parse(last) as string[][]));
   }
   const head = [
     'model',
     'input',
+    'threads',
     'squish backend',
-    'nodes on backend (after fusion)',
-    'squish ms median (min)',
-    'ort-node ms median (min)',
-    'ort-web ms median (min)',
-    'median × ort-node',
-    'median × ort-web',
+    'squish ms median (min–max)',
+    'ort-web ms median (min–max)',
+    'ort-node ms median (min–max)',
+    '× ort-web',
+    '× ort-node',
+    'squish first run ms',
     'max |Δ| vs ort-node',
   ];
-  console.log(`threads: ${THREADS} (squish gpu.js worker pool, ort-node intra-op, ort-web wasm)`);
   console.log(
-    `load average (1/5/15 min) before: ${load0}; after: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
+    'interleaved squish / onnxruntime-web / onnxruntime-node, rotated each round, same thread count',
   );
+  console.log(`load average (1/5/15 min) before: ${load0}; after: ${load()}`);
   console.log(`| ${head.join(' | ')} |`);
   console.log(`| ${head.map(() => '---').join(' | ')} |`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  process.exit(0);
 }
 
 main().catch((e) => {

@@ -5,7 +5,13 @@ import type { Backend, BackendName } from '../backends/backend.ts';
 import { availableGpujsModes, GpujsBackend } from '../backends/gpujs/index.ts';
 import { UserError } from '../errors.ts';
 
-export type BackendFactory = () => Backend | undefined | Promise<Backend | undefined>;
+/** What a session asks of its backend. */
+export interface BackendOptions {
+  /** Threads the backend may compute on (1: the calling thread only). Default: one per core. */
+  threads?: number;
+}
+
+export type BackendFactory = (options: BackendOptions) => Backend | undefined | Promise<Backend | undefined>;
 
 export const AUTO_ORDER: readonly BackendName[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
 const FACTORIES = new Map<BackendName, BackendFactory>();
@@ -31,7 +37,7 @@ export function loadBuiltinBackends(): void {
   }
   for (const m of modes) {
     const mode = m as Exclude<BackendName, 'cpu'>;
-    if (!FACTORIES.has(mode)) registerBackend(mode, () => new GpujsBackend(mode));
+    if (!FACTORIES.has(mode)) registerBackend(mode, (o) => new GpujsBackend(mode, o));
   }
 }
 
@@ -46,30 +52,33 @@ export async function availableBackends(): Promise<BackendName[]> {
   return out;
 }
 
-async function tryCreate(name: BackendName): Promise<Backend | undefined> {
+async function tryCreate(name: BackendName, options: BackendOptions): Promise<Backend | undefined> {
   if (name === 'cpu') return cpuBackend;
   const f = FACTORIES.get(name);
   if (!f) return undefined;
   try {
-    return (await f()) ?? undefined;
+    return (await f(options)) ?? undefined;
   } catch {
     return undefined;
   }
 }
 
 /** A backend instance for a session: the named one (UserError when unavailable) or the 'auto' pick. */
-export async function createBackend(name: BackendName | 'auto' = 'auto'): Promise<Backend> {
+export async function createBackend(
+  name: BackendName | 'auto' = 'auto',
+  options: BackendOptions = {},
+): Promise<Backend> {
   loadBuiltinBackends();
   if (name === 'auto') {
     for (const n of AUTO_ORDER) {
-      const b = await tryCreate(n);
+      const b = await tryCreate(n, options);
       if (b) return b;
     }
     return cpuBackend;
   }
   if (!AUTO_ORDER.includes(name))
     throw new UserError(`unknown backend '${name}'`, `use one of: auto, ${AUTO_ORDER.join(', ')}`);
-  const b = await tryCreate(name);
+  const b = await tryCreate(name, options);
   if (!b) {
     const avail = await availableBackends();
     throw new UserError(`backend '${name}' is not available here`, `available: ${avail.join(', ')}`);

@@ -3,6 +3,7 @@ export {
   AUTO_ORDER,
   availableBackends,
   type BackendFactory,
+  type BackendOptions,
   cpuBackend,
   createBackend,
   registerBackend,

@@ -14,6 +14,8 @@ import { type Plan, planGraph } from './plan.ts';
 export interface SessionOptions {
   /** Which backend runs the nodes: 'auto' (default) picks webgpu → headlessgl → webasm → cpu. */
   backend?: 'auto' | BackendName;
+  /** Threads the backend computes on (default: one per core; the cpu backend always uses one). */
+  threads?: number;
   /** Default-domain opset when a bare Graph is given (a Model carries its own). */
   opset?: number;
   /** Called with every value computed during a run (calibration). */
@@ -203,7 +205,7 @@ export async function createSession(source: Model | Graph, options: SessionOptio
   const graph = source instanceof Graph ? source : source.graph;
   const opset = source instanceof Graph ? (options.opset ?? 17) : (source.opset('') ?? options.opset ?? 17);
   const ctx: KernelContext = { opset };
-  const impl = await createBackend(options.backend ?? 'auto');
+  const impl = await createBackend(options.backend ?? 'auto', { threads: options.threads });
   const keep = new Set([...graph.outputs.map((o) => o.name), ...(options.observe ?? [])]);
   const plan = await planGraph(graph, impl, ctx, keep);
   return new Session(graph, impl.name, impl, plan, options, opset);

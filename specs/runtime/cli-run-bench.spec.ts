@@ -1,5 +1,5 @@
-// `squish run` writes outputs as .npy equal to onnxruntime-node's; `squish bench` prints median latency and the
-// ratio to onnxruntime-node; bad input exits 1 with one clear line.
+// `squish run` writes outputs as .npy equal to onnxruntime-node's; `squish bench` prints squish's latency and,
+// interleaved with it at the same thread count, onnxruntime's and the ratio; bad input exits 1 with one clear line.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,13 +71,13 @@ describe('squish run', () => {
 });
 
 describe('squish bench', () => {
-  it('--vs onnxruntime --json prints {backend, median_ms, onnxruntime_ms, ratio}', async () => {
+  it('--vs onnxruntime,onnxruntime-web --json prints both runtimes, 1 thread by default', async () => {
     const r = await runCli(
       [
         'bench',
         MODELS.cls,
         '--vs',
-        'onnxruntime',
+        'onnxruntime,onnxruntime-web',
         '--json',
         '--backend',
         'cpu',
@@ -98,6 +98,21 @@ describe('squish bench', () => {
     expect(j.onnxruntime_ms).toBeGreaterThan(0);
     expect(Math.abs(j.ratio - j.median_ms / j.onnxruntime_ms) / j.ratio).toBeLessThan(0.01);
     expect(j.threads).toBe(1);
+    expect(j.min_ms).toBeLessThanOrEqual(j.median_ms);
+    expect(j.max_ms).toBeGreaterThanOrEqual(j.median_ms);
+    expect(j.vs.map((v: { runtime: string }) => v.runtime)).toEqual(['onnxruntime-node', 'onnxruntime-web']);
+    for (const v of j.vs) {
+      expect(v.min_ms).toBeLessThanOrEqual(v.median_ms);
+      expect(v.max_ms).toBeGreaterThanOrEqual(v.median_ms);
+    }
+    expect(j.vs[0].median_ms).toBe(j.onnxruntime_ms);
+  });
+
+  it('rejects an unknown --vs runtime with the list of known ones', async () => {
+    const r = await runCli(['bench', MODELS.cls, '--vs', 'tflite', '--shape', 'x=1x3x48x192'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--vs 'tflite' is not supported.*\n?.*onnxruntime, onnxruntime-web/);
+    noStack(r.stderr);
   });
 
   it('prints a readable line without --json, on real input data', async () => {
@@ -106,7 +121,9 @@ describe('squish bench', () => {
       dir,
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/on cpu: median [\d.]+ ms \(1 runs after 1 warm-up\)/);
+    expect(r.stdout).toMatch(
+      /on cpu \(1 thread\): median [\d.]+ ms \(min [\d.]+, max [\d.]+\); 1 runs after 1 warm-up/,
+    );
   });
 
   it('asks for --shape when an input has dynamic dims', async () => {

@@ -1,8 +1,8 @@
-// `squish bench MODEL [--vs onnxruntime] [--json]`: median latency of the squish runtime after warm-up,
-// and with --vs the ratio to onnxruntime-node on the same input and thread count.
+// `squish bench MODEL [--vs onnxruntime|onnxruntime-web] [--threads N] [--json]`: latency of the squish
+// runtime after warm-up (median, min, max), interleaved run by run with onnxruntime on the same input
+// and the same thread count (1 unless --threads says otherwise).
 
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
@@ -13,18 +13,26 @@ import { exportModel } from '../../../runtime/onnx/export.ts';
 import { isSqz } from '../../../runtime/sqz/read.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { CliIO } from '../io.ts';
+import {
+  type Contender,
+  interleaved,
+  OTHER_RUNTIMES,
+  type OtherRuntime,
+  openOther,
+  type Timing,
+} from './bench-timing.ts';
 import type { RegisterCommand } from './index.ts';
 import { checkBackend, collect, feedInfos, readInputs } from './run.ts';
 
 interface BenchOptions {
-  vs?: string;
+  vs: string[];
   json?: boolean;
   backend: string;
   input: string[];
   shape: string[];
   runs: string;
   warmup: string;
-  threads?: string;
+  threads: string;
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -69,60 +77,37 @@ function syntheticFeeds(g: Graph, given: Record<string, Tensor>, shapes: string[
   return feeds;
 }
 
-async function median(warmup: number, runs: number, f: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < warmup; i++) await f();
-  const ts: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    ts.push(performance.now() - t);
-  }
-  ts.sort((a, b) => a - b);
-  const m = ts.length >> 1;
-  return ts.length % 2 ? ts[m]! : (ts[m - 1]! + ts[m]!) / 2;
+/** `--vs a,b` or repeated `--vs`: the runtimes to compare with, checked. */
+function otherRuntimes(vs: string[]): OtherRuntime[] {
+  const names = vs.flatMap((v) => v.split(',')).filter((v) => v !== '');
+  for (const n of names)
+    if (!(OTHER_RUNTIMES as readonly string[]).includes(n))
+      throw new UserError(`--vs '${n}' is not supported`, `use one of: ${OTHER_RUNTIMES.join(', ')}`);
+  return [...new Set(names)] as OtherRuntime[];
 }
 
-async function onnxruntimeMs(
-  modelPath: string | Uint8Array,
-  feeds: Record<string, Tensor>,
-  threads: number,
-  warmup: number,
-  runs: number,
-) {
-  let ort: typeof import('onnxruntime-node');
-  try {
-    ort = await import('onnxruntime-node');
-  } catch {
-    throw new UserError(
-      '--vs onnxruntime needs the onnxruntime-node package',
-      'npm install onnxruntime-node',
-    );
-  }
-  const options = {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  };
-  const session =
-    typeof modelPath === 'string'
-      ? await ort.InferenceSession.create(modelPath, options)
-      : await ort.InferenceSession.create(modelPath, options);
-  try {
-    const ortFeeds: Record<string, import('onnxruntime-node').Tensor> = {};
-    for (const [k, t] of Object.entries(feeds))
-      ortFeeds[k] = new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.dims]);
-    return await median(warmup, runs, () => session.run(ortFeeds));
-  } finally {
-    await session.release();
-  }
-}
+const ms = (x: number) => Math.round(x * 1000) / 1000;
+const timingJson = (t: Timing) => ({ median_ms: ms(t.median), min_ms: ms(t.min), max_ms: ms(t.max) });
+const timingText = (t: { median_ms: number; min_ms: number; max_ms: number }) =>
+  `median ${t.median_ms} ms (min ${t.min_ms}, max ${t.max_ms})`;
 
 export const registerBench: RegisterCommand = (program: Command, io: CliIO) => {
   program
     .command('bench')
-    .description('median latency of the squish runtime after warm-up (and the ratio to onnxruntime-node)')
-    .argument('<model>', 'the .onnx model file')
-    .option('--vs <runtime>', "compare with 'onnxruntime' (onnxruntime-node, same input and thread count)")
-    .option('--json', 'print {backend, median_ms, onnxruntime_ms, ratio} as JSON')
+    .description(
+      'latency of the squish runtime after warm-up, interleaved with onnxruntime at the same thread count',
+    )
+    .argument('<model>', 'the .onnx (or .sqz) model file')
+    .option(
+      '--vs <runtime>',
+      `compare with ${OTHER_RUNTIMES.join(' or ')} (repeatable or comma-separated), run in turn with squish`,
+      collect,
+      [],
+    )
+    .option(
+      '--json',
+      'print {backend, threads, median_ms, min_ms, max_ms, onnxruntime_ms, ratio, vs[]} as JSON',
+    )
     .option('--backend <backend>', 'where to run: auto, webgpu, headlessgl, webasm, cpu', 'auto')
     .option('--input <name=file.npy>', 'real input data (repeatable); other inputs are random', collect, [])
     .option(
@@ -131,57 +116,65 @@ export const registerBench: RegisterCommand = (program: Command, io: CliIO) => {
       collect,
       [],
     )
-    .option('--runs <n>', 'timed runs', '10')
-    .option('--warmup <n>', 'untimed runs first', '3')
-    .option('--threads <n>', 'threads for onnxruntime (default: what the squish backend uses)')
+    .option('--runs <n>', 'timed runs of each runtime', '10')
+    .option('--warmup <n>', 'untimed runs of each runtime first', '3')
+    .option('--threads <n>', 'threads for squish and onnxruntime alike (the cpu backend always uses 1)', '1')
     .action(async (modelPath: string, opts: BenchOptions) => {
-      if (opts.vs !== undefined && opts.vs !== 'onnxruntime')
-        throw new UserError(`--vs '${opts.vs}' is not supported`, 'use --vs onnxruntime');
+      const others = otherRuntimes(opts.vs);
       const backend = checkBackend(opts.backend);
       const runs = positiveInt(opts.runs, '--runs');
       const warmup = positiveInt(opts.warmup, '--warmup');
+      const threads = positiveInt(opts.threads, '--threads');
       const path = resolve(io.cwd, modelPath);
       const model = loadModelFile(path, modelPath);
       const feeds = syntheticFeeds(model.graph, readInputs(io, model.graph, opts.input), opts.shape);
-      const session = await createSession(model, { backend });
-      let ms: number;
+      const session = await createSession(model, { backend, threads });
+      const contenders: Contender[] = [
+        { name: 'squish', run: () => session.run(feeds), close: async () => session.dispose() },
+      ];
       try {
-        ms = await median(warmup, runs, () => session.run(feeds));
+        // onnxruntime reads ONNX only: a .sqz is handed over as the ONNX model it holds
+        const ortModel = others.length && isSqz(readFileSync(path)) ? exportModel(model) : path;
+        for (const r of others) contenders.push(await openOther(r, ortModel, feeds, threads));
+        const timings = await interleaved(contenders, warmup, runs);
+        const measured = { backend: session.backend, threads, runs, warmup };
+        const text = report(modelPath, measured, timings, contenders, opts.json === true);
+        io.out(text);
       } finally {
-        session.dispose();
+        for (const c of contenders) await c.close();
       }
-      // the reference (cpu) backend runs on one thread; gpu.js backends use one worker per core
-      const threads = opts.threads
-        ? positiveInt(opts.threads, '--threads')
-        : session.backend === 'cpu'
-          ? 1
-          : availableParallelism();
-      // onnxruntime reads ONNX only: a .sqz is handed over as the ONNX model it holds (issue 9)
-      const ortModel = () => (isSqz(readFileSync(path)) ? exportModel(model) : path);
-      const ortMs = opts.vs ? await onnxruntimeMs(ortModel(), feeds, threads, warmup, runs) : null;
-      const result = {
-        backend: session.backend,
-        median_ms: round(ms),
-        onnxruntime_ms: ortMs === null ? null : round(ortMs),
-        ratio: ortMs === null ? null : round(ms / ortMs),
-        runs,
-        warmup,
-        threads,
-      };
-      if (opts.json) {
-        io.out(`${JSON.stringify(result)}\n`);
-        return;
-      }
-      io.out(
-        `${modelPath} on ${result.backend}: median ${result.median_ms} ms (${runs} runs after ${warmup} warm-up)\n`,
-      );
-      if (ortMs !== null)
-        io.out(
-          `onnxruntime-node (${threads} thread${threads > 1 ? 's' : ''}): ${result.onnxruntime_ms} ms — squish is ${result.ratio}× its latency\n`,
-        );
     });
 };
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+interface Measured {
+  backend: string;
+  threads: number;
+  runs: number;
+  warmup: number;
+}
+
+/** The result as one JSON line or as readable lines; timings[0] is squish's. */
+function report(
+  modelPath: string,
+  m: Measured,
+  timings: Timing[],
+  contenders: Contender[],
+  json: boolean,
+): string {
+  const ours = timings[0] as Timing;
+  const vs = timings.slice(1).map((t, i) => ({
+    runtime: (contenders[i + 1] as Contender).name,
+    ...timingJson(t),
+    ratio: ms(ours.median / t.median),
+  }));
+  if (json) {
+    const first = vs[0];
+    const ort = { onnxruntime_ms: first?.median_ms ?? null, ratio: first?.ratio ?? null };
+    return `${JSON.stringify({ ...m, ...timingJson(ours), ...ort, vs })}\n`;
+  }
+  const t = `${m.threads} thread${m.threads > 1 ? 's' : ''}`;
+  let out = `${modelPath} on ${m.backend} (${t}): ${timingText(timingJson(ours))}; ${m.runs} runs after ${m.warmup} warm-up\n`;
+  for (const v of vs)
+    out += `${v.runtime} (${t}, interleaved): ${timingText(v)} — squish is ${v.ratio}× its latency\n`;
+  return out;
 }

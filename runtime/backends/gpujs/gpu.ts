@@ -65,7 +65,11 @@ export class KernelHost {
   private readonly kernels: RunShortcut[] = [];
   private pool: unknown;
 
-  constructor(readonly mode: GpujsMode) {
+  constructor(
+    readonly mode: GpujsMode,
+    /** webasm worker pool size (undefined: one worker per core). */
+    private readonly threads?: number,
+  ) {
     this.gpu = new GPU({ mode });
   }
 
@@ -93,6 +97,7 @@ export class KernelHost {
       output,
       asyncMode: true,
       tactic: 'precision',
+      ...(this.threads ? { poolSize: this.threads } : {}),
       // Array(n) results, planar (patched gpu.js: component k of every cell in plane k) or
       // interleaved (gpu.js's default: [cell][component])
       ...(components > 1 ? { returnType: `Array(${components})`, componentLayout: layout } : {}),

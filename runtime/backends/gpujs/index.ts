@@ -25,11 +25,11 @@ export class GpujsBackend implements Backend {
   /** Nodes whose kernel could not be built for the shapes they met: run by `fallback`. */
   readonly declined: string[] = [];
 
-  constructor(mode: GpujsMode | 'auto' = 'auto') {
+  constructor(mode: GpujsMode | 'auto' = 'auto', options: { threads?: number } = {}) {
     const m = mode === 'auto' ? pickGpujsMode() : mode;
     if (!m) throw new Error('no gpu.js backend is available here (webgpu, headlessgl, webasm)');
     this.name = m;
-    this.host = new KernelHost(m);
+    this.host = new KernelHost(m, options.threads);
   }
 
   fuseGraph(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[] {
