@@ -1,7 +1,7 @@
 // `--shape NAME=DIMS` (repeatable) for inspect, plan and compile: concrete sizes for dynamic inputs.
 
 import { UserError } from '../../runtime/errors.ts';
-import type { Dim } from '../../runtime/ops/registry.ts';
+import type { Dim } from '../../runtime/ir/types.ts';
 
 export const SHAPE_HELP = 'concrete shape for a dynamic input, e.g. x=1x3x48x192 (repeatable)';
 

@@ -3,7 +3,8 @@
 // plain-TypeScript reference kernel. 'cpu' is the reference backend.
 
 import type { Tensor } from '../ir/tensor.ts';
-import type { Attrs, KernelContext, ValueType } from '../ops/registry.ts';
+import type { Attrs, ValueType } from '../ir/types.ts';
+import type { KernelContext } from '../ops/registry.ts';
 
 export type BackendName = 'webgpu' | 'headlessgl' | 'webasm' | 'cpu';
 

@@ -7,7 +7,8 @@ import type { Graph } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
 import { inferShapes } from '../ir/shape/index.ts';
 import type { Tensor } from '../ir/tensor.ts';
-import { getOp, type KernelContext, registeredOps, type ValueType } from '../ops/registry.ts';
+import type { ValueType } from '../ir/types.ts';
+import { getOp, type KernelContext, registeredOps } from '../ops/registry.ts';
 import '../ops/reference/index.ts';
 
 export interface PlannedStep {

@@ -1,9 +1,9 @@
 // Node attributes: the ONNX-faithful form (type + value, kept for lossless export) and the
-// kernel-facing view (`Attrs` of ops/registry.ts: ints → number[], string → string, graph → Graph).
+// kernel-facing view (`Attrs` of ir/types.ts: ints → number[], string → string, graph → Graph).
 
-import type { Attrs, AttrValue } from '../ops/registry.ts';
 import type { Graph } from './graph.ts';
 import type { Tensor } from './tensor.ts';
+import type { Attrs, AttrValue } from './types.ts';
 
 export type AttrType =
   | 'FLOAT'

@@ -3,11 +3,11 @@
 // Edits (replaceAllUsesWith, insert, remove, sweep) live in ./edit.ts and are methods here.
 
 import { UserError } from '../errors.ts';
-import type { ValueType } from '../ops/registry.ts';
 import { constantNodeValue } from './constant.ts';
 import * as edit from './edit.ts';
 import { Node, type NodeInit } from './node.ts';
 import type { Tensor } from './tensor.ts';
+import type { ValueType } from './types.ts';
 import { Value } from './value.ts';
 
 /** A graph input, output or value_info entry. */

@@ -16,7 +16,6 @@ export {
   nodeFlops,
   type OpShape,
   refreshValueInfo,
-  registryShape,
   SHAPE_OPS,
   type ShapeCtx,
   type ShapeFn,
@@ -24,4 +23,5 @@ export {
 } from './shape/index.ts';
 export * from './tensor.ts';
 export { isSparse, markSparse, TENSOR_META, type TensorMeta } from './tensor-meta.ts';
+export * from './types.ts';
 export { Value } from './value.ts';

@@ -1,9 +1,9 @@
 // A graph node: op type, domain, inputs/outputs by value name ('' = absent optional input),
 // attributes (ONNX-faithful, with a kernel-facing `attrs` view) and the fields kept for export.
 
-import type { Attrs, AttrValue } from '../ops/registry.ts';
 import { type Attribute, type AttrType, attrsView, attrView, makeAttribute } from './attribute.ts';
 import type { Graph } from './graph.ts';
+import type { Attrs, AttrValue } from './types.ts';
 
 export interface NodeInit {
   op: string;

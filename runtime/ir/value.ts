@@ -1,9 +1,9 @@
 // A value (an edge of the graph) seen from its graph: producer, consumers, type, constant data.
 
-import type { ValueType } from '../ops/registry.ts';
 import type { Graph } from './graph.ts';
 import type { Node } from './node.ts';
 import type { Tensor } from './tensor.ts';
+import type { ValueType } from './types.ts';
 
 export class Value {
   constructor(

@@ -8,7 +8,7 @@ import { dtypeFromCode } from '../ir/dtype.ts';
 import { Graph, type ValueInfo } from '../ir/graph.ts';
 import { Model } from '../ir/model.ts';
 import { Node } from '../ir/node.ts';
-import type { Dim, ValueType } from '../ops/registry.ts';
+import type { Dim, ValueType } from '../ir/types.ts';
 import { decodeMessage, type Msg } from './codec.ts';
 import { ATTR_TYPES } from './schema.ts';
 import { decodeSparse } from './sparse.ts';

@@ -1,30 +1,8 @@
 // The op registry: per op type a shape function and kernels per backend.
 // An op with no kernel fails before anything runs, naming the op and listing what is registered.
 
-import type { DType } from '../ir/dtype.ts';
-import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
-
-/** Attribute values as kernels see them (ONNX AttributeProto decoded). */
-export type AttrValue =
-  | number
-  | bigint
-  | string
-  | number[]
-  | string[]
-  | Tensor
-  | Tensor[]
-  | Graph // GRAPH attribute (If branches, Loop/Scan bodies)
-  | Graph[]
-  | undefined;
-export type Attrs = Readonly<Record<string, AttrValue>>;
-
-/** A dim is a number, or a symbolic name for a dynamic dim ("batch", "unk_0"). */
-export type Dim = number | string;
-export interface ValueType {
-  dtype: DType;
-  shape: Dim[] | undefined; // undefined: rank unknown
-}
+import type { Attrs, ValueType } from '../ir/types.ts';
 
 export interface KernelContext {
   opset: number; // default-domain opset of the model

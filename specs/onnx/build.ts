@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { Graph } from '../../runtime/ir/graph.ts';
 import { Model } from '../../runtime/ir/model.ts';
+import type { Dim } from '../../runtime/ir/types.ts';
 import type { Msg } from '../../runtime/onnx/codec.ts';
-import type { Dim } from '../../runtime/ops/registry.ts';
 
 export function tempDir(tag: string): string {
   return mkdtempSync(join(tmpdir(), `squish-${tag}-`));

@@ -2,7 +2,7 @@
 
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { allocData, type Tensor } from '../../runtime/ir/tensor.ts';
-import type { AttrValue } from '../../runtime/ops/registry.ts';
+import type { AttrValue } from '../../runtime/ir/types.ts';
 
 export interface JsonTensor {
   dtype: DType;

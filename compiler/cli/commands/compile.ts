@@ -16,7 +16,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
-import type { Dim } from '../../../runtime/ops/registry.ts';
+import type { Dim } from '../../../runtime/ir/types.ts';
 import { compileModel, runtimeRunner } from '../../compile.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';

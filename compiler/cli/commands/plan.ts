@@ -8,7 +8,7 @@ import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { cleanupPasses } from '../../passes/cleanup.ts';
 import '../../passes/lossy.ts';
-import type { Dim } from '../../../runtime/ops/registry.ts';
+import type { Dim } from '../../../runtime/ir/types.ts';
 import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import { planJson, planText } from '../../plan/render.ts';

@@ -1,8 +1,8 @@
 // Dims that may be symbolic: numbers when known, strings (a dim_param name or an expression over
 // them, e.g. "(H+1)/2") when not. '?' is an unknown dim with no name.
 
-import type { Dim, ValueType } from '../../ops/registry.ts';
 import type { Tensor } from '../tensor.ts';
+import type { Dim, ValueType } from '../types.ts';
 
 export type { Dim, ValueType };
 

@@ -10,7 +10,7 @@
 //   layout/data-movement ops (Reshape, Transpose, Concat, Slice, Gather, Shape, Cast …) 0
 // Undefined when a needed dim is symbolic or the op is not known here.
 
-import type { Attrs } from '../../ops/registry.ts';
+import type { Attrs } from '../types.ts';
 import type { Dim, ValueType } from './dims.ts';
 
 const ZERO = new Set([

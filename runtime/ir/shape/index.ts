@@ -4,4 +4,4 @@ export { nodeFlops } from './flops.ts';
 export { type InferOptions, type InferResult, inferShapes, SHAPE_OPS } from './infer.ts';
 export { refreshValueInfo } from './refresh.ts';
 export { type LayerStats, type ModelStats, modelStats, tensorBytes } from './stats.ts';
-export { type OpShape, registryShape, type ShapeCtx, type ShapeFn, type ValueFn } from './types.ts';
+export type { OpShape, ShapeCtx, ShapeFn, ValueFn } from './types.ts';

@@ -1,9 +1,8 @@
 // The shape-function contract: output types from input types, attributes, constant inputs and
-// known small integer values (shape tensors), with symbolic dims. Adapts to ops/registry.ts.
+// known small integer values (shape tensors), with symbolic dims.
 
-import type { Attrs, Dim, KernelContext, OpDef, ValueType } from '../../ops/registry.ts';
 import type { Tensor } from '../tensor.ts';
-import { tensorDims } from './dims.ts';
+import type { Attrs, Dim, ValueType } from '../types.ts';
 
 export interface ShapeCtx {
   opset: number;
@@ -32,20 +31,4 @@ export type ValueFn = (
 export interface OpShape {
   shape: ShapeFn;
   value?: ValueFn;
-}
-
-/** Wrap a ShapeFn as an OpDef['shape'] for the op registry. */
-export function registryShape(fn: ShapeFn): NonNullable<OpDef['shape']> {
-  return (
-    inputs: (ValueType | undefined)[],
-    attrs: Attrs,
-    ctx: KernelContext,
-    consts: (Tensor | undefined)[],
-  ) =>
-    fn(inputs, attrs, {
-      opset: ctx.opset,
-      consts,
-      values: consts.map(tensorDims),
-      nOutputs: ctx.nOutputs,
-    }).map((t) => t ?? { dtype: 'float32', shape: undefined });
 }

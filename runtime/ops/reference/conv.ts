@@ -2,7 +2,8 @@
 
 import { UserError } from '../../errors.ts';
 import type { Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef, ValueType } from '../registry.ts';
+import type { Attrs, ValueType } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { type FArr, gemm, transpose2d } from './gemm.ts';
 import { attrInt, attrInts, attrString, requireInput, tensor } from './util.ts';
 

@@ -3,7 +3,8 @@
 import { UserError } from '../../errors.ts';
 import { type DType, dtypeFromCode } from '../../ir/dtype.ts';
 import { type Dims, sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, KernelContext, OpDef, ValueType } from '../registry.ts';
+import type { Attrs, ValueType } from '../../ir/types.ts';
+import type { KernelContext, OpDef } from '../registry.ts';
 import { attrFloat, attrInt, broadcastDims, isBig, requireInput, stridesOf, tensor } from './util.ts';
 
 type NumArr = Exclude<Tensor['data'], Uint8Array[] | BigInt64Array | BigUint64Array>;

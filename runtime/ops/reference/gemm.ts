@@ -2,7 +2,8 @@
 
 import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef, ValueType } from '../registry.ts';
+import type { Attrs, ValueType } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { attrFloat, attrInt, broadcastDims, requireInput, stridesOf, tensor } from './util.ts';
 
 export type FArr = Float32Array | Float64Array;

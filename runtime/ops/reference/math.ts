@@ -3,7 +3,8 @@
 
 import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef } from '../registry.ts';
+import type { Attrs } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { binary } from './elementwise.ts';
 import { attrFloat, attrString, broadcastDims, broadcastWalk, isBig, requireInput, tensor } from './util.ts';
 

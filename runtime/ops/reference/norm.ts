@@ -1,7 +1,8 @@
 // Normalizations: BatchNormalization (inference), Softmax and LogSoftmax (both opset semantics), LayerNorm, InstanceNorm.
 
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef, ValueType } from '../registry.ts';
+import type { Attrs, ValueType } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import type { FArr } from './gemm.ts';
 import { attrFloat, attrInt, normAxis, requireInput, tensor } from './util.ts';
 

@@ -2,7 +2,8 @@
 
 import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef, ValueType } from '../registry.ts';
+import type { Attrs, ValueType } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { convParams } from './conv.ts';
 import type { FArr } from './gemm.ts';
 import { attrInt, attrInts, requireInput, tensor } from './util.ts';

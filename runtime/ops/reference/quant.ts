@@ -4,7 +4,8 @@
 import { UserError } from '../../errors.ts';
 import { type DType, dtypeFromCode } from '../../ir/dtype.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef } from '../registry.ts';
+import type { Attrs } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { conv2d, convSetup } from './conv.ts';
 import { batchOffsets, type FArr, gemm, matmulShapes, matmulType } from './gemm.ts';
 import { asFloat, attrInt, normAxis, requireInput, tensor } from './util.ts';

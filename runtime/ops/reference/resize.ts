@@ -2,7 +2,8 @@
 
 import { UserError } from '../../errors.ts';
 import type { Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef } from '../registry.ts';
+import type { Attrs } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import type { FArr } from './gemm.ts';
 import {
   attrFloat,

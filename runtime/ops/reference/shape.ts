@@ -2,7 +2,8 @@
 
 import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor, type TensorData } from '../../ir/tensor.ts';
-import type { Attrs, OpDef } from '../registry.ts';
+import type { Attrs } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import { attrInt, attrInts, int64, normAxis, requireInput, stridesOf, tensor, toNumbers } from './util.ts';
 
 type Any = { [i: number]: unknown; length: number };

@@ -3,7 +3,8 @@
 
 import { UserError } from '../../errors.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import type { Attrs, OpDef } from '../registry.ts';
+import type { Attrs } from '../../ir/types.ts';
+import type { OpDef } from '../registry.ts';
 import {
   attrFloat,
   attrInt,

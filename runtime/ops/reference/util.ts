@@ -3,7 +3,7 @@
 import { UserError } from '../../errors.ts';
 import type { DType } from '../../ir/dtype.ts';
 import { allocData, type Dims, sizeOf, type Tensor, type TensorData } from '../../ir/tensor.ts';
-import type { Attrs, AttrValue } from '../registry.ts';
+import type { Attrs, AttrValue } from '../../ir/types.ts';
 
 export function attrInt(attrs: Attrs, name: string, dflt: number): number {
   const v = attrs[name];
