@@ -2,6 +2,7 @@
 // unique names, captures bound once, op types known.
 
 import type { Graph } from '../../runtime/ir/graph.ts';
+import { ONNX_OPS } from '../../runtime/ops/onnx-ops.ts';
 import { captures, type Match, type OpPattern, opsOf } from './pattern.ts';
 
 /** What a rewrite guarantees (ARCHITECTURE.md convention 6). */
@@ -28,16 +29,7 @@ export interface RuleSet {
 }
 
 /** ONNX default-domain op types squish's rules may mention. */
-export const KNOWN_OPS = new Set(
-  (
-    'Abs Add And ArgMax AveragePool BatchNormalization Cast Ceil Clip Concat Constant ConstantOfShape Conv ' +
-    'ConvInteger ConvTranspose DequantizeLinear Div Dropout Equal Erf Exp Expand Flatten Floor Gather Gemm ' +
-    'GlobalAveragePool HardSigmoid HardSwish Identity LayerNormalization LeakyRelu Log MatMul MatMulInteger ' +
-    'Max MaxPool Min Mul Neg Pad Pow QLinearConv QLinearMatMul QuantizeLinear Range Reciprocal ReduceMax ' +
-    'ReduceMean ReduceSum Relu Reshape Resize Shape Sigmoid Slice Softmax Split Sqrt Squeeze Sub Tanh Tile ' +
-    'Transpose Unsqueeze Upsample Where'
-  ).split(' '),
-);
+const KNOWN_OPS = new Set(ONNX_OPS);
 
 /** Validates a rule family; throws (a squish bug, not user input) on the first problem. */
 export function defineRules(name: string, rules: Rule[]): RuleSet {
