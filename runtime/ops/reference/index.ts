@@ -11,6 +11,7 @@ import { POOL_OPS } from './pool.ts';
 import { QUANT_OPS } from './quant.ts';
 import { REDUCE_OPS } from './reduce.ts';
 import { RESIZE_OPS } from './resize.ts';
+import { SCATTER_OPS } from './scatter.ts';
 import { SHAPE_OPS } from './shape.ts';
 import { TENSOR_OPS } from './tensor-ops.ts';
 
@@ -21,6 +22,7 @@ export const REFERENCE_OPS: readonly OpDef[] = [
   ...NORM_OPS,
   ...POOL_OPS,
   ...RESIZE_OPS,
+  ...SCATTER_OPS,
   ...SHAPE_OPS,
   ...QUANT_OPS,
   ...MATH_OPS,

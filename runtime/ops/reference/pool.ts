@@ -30,7 +30,12 @@ function globalAvg(inp: (Tensor | undefined)[], max = false): Tensor[] {
   return [out];
 }
 
-function pool(op: 'AveragePool' | 'MaxPool', inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
+function pool(
+  op: 'AveragePool' | 'MaxPool',
+  inp: (Tensor | undefined)[],
+  attrs: Attrs,
+  wantIndices = false,
+): Tensor[] {
   const X = requireInput(inp[0], op, 'X');
   const kernel = attrInts(attrs, 'kernel_shape');
   if (!kernel) throw new UserError(`${op}: attribute kernel_shape is required`);
@@ -46,10 +51,14 @@ function pool(op: 'AveragePool' | 'MaxPool', inp: (Tensor | undefined)[], attrs:
   const x = X.data as FArr;
   const o = out.data as FArr;
   const isMax = op === 'MaxPool';
+  // MaxPool's optional Indices: the argmax as a flat index into X (row-major, batch and channel included)
+  const indices = isMax && wantIndices ? tensor('int64', outDims) : undefined;
+  const ind = indices?.data as BigInt64Array | undefined;
   for (let c = 0; c < NC; c++)
     for (let oy = 0; oy < oh; oy++)
       for (let ox = 0; ox < ow; ox++) {
         let acc = isMax ? -Infinity : 0;
+        let arg = -1;
         let cnt = 0;
         let padCnt = 0;
         for (let ky = 0; ky < p.kh; ky++) {
@@ -62,14 +71,18 @@ function pool(op: 'AveragePool' | 'MaxPool', inp: (Tensor | undefined)[], attrs:
             if (!inside) continue;
             const v = x[(c * H + iy) * W + ix]!;
             if (isMax) {
-              if (v > acc || Number.isNaN(v)) acc = v;
+              if (v > acc || Number.isNaN(v) || arg < 0) {
+                acc = v;
+                arg = (c * H + iy) * W + ix;
+              }
             } else acc += v;
             cnt++;
           }
         }
         o[(c * oh + oy) * ow + ox] = isMax ? acc : acc / (includePad ? padCnt : cnt);
+        if (ind) ind[(c * oh + oy) * ow + ox] = BigInt(arg);
       }
-  return [out];
+  return indices ? [out, indices] : [out];
 }
 
 function poolType(inputs: (ValueType | undefined)[], attrs: Attrs): ValueType[] {
@@ -102,5 +115,9 @@ export const POOL_OPS: OpDef[] = [
   },
   { type: 'GlobalMaxPool', reference: (inp) => globalAvg(inp, true) },
   { type: 'AveragePool', shape: poolType, reference: (inp, attrs) => pool('AveragePool', inp, attrs) },
-  { type: 'MaxPool', shape: poolType, reference: (inp, attrs) => pool('MaxPool', inp, attrs) },
+  {
+    type: 'MaxPool',
+    shape: poolType,
+    reference: (inp, attrs, ctx) => pool('MaxPool', inp, attrs, (ctx.nOutputs ?? 1) > 1),
+  },
 ];

@@ -115,6 +115,14 @@ export const NORM: CaseDef[] = [
   },
   {
     op: 'MaxPool',
+    name: 'with Indices, batch 2, pads (training graphs scatter to them)',
+    opset: 12,
+    attrs: { kernel_shape: { ints: [3, 3] }, strides: { ints: [2, 2] }, pads: { ints: [1, 1, 1, 1] } },
+    inputs: [f(2, 2, 5, 6)],
+    outputs: 2,
+  },
+  {
+    op: 'MaxPool',
     name: 'dilations',
     opset: 11,
     attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [2, 2] } },

@@ -1,4 +1,5 @@
-// Conformance cases — Data movement: Concat, Reshape, Transpose, Flatten, Squeeze/Unsqueeze, Slice, Shape, Gather, Constant.
+// Conformance cases — Data movement: Concat, Reshape, Transpose, Flatten, Squeeze/Unsqueeze, Slice, Shape, Gather, Constant,
+// ScatterElements.
 
 import { type CaseDef, f, i32, i64 } from './types.ts';
 
@@ -138,5 +139,25 @@ export const SHAPE: CaseDef[] = [
     opset: 9,
     attrs: { value: { t: { dtype: 'int64', dims: [4], data: [0, -1, 120, 40] } } },
     inputs: [],
+  },
+  {
+    op: 'ScatterElements',
+    name: 'axis 0, reduction none',
+    opset: 16,
+    inputs: [f(4, 3), i64([1, 0, 3, 2, 3, 0], [2, 3]), f(2, 3)],
+  },
+  {
+    op: 'ScatterElements',
+    name: 'axis 1, reduction add, repeated and negative indices',
+    opset: 16,
+    attrs: { axis: { i: 1 }, reduction: { s: 'add' } },
+    inputs: [f(2, 5), i64([0, 0, -1, 2, 4, 4, 1, 1], [2, 4]), f(2, 4)],
+  },
+  {
+    op: 'ScatterElements',
+    name: 'flat gradient scatter (int32 indices)',
+    opset: 16,
+    attrs: { reduction: { s: 'add' } },
+    inputs: [f(8), i32([7, 0, 7, 3, 3]), f(5)],
   },
 ];
