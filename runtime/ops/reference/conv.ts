@@ -275,8 +275,9 @@ function convTranspose(inp: (Tensor | undefined)[], attrs: Attrs): Tensor[] {
   const P = H * Wd;
   const x = X.data as FArr;
   const w = Wt.data as FArr;
-  const out = new Float32Array(N * M * OH * OW);
-  const col = new Float32Array(K * P);
+  const wide = x instanceof Float64Array;
+  const out = wide ? new Float64Array(N * M * OH * OW) : new Float32Array(N * M * OH * OW);
+  const col = wide ? new Float64Array(K * P) : new Float32Array(K * P);
   for (let gi = 0; gi < g; gi++) {
     // W_g is [Cg, Mg·kh·kw]; col = W_gᵀ · X_g
     const wt = transpose2d(w, gi * Cg * K, Cg, K, w);
