@@ -1,4 +1,4 @@
-// The public API for build tools: compile, plan, checkRecipe, loadModel, run — typed, no file I/O
+// The public API for build tools: compile, plan, checkRecipe, loadModel, run, train, gradients — typed, no file I/O
 // (a Host supplies files; compiler/io/host.ts is the Node one).
 
 import type { Diagnostic } from '../dsl/diagnostics.ts';
@@ -74,4 +74,25 @@ export async function run(
 }
 
 export { parseRecipe } from '../dsl/index.ts';
+export {
+  type DataSource,
+  type Example,
+  type GradientLoss,
+  type GradientsOptions,
+  type GradientsResult,
+  gradients,
+  type LossTerm,
+  type OptimizerSpec,
+  ortRunner,
+  type RunnerFactory,
+  type ScheduleSpec,
+  samplesData,
+  squishRunner,
+  type TrainHistory,
+  TrainingDivergedError,
+  type TrainOptions,
+  type TrainProgress,
+  type TrainResult,
+  train,
+} from './train/index.ts';
 export { loadRecipe, planModel };

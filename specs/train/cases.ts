@@ -4,6 +4,7 @@
 
 import fc from 'fast-check';
 import { rng } from '../../compiler/data/random.ts';
+import type { LossTerm } from '../../compiler/train/loss/terms.ts';
 import { Graph } from '../../runtime/ir/graph.ts';
 import { Model } from '../../runtime/ir/model.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
@@ -28,6 +29,8 @@ export interface Case {
   opset?: number;
   /** Train BatchNormalization on batch statistics. */
   batchNorm?: 'batch';
+  /** Loss terms (default: mse of every output against a random target). */
+  loss?: LossTerm[];
 }
 
 export function caseModel(c: Case, seed: number): Model {

@@ -5,7 +5,7 @@
 import * as ort from 'onnxruntime-node';
 import { rng } from '../../compiler/data/random.ts';
 import { buildTrainingGraph, type TrainingGraph } from '../../compiler/train/graph/training-graph.ts';
-import type { LossTerm } from '../../compiler/train/loss/terms.ts';
+import type { LossTerm, TargetFeed } from '../../compiler/train/loss/terms.ts';
 import { ortRunner, type RunnerFactory, squishRunner } from '../../compiler/train/runner.ts';
 import { weightValues } from '../../compiler/train/weights.ts';
 import type { Model } from '../../runtime/ir/model.ts';
@@ -36,6 +36,9 @@ export function toFloat64(model: Model): Model {
   return m;
 }
 
+/** How specs key the target tensors they feed: by source and value. */
+export const targetKey = (t: TargetFeed) => `${t.source}|${t.value}`;
+
 export interface Check {
   weight: string;
   index: number;
@@ -53,7 +56,7 @@ export async function runGradients(
   model: Model,
 ): Promise<Map<string, Float32Array>> {
   const all: Record<string, Tensor> = { ...feeds, ...weightValues(model, tg.weights) };
-  for (const t of tg.targets) all[t.input] = targets[t.value]!;
+  for (const t of tg.targets) all[t.input] = targets[targetKey(t)]!;
   const r = await runner(tg.model);
   try {
     const res = await r.run(all);
@@ -90,7 +93,7 @@ export async function finiteDifferences(
   const runner = await SQUISH(m64);
   const base: Record<string, Tensor> = {};
   for (const [k, t] of Object.entries(feeds)) base[k] = f64(t);
-  for (const t of evalGraph.targets) base[t.input] = f64(targets[t.value]!);
+  for (const t of evalGraph.targets) base[t.input] = f64(targets[targetKey(t)]!);
   const w64 = new Map(Object.entries(weightValues(model, evalGraph.weights)).map(([k, t]) => [k, f64(t)]));
   for (const [k, t] of w64) base[k] = t;
   const lossAt = async (name: string, i: number, delta: number) => {
@@ -135,7 +138,7 @@ export function misses(checks: Check[], rel = 1e-2, abs = 2e-3): Check[] {
 /** Gradients on both runtimes agree with finite differences; returns a failure description or ''. */
 export async function checkCase(c: Case, seed: number): Promise<string> {
   const model = caseModel(c, seed);
-  const terms: LossTerm[] = c.outputs.map((value) => ({ kind: 'mse', value, target: 'label' }));
+  const terms: LossTerm[] = c.loss ?? c.outputs.map((value) => ({ kind: 'mse', value, target: 'label' }));
   const tg = buildTrainingGraph(model, {
     inputShapes: {},
     loss: terms,
@@ -145,7 +148,7 @@ export async function checkCase(c: Case, seed: number): Promise<string> {
   const next = rng(seed + 1);
   const targets: Record<string, Tensor> = {};
   for (const t of tg.targets)
-    targets[t.value] = {
+    targets[targetKey(t)] = {
       dtype: 'float32',
       dims: t.shape,
       data: Float32Array.from({ length: t.shape.reduce((p, d) => p * d, 1) }, () => next() * 2 - 1),

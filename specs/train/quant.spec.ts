@@ -78,7 +78,7 @@ describe('fake quantizers', () => {
             ds[a]! += dy * (q - z[a]! - (inside ? ratio : 0));
           }
           for (const runner of [ORT, SQUISH]) {
-            const grads = await runGradients(tg, {}, { y: target }, runner, model);
+            const grads = await runGradients(tg, {}, { 'label|y': target }, runner, model);
             const gx = grads.get('x')!;
             const gs = grads.get('s')!;
             for (let i = 0; i < dx.length; i++) expect(Math.abs(gx[i]! - dx[i]!)).toBeLessThan(1e-6);
