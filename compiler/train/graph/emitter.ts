@@ -6,7 +6,7 @@ import { makeAttribute } from '../../../runtime/ir/attribute.ts';
 import type { DType } from '../../../runtime/ir/dtype.ts';
 import type { Graph } from '../../../runtime/ir/graph.ts';
 import { makeTensor, sizeOf, type Tensor } from '../../../runtime/ir/tensor.ts';
-import type { AttrValue } from '../../../runtime/ops/registry.ts';
+import type { AttrValue } from '../../../runtime/ir/types.ts';
 
 export type Shape = readonly number[];
 

@@ -4,7 +4,7 @@
 // for a pointwise 1×1 conv.
 
 import { UserError } from '../../../../runtime/errors.ts';
-import type { Attrs } from '../../../../runtime/ops/registry.ts';
+import type { Attrs } from '../../../../runtime/ir/types.ts';
 import type { Emitter } from '../../graph/emitter.ts';
 import { defineGradRules, type GradContext } from '../rule.ts';
 
