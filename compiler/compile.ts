@@ -15,7 +15,7 @@ import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
 import './passes/lossy.ts';
-import { packSqz, packStages, recordBytes } from './pack/index.ts';
+import { packSqz, sqzReport } from './pack/index.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
 import { loadRecipe } from './plan/recipe.ts';
@@ -184,8 +184,9 @@ export async function compileModel(
   model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
   model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
   model.setMetadata('squish.plan', planText);
-  const packed = plan.settings.format === 'sqz' ? packSqz(model) : undefined;
-  const out = packed ? packed.bytes : exportModel(model);
+  const out = plan.settings.format === 'sqz' ? packSqz(model).bytes : exportModel(model);
+  // a .sqz is read back: the pack section measures the file as written, fidelity the model it holds
+  const packed = plan.settings.format === 'sqz' ? sqzReport(out) : undefined;
   mark('export', t);
   const after = measure(model, out.length, shapes);
 
@@ -195,7 +196,7 @@ export async function compileModel(
     const original = load();
     const make = options.runner ?? runtimeRunner();
     const ref = await make(original);
-    const cand = await make(importAnyModel(out));
+    const cand = await make(packed?.model ?? importAnyModel(out));
     fidelity = await measureFidelity(ref, cand, samples, (done) =>
       options.onProgress?.('fidelity', done, samples.length),
     );
@@ -211,7 +212,7 @@ export async function compileModel(
     targets,
     timings_ms: timings,
     ...(passWarnings.length ? { warnings: passWarnings } : {}),
-    ...(packed ? { stages: packStages(model, recordBytes(packed), packed.graphDeflated, out.length) } : {}),
+    ...(packed ? { pack: packed.report } : {}),
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
 }

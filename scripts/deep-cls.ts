@@ -20,7 +20,7 @@ for (const p of sparsities) {
   console.log(
     `cls deep-compression${pruneOnly ? ' (prune only)' : ''} sparsity ${p}%: ${r.model.length} bytes of ${r.original.length} = ${((r.model.length / r.original.length) * 100).toFixed(2)}%, top-1 agreement ${agree}/${xs.length} = ${((agree / xs.length) * 100).toFixed(2)}% (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
-  const st = r.report.stages;
+  const st = r.report.pack;
   if (st && p === sparsities[0]) {
     const kb = (n: number) => `${(n / 1000).toFixed(1)}`.padStart(8);
     console.log(
@@ -32,7 +32,7 @@ for (const p of sparsities) {
       );
     }
     console.log(
-      `  graph (deflated, incl. uncoded tensors) ${st.graph_bytes} bytes; file ${st.file_bytes} bytes`,
+      `  graph (${st.graph_coding}: structure, names, metadata, record table) ${st.graph_bytes} bytes = ${(100 * st.graph_share).toFixed(1)}% of the file (${st.file_bytes} bytes)`,
     );
   }
 }

@@ -17,11 +17,11 @@ for (const p of list.length ? list : [40]) {
   const t0 = performance.now();
   const r = await compileDeep(MODELS.det, variant(detDeepRecipe(p)), { runner: ortRunner });
   const iou = await detIoU(sqzToOnnx(r.model), xs, ref);
-  const t = r.report.stages!.total;
+  const t = r.report.pack!.total;
   console.log(
     `det deep-compression${pruneOnly ? ' (prune only)' : ''} sparsity ${p}%: ${r.model.length} bytes of ${r.original.length} = ${((r.model.length / r.original.length) * 100).toFixed(2)}%, mean text-map IoU ${iou.toFixed(4)} on ${xs.length} pages (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
   console.log(
-    `  weights (${t.params} params in ${r.report.stages!.layers.length} layers, ${t.nonzero} non-zero): dense ${t.dense_bytes} → pruned ${t.pruned_bytes} → clustered ${t.clustered_bytes} → coded ${t.coded_bytes} bytes (${t.bits_per_weight.toFixed(2)} bits/weight); graph ${r.report.stages!.graph_bytes} bytes deflated`,
+    `  weights (${t.params} params in ${r.report.pack!.layers.length} layers, ${t.nonzero} non-zero): dense ${t.dense_bytes} → pruned ${t.pruned_bytes} → clustered ${t.clustered_bytes} → coded ${t.coded_bytes} bytes (${t.bits_per_weight.toFixed(2)} bits/weight); graph ${r.report.pack!.graph_bytes} bytes (${r.report.pack!.graph_coding})`,
   );
 }

@@ -1,7 +1,4 @@
-// compiler/pack: the .sqz writer (Deep Compression container, docs/sqz.md) and its stage table;
+// compiler/pack: the .sqz writer (docs/sqz.md) and where its bytes go (the report's pack section);
 // the reader is runtime/sqz (the runtime loads .sqz without the compiler).
-export { ByteWriter } from './bytes.ts';
-export { encodeRecord, MAX_CODEBOOK, MIN_CODED_ELEMENTS, type RecordStats, writeStream } from './encode.ts';
-export { sqzStages, stagesTable } from './inspect.ts';
-export { packStages, type StageReport, type StageRow } from './stages.ts';
-export { assembleSqz, type PackResult, packSqz, recordBytes } from './write.ts';
+export { type PackLayer, type PackReport, packReport, packTable, sqzReport } from './report.ts';
+export { type PackOptions, type PackResult, packSqz } from './write.ts';

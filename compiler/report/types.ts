@@ -2,7 +2,7 @@
 // fidelity on the calibration data, targets and timings.
 
 import type { Fidelity } from '../fidelity/metrics.ts';
-import type { StageReport } from '../pack/stages.ts';
+import type { PackReport } from '../pack/report.ts';
 
 export interface Totals {
   /** Size of the ONNX file in bytes. */
@@ -47,6 +47,7 @@ export interface Report {
   timings_ms: Record<string, number>;
   /** Work the passes skipped and why (e.g. a factorization that would not shrink); absent when none. */
   warnings?: string[];
-  /** output { format sqz }: bytes per weight layer at each Deep Compression stage (issue 9). */
-  stages?: StageReport;
+  /** output { format sqz }: where the file's bytes go — per weight layer the Deep Compression stages and
+   * bits per weight, the graph's share (compiler/pack/report.ts). */
+  pack?: PackReport;
 }

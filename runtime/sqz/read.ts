@@ -1,17 +1,16 @@
-// Reading a .sqz container (docs/sqz.md) back into a Model: header, version and CRC-32 checks,
-// the deflated ONNX graph, then each coded initializer (sparse relative indices + Huffman-coded
-// symbols). Any damage is one UserError; nothing is returned half-decoded.
+// Reading a .sqz container (docs/sqz.md) back into a Model: header, version and CRC-32 checks, then
+// the version's payload (1: deflated graph + Huffman records; 2: coded structure + one range-coded
+// value stream). Any damage is one UserError; nothing is returned half-decoded.
 
-import { inflateSync } from 'fflate';
 import { UserError } from '../errors.ts';
 import type { Model } from '../ir/model.ts';
-import { TENSOR_META } from '../ir/tensor-meta.ts';
 import { importModel } from '../onnx/import.ts';
 import { ByteReader, truncated } from './bytes.ts';
 import { crc32 } from './crc32.ts';
-import { SQZ_HEADER, SQZ_MAGIC, SQZ_VERSION, STORAGE } from './format.ts';
-import { decodeRecord } from './record.ts';
-import { tensorSlots } from './slots.ts';
+import { SQZ_HEADER, SQZ_MAGIC, SQZ_VERSION } from './format.ts';
+import type { SqzInfo } from './info.ts';
+import { readV1 } from './v1.ts';
+import { readV2 } from './v2.ts';
 
 const HELP = 're-create it with `squish compile … -o model.sqz`';
 
@@ -30,9 +29,9 @@ export function sqzPayload(
   const r = new ByteReader(bytes, 'the header');
   r.pos = 4;
   const version = r.u16();
-  if (version !== SQZ_VERSION) {
+  if (version < 1 || version > SQZ_VERSION) {
     throw new UserError(
-      `${source} has .sqz container version ${version}; this squish reads version ${SQZ_VERSION}`,
+      `${source} has .sqz container version ${version}; this squish reads versions 1 to ${SQZ_VERSION}`,
       'use the squish version that wrote it, or re-create it with this one',
     );
   }
@@ -59,55 +58,33 @@ export function sqzPayload(
   return { version, payload: bytes.subarray(SQZ_HEADER, end) };
 }
 
+/** Decode a .sqz container and say where its bytes went (each record's bits are measured). */
+export function readSqzInfo(bytes: Uint8Array, source = '.sqz file'): { model: Model; info: SqzInfo } {
+  return read(bytes, source, true);
+}
+
 /** Decode a .sqz container into the model it holds (initializers restored, bit-exact). */
-export function readSqz(
-  bytes: Uint8Array,
-  source = '.sqz file',
-  onRecord?: (label: string, bytes: number) => void,
-): Model {
-  const { payload } = sqzPayload(bytes, source);
-  const r = new ByteReader(payload, 'the payload');
-  const rawLen = r.varint('graph size');
-  const packed = r.slice(r.varint('graph size'), 'the compressed graph');
-  if (rawLen > 2 ** 31) throw new UserError(`${source} is corrupted: graph of ${rawLen} bytes`, HELP);
-  let graphBytes: Uint8Array;
-  try {
-    graphBytes = inflateSync(packed, { out: new Uint8Array(rawLen) });
-  } catch (e) {
-    throw new UserError(`${source} is corrupted: its graph does not inflate (${(e as Error).message})`, HELP);
+export function readSqz(bytes: Uint8Array, source = '.sqz file'): Model {
+  return read(bytes, source, false).model;
+}
+
+function read(bytes: Uint8Array, source: string, meter: boolean): { model: Model; info: SqzInfo } {
+  const { version, payload } = sqzPayload(bytes, source);
+  if (version === 1) {
+    const { model, graphBytes, structureBytes, records } = readV1(payload, source);
+    model.graph.touch();
+    const info: SqzInfo = {
+      version,
+      fileBytes: bytes.length,
+      structureBytes,
+      structureMethod: 'deflate',
+      graphBytes,
+      records,
+    };
+    return { model, info };
   }
-  if (graphBytes.length !== rawLen) {
-    throw new UserError(
-      `${source} is corrupted: its graph inflates to ${graphBytes.length} bytes, not ${rawLen}`,
-      HELP,
-    );
-  }
-  const model = importModel(graphBytes, { source });
-  const slots = tensorSlots(model.graph);
-  const count = r.varint('record count');
-  if (count > slots.length) {
-    throw new UserError(`${source} is corrupted: ${count} coded tensors for ${slots.length} tensors`, HELP);
-  }
-  const seen = new Set<number>();
-  for (let k = 0; k < count; k++) {
-    const index = r.varint('tensor index');
-    const slot = slots[index];
-    if (slot === undefined || seen.has(index)) {
-      throw new UserError(`${source} is corrupted: coded tensor ${k} names tensor #${index}`, HELP);
-    }
-    seen.add(index);
-    const placeholder = slot.get();
-    const start = r.pos;
-    const { tensor, storage } = decodeRecord(r, placeholder.dtype, `${source} tensor ${slot.label}`);
-    const meta = TENSOR_META.get(placeholder);
-    TENSOR_META.set(tensor, { ...(meta ?? {}), storage: storage === STORAGE.typed ? 'typed' : 'raw' });
-    slot.set(tensor);
-    onRecord?.(slot.label, r.pos - start);
-  }
-  model.graph.touch();
-  if (r.left !== 0)
-    throw new UserError(`${source} is corrupted: ${r.left} unread bytes after its tensors`, HELP);
-  return model;
+  const { model, info } = readV2(payload, source, meter);
+  return { model, info: { version, fileBytes: bytes.length, ...info } };
 }
 
 /** A model from bytes that are either ONNX or .sqz (sniffed by the magic). */

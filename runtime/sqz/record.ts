@@ -1,4 +1,4 @@
-// One coded tensor of a .sqz container (docs/sqz.md "Records"): shape, value mapping, optional
+// One coded tensor of a version 1 .sqz container (docs/sqz.md "Version 1"): shape, value mapping, optional
 // codebook, dense or sparse layout (relative-index gaps, Huffman-coded), then the values.
 
 import { UserError } from '../errors.ts';
@@ -25,7 +25,11 @@ function readStream(r: ByteReader, alphabet: number, count: number, what: string
   return huffmanDecode(bytes, lengths, count, bits, what);
 }
 
-export function decodeRecord(r: ByteReader, dtype: DType, what: string): { tensor: Tensor; storage: number } {
+export function decodeRecord(
+  r: ByteReader,
+  dtype: DType,
+  what: string,
+): { tensor: Tensor; storage: number; values: string } {
   const storage = r.u8(`${what} storage`);
   if (storage !== STORAGE.raw && storage !== STORAGE.typed)
     throw corrupted(`${what} has storage kind ${storage}`);
@@ -87,5 +91,6 @@ export function decodeRecord(r: ByteReader, dtype: DType, what: string): { tenso
   };
   if (positions) for (let i = 0; i < count; i++) put(positions[i]!, symbols[i]!);
   else for (let i = 0; i < count; i++) put(i, symbols[i]!);
-  return { tensor: { dtype, dims, data }, storage };
+  const values = Object.keys(VALUES).find((k) => VALUES[k as keyof typeof VALUES] === kind)!;
+  return { tensor: { dtype, dims, data }, storage, values };
 }

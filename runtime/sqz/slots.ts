@@ -3,10 +3,14 @@
 
 import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
+import { TENSOR_META } from '../ir/tensor-meta.ts';
+import { STORAGE } from './format.ts';
 
 export interface TensorSlot {
   /** Initializer name, or `Constant node 'name'` for messages. */
   label: string;
+  /** The value the graph reads it as (the initializer's name, the Constant node's output). */
+  value: string;
   get(): Tensor;
   set(t: Tensor): void;
 }
@@ -16,6 +20,7 @@ export function tensorSlots(g: Graph): TensorSlot[] {
   for (const name of g.initializers.keys()) {
     out.push({
       label: name,
+      value: name,
       get: () => g.initializers.get(name)!,
       set: (t) => {
         g.initializers.set(name, t);
@@ -28,6 +33,7 @@ export function tensorSlots(g: Graph): TensorSlot[] {
     if (!attr) continue;
     out.push({
       label: `Constant node '${n.name || n.outputs[0]}'`,
+      value: n.outputs[0] ?? '',
       get: () => attr.value as Tensor,
       set: (t) => {
         attr.value = t;
@@ -36,4 +42,11 @@ export function tensorSlots(g: Graph): TensorSlot[] {
     });
   }
   return out;
+}
+
+/** Put a decoded tensor in its slot, keeping the placeholder's metadata and the recorded storage. */
+export function restoreSlot(slot: TensorSlot, tensor: Tensor, storage: number): void {
+  const meta = TENSOR_META.get(slot.get());
+  TENSOR_META.set(tensor, { ...(meta ?? {}), storage: storage === STORAGE.typed ? 'typed' : 'raw' });
+  slot.set(tensor);
 }

@@ -65,9 +65,9 @@ describe('.sqz through the CLI', () => {
     expect(Array.from(sqz.subarray(0, 4))).toEqual([0x89, 0x53, 0x51, 0x5a]);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
     expect(report.after.bytes).toBe(sqz.length);
-    const names = report.stages.layers.map((l: { name: string }) => l.name);
+    const names = report.pack.layers.map((l: { name: string }) => l.name);
     expect(names).toEqual(['c1', 'c2']);
-    for (const l of report.stages.layers) {
+    for (const l of report.pack.layers) {
       expect(l.dense_bytes).toBe(l.params * 4);
       expect(l.nonzero).toBeLessThanOrEqual(Math.ceil(l.params * 0.6) + 1);
       expect(l.pruned_bytes).toBeLessThan(l.dense_bytes);
@@ -91,9 +91,10 @@ describe('.sqz through the CLI', () => {
     const i = await runCli(['inspect', 'm.sqz'], dir);
     expect(i.code).toBe(0);
     expect(i.stdout).toMatch(/bits\/weight/);
-    expect(i.stdout).toMatch(/\nc1 +Conv +1152 /);
+    expect(i.stdout).toMatch(/\nc1 +Conv +clustered +1152 /);
     const ij = JSON.parse((await runCli(['inspect', 'm.sqz', '--json'], dir)).stdout);
-    expect(ij.sqz.layers[0].bits_per_weight).toBeLessThan(8);
+    expect(ij.pack.layers[0].bits_per_weight).toBeLessThan(8);
+    expect(ij.pack).toEqual(report.pack); // inspect and the compile report measure the same file
 
     const r = await runCli(['run', 'm.sqz', '--input', 'x=x.npy', '--out', 'outs', '--backend', 'cpu'], dir);
     expect(r.code).toBe(0);

@@ -13,7 +13,7 @@ describe('deep compression: PP-OCR cls', () => {
     const b = await clsTop1(sqzToOnnx(r.model), xs);
     const agree = a.filter((v, i) => v === b[i]).length / a.length;
     const ratio = r.model.length / r.original.length;
-    const t = r.report.stages!.total;
+    const t = r.report.pack!.total;
     console.log(
       `cls deep compression: ${r.model.length} / ${r.original.length} bytes = ${(ratio * 100).toFixed(2)}%, agreement ${(agree * 100).toFixed(2)}% of ${a.length}; ` +
         `weights dense ${t.dense_bytes} → pruned ${t.pruned_bytes} → clustered ${t.clustered_bytes} → coded ${t.coded_bytes} bytes`,

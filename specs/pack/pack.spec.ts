@@ -1,13 +1,14 @@
-// The .sqz container (issue 9): pack ∘ unpack is the identity on random models (ONNX bytes equal,
-// every tensor bit-identical, Constant-node tensors and typed storage included); the Huffman code
-// lengths it uses are optimal (entropy H ≤ mean length L < H + 1) and decode with the runtime's
-// decoder; damaged containers (truncated, corrupted, unknown version, index stream past its tensor)
-// are one UserError.
+// The .sqz container: pack ∘ unpack is the identity on random models (ONNX bytes equal, every tensor
+// bit-identical, Constant-node tensors and typed storage included) whichever coding the parts get;
+// version 1 files (the fixture written by the version 1 writer) still read bit for bit; damaged
+// containers (truncated, corrupted, unknown version, a v1 index stream past its tensor, v2 tables
+// naming what does not exist, value streams cut short, random damage behind a valid checksum) are
+// one UserError.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { huffmanEncode, huffmanLengths } from '../../compiler/codec/huffman.ts';
-import { ByteWriter } from '../../compiler/pack/bytes.ts';
-import { writeStream } from '../../compiler/pack/encode.ts';
 import { packSqz } from '../../compiler/pack/write.ts';
 import { isUserError } from '../../runtime/errors.ts';
 import type { DType } from '../../runtime/ir/dtype.ts';
@@ -16,10 +17,11 @@ import { Model } from '../../runtime/ir/model.ts';
 import { allocData, type Tensor } from '../../runtime/ir/tensor.ts';
 import { TENSOR_META } from '../../runtime/ir/tensor-meta.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
-import { ByteReader } from '../../runtime/sqz/bytes.ts';
-import { huffmanDecode, readLengths } from '../../runtime/sqz/huffman.ts';
-import { readSqz } from '../../runtime/sqz/read.ts';
-import { pastTensorSqz } from './bad.ts';
+import { CODING, VALUES } from '../../runtime/sqz/format.ts';
+import { readSqz, readSqzInfo } from '../../runtime/sqz/read.ts';
+import { editPayload, editStructure, pastTensorSqz } from './bad.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 const DTYPES: DType[] = [
   'float32',
@@ -118,15 +120,16 @@ function userError(f: () => unknown): string {
 }
 
 describe('.sqz pack ∘ unpack', () => {
-  it('is the identity on random models: ONNX bytes equal, tensors bit-identical', () => {
+  it('is the identity on random models, whichever coding: ONNX bytes equal, tensors bit-identical', () => {
     fc.assert(
       fc.property(
         fc.array(tensorArb, { maxLength: 6 }),
         fc.array(tensorArb, { maxLength: 3 }),
-        (tensors, constants) => {
+        fc.constantFrom(undefined, 'raw', 'static', 'adaptive'),
+        (tensors, constants, coding) => {
           const m = randomModel(tensors, constants);
           const before = exportModel(m);
-          const packed = packSqz(m);
+          const packed = packSqz(m, coding ? { coding } : {});
           expect(exportModel(m)).toEqual(before); // packing leaves the model alone
           const back = readSqz(packed.bytes);
           expect(exportModel(back)).toEqual(before);
@@ -141,11 +144,11 @@ describe('.sqz pack ∘ unpack', () => {
             expect(bitsOf(cs[i]!.attrs.value as Tensor)).toEqual(bitsOf(t));
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 80 },
     );
   });
 
-  it('codes each kind of tensor its own way, losslessly', () => {
+  it('codes each kind of tensor its own way, losslessly, in fewer bits than raw', () => {
     const n = 4096;
     let s = 7;
     const rnd = () => {
@@ -166,14 +169,16 @@ describe('.sqz pack ∘ unpack', () => {
       [],
     );
     const p = packSqz(m);
-    const kind = (k: string) => `${p.records.get(k)!.values}/${p.records.get(k)!.layout}`;
-    expect([kind('w0'), kind('w1'), kind('w2'), kind('w3')]).toEqual([
-      'split32/dense',
-      'codebook/dense',
-      'split32/sparse',
-      'zigzag/dense',
-    ]);
-    for (const k of ['w0', 'w1', 'w2', 'w3']) expect(p.records.get(k)!.bytes).toBeLessThan(n * 4);
+    expect(p.records.map((r) => r.label)).toEqual(['w0', 'w1', 'w2', 'w3']);
+    expect(
+      p.records.map((r) => Object.keys(VALUES).find((k) => VALUES[k as keyof typeof VALUES] === r.values)),
+    ).toEqual(['float', 'codebook', 'float', 'zigzag']);
+    const { info } = readSqzInfo(p.bytes);
+    const raw = [32, 32, 32, 8];
+    for (const [i, r] of info.records.entries()) expect(r.bits).toBeLessThan(n * raw[i]!);
+    // shared: 2 bits of indices at most (4 values) plus a tiny codebook; pruned: a quarter of the floats
+    expect(info.records[1]!.bits).toBeLessThan(n * 2.1);
+    expect(info.records[2]!.bits).toBeLessThan(info.records[0]!.bits / 3);
     expect(exportModel(readSqz(p.bytes))).toEqual(exportModel(m));
   });
 
@@ -182,55 +187,28 @@ describe('.sqz pack ∘ unpack', () => {
     for (let i = 0; i < idx.length; i++) idx[i] = i % 3 === 0 ? 1 + ((i * 7) % 16) : 0;
     const m = randomModel([{ dtype: 'uint8', dims: [64, 64], data: idx }], []);
     const p = packSqz(m);
-    const rec = p.records.get('w0')!;
-    expect(rec.layout).toBe('sparse');
-    expect(rec.bytes).toBeLessThan(4096 / 2);
+    expect(p.records[0]!.part.coding).toBe(CODING.adaptive);
+    expect(p.bytes.length).toBeLessThan(4096 / 2);
     expect(exportModel(readSqz(p.bytes))).toEqual(exportModel(m));
   });
-});
 
-describe('Huffman code lengths in the container', () => {
-  it('are optimal for their frequencies (H ≤ L < H + 1) and decode with the runtime decoder', () => {
-    fc.assert(
-      fc.property(fc.array(fc.nat(40), { minLength: 1, maxLength: 400 }), (symbols) => {
-        const alphabet = 41;
-        const freqs = new Float64Array(alphabet);
-        for (const s of symbols) freqs[s]!++;
-        const lengths = huffmanLengths(freqs);
-        const n = symbols.length;
-        let H = 0;
-        let L = 0;
-        let used = 0;
-        for (let s = 0; s < alphabet; s++) {
-          if (!freqs[s]) continue;
-          used++;
-          const p = freqs[s]! / n;
-          H -= p * Math.log2(p);
-          L += p * lengths[s]!;
-        }
-        if (used > 1) {
-          expect(L).toBeGreaterThanOrEqual(H - 1e-9);
-          expect(L).toBeLessThan(H + 1);
-        } else expect(L).toBe(1);
-        // the stream as the container stores it, read back by runtime/sqz
-        const w = new ByteWriter();
-        writeStream(w, symbols, alphabet);
-        const r = new ByteReader(w.finish());
-        const table = readLengths(r, alphabet, 'spec');
-        const bits = r.varint();
-        const got = huffmanDecode(r.slice(Math.ceil(bits / 8)), table, n, bits, 'spec');
-        expect(Array.from(got)).toEqual(symbols);
-        expect(bits).toBe(huffmanEncode(symbols, lengths).bitLength);
-      }),
-      { numRuns: 100 },
+  it('reads version 1 containers: the fixture from the version 1 writer gives back its ONNX bit for bit', () => {
+    const v1 = new Uint8Array(readFileSync(join(FIXTURES, 'v1.sqz')));
+    expect(v1[4]).toBe(1);
+    const { model, info } = readSqzInfo(v1);
+    expect(exportModel(model)).toEqual(new Uint8Array(readFileSync(join(FIXTURES, 'v1.onnx'))));
+    expect(info.version).toBe(1);
+    expect(new Set(info.records.map((r) => r.values))).toEqual(
+      new Set(['split32', 'codebook', 'zigzag', 'uint', 'raw32']),
     );
   });
 });
 
 describe('.sqz bad input', () => {
   const idx = new Uint8Array(1024).map((_, i) => (i % 5 === 0 ? 1 + (i % 7) : 0));
-  const model = randomModel([{ dtype: 'uint8', dims: [32, 32], data: idx }], []);
-  const good = packSqz(model).bytes;
+  const model = randomModel([{ dtype: 'uint8', dims: [1024], data: idx }], []);
+  const packed = packSqz(model);
+  const good = packed.bytes;
 
   it('truncated at any length → UserError', () => {
     for (const k of [0, 3, 8, 11, 12, 40, good.length - 5, good.length - 1]) {
@@ -251,11 +229,79 @@ describe('.sqz bad input', () => {
   it('an unknown version → UserError naming it', () => {
     const bad = good.slice();
     bad[4] = 7;
-    expect(userError(() => readSqz(bad))).toMatch(/version 7.*reads version 1/);
+    expect(userError(() => readSqz(bad))).toMatch(/version 7.*reads versions 1 to 2/);
   });
 
-  it('an index stream that decodes past its tensor → UserError (checksum valid)', () => {
+  it('version 1: an index stream that decodes past its tensor → UserError (checksum valid)', () => {
     const bad = pastTensorSqz(model, 'w0');
     expect(userError(() => readSqz(bad))).toMatch(/decodes past its tensor/);
+  });
+
+  it('version 2: a record table naming a missing model, a wrong value kind or absurd sizes → UserError', () => {
+    // the table ends …, dims 1024 (0x80 0x08), value kind, coding (adaptive), model 0
+    expect(packed.records[0]!.part.coding).toBe(CODING.adaptive);
+    const at = (d: number) => (s: Uint8Array) => s.length - d;
+    const set = (d: number, v: number) => (s: Uint8Array) => {
+      s[at(d)(s)] = v;
+      return s;
+    };
+    expect(userError(() => readSqz(editStructure(good, set(1, 9))))).toMatch(/names model 9 of 1/);
+    expect(userError(() => readSqz(editStructure(good, set(3, 9))))).toMatch(/uses value kind 9/);
+    const huge = (s: Uint8Array) =>
+      Uint8Array.of(
+        ...s.subarray(0, s.length - 5),
+        0x80,
+        0x80,
+        0x80,
+        0x80,
+        0x04,
+        ...s.subarray(s.length - 3),
+      );
+    expect(userError(() => readSqz(editStructure(good, huge)))).toMatch(/declares 1073741824 elements/);
+    expect(userError(() => readSqz(editStructure(good, (s) => Uint8Array.of(...s, 0))))).toMatch(
+      /unread bytes after its record table/,
+    );
+  });
+
+  it('version 2: a value stream cut short or with stray bytes → UserError', () => {
+    expect(userError(() => readSqz(editPayload(good, (p) => p.subarray(0, p.length - 3))))).toMatch(
+      /corrupted/,
+    );
+    expect(userError(() => readSqz(editPayload(good, (p) => Uint8Array.of(...p, 1, 2))))).toMatch(
+      /unread bytes/,
+    );
+  });
+
+  it('random damage behind a valid checksum: a model or one UserError, never another error', () => {
+    const mixed = randomModel(
+      [
+        { dtype: 'uint8', dims: [32, 32], data: idx },
+        { dtype: 'float32', dims: [300], data: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i)) },
+        { dtype: 'int4', dims: [200], data: Int8Array.from({ length: 200 }, (_, i) => (i % 15) - 8) },
+      ],
+      [],
+    );
+    const base = packSqz(mixed).bytes;
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.nat(),
+        (edits, cut) => {
+          const bad = editPayload(base, (p) => {
+            for (const e of edits) p[e.at % p.length] = e.value;
+            return cut % 3 === 0 ? p.subarray(0, cut % p.length) : p;
+          });
+          try {
+            readSqz(bad);
+          } catch (e) {
+            if (!isUserError(e)) throw e;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

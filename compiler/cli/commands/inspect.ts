@@ -9,7 +9,7 @@ import type { Dim, ValueType } from '../../../runtime/ir/types.ts';
 import { inlineFunctions } from '../../../runtime/onnx/inline.ts';
 import { isSqz } from '../../../runtime/sqz/read.ts';
 import { loadModelFile } from '../../io/model-file.ts';
-import { sqzStages, stagesTable } from '../../pack/inspect.ts';
+import { packTable, sqzReport } from '../../pack/report.ts';
 import type { CliIO } from '../io.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
@@ -145,6 +145,9 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
         'Gemm/MatMul 2·M·N·K, elementwise 1 per element; they need concrete shapes (see --shape).',
         '--json prints {model, irVersion, opsets, producer, inputs, outputs, layers[{name, op, inputs,',
         'outputs, params, bytes, flops}], totals{nodes, layers, params, bytes, flops, flopsComplete, ops}}.',
+        'A .sqz container adds where its bytes go: per weight layer how it is stored, its bytes at each Deep',
+        "Compression stage and its bits per weight (codes + scales/codebook), and the graph's share of the",
+        'file (--json: `pack`, as in the compile report; see docs/sqz.md).',
       ].join('\n'),
     )
     .action((modelPath: string, opts: { json?: boolean; shape: Record<string, Dim[]> }) => {
@@ -157,16 +160,16 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
         }
       }
       const raw = new Uint8Array(readFileSync(resolve(io.cwd, modelPath))); // .sqz: bits per weight by layer (issue 9)
-      const sqz = isSqz(raw) ? sqzStages(raw, modelPath).stages : undefined;
+      const sqz = isSqz(raw) ? sqzReport(raw, modelPath).report : undefined;
       const inlined = inlineFunctions(model); // count through model-local function calls
       const stats = modelStats(model, opts.shape);
       if (opts.json)
         io.out(
-          `${JSON.stringify({ ...inspectJson(modelPath, stats, model), ...(sqz ? { sqz } : {}) }, null, 2)}\n`,
+          `${JSON.stringify({ ...inspectJson(modelPath, stats, model), ...(sqz ? { pack: sqz } : {}) }, null, 2)}\n`,
         );
       else {
         printTable(io, modelPath, stats, model);
-        if (sqz) io.out(stagesTable(sqz));
+        if (sqz) io.out(packTable(sqz));
         if (inlined) io.out(`functions ${inlined} calls of model-local functions counted as their bodies\n`);
       }
     });
