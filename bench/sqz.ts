@@ -5,7 +5,8 @@
 // but for scales kept with fewer mantissa bits); with `fidelity`, onnxruntime-node compares the
 // unpacked .sqz with the compiled ONNX on the fixtures (cls top-1 on 96 lines, rec text on 48
 // lines, det text-map IoU on 4 pages). Compiled models are cached as ONNX, keyed by recipe.
-// Run: npm run bench:sqz [-- cls-deep|cls-int8|rec-int4|det-int8 … fidelity]   (env: SQZ_CACHE=dir)
+// `originals` packs the three original float models and checks pack ∘ unpack gives them back.
+// Run: npm run bench:sqz [-- cls-deep|cls-int8|rec-int4|det-int8 … fidelity originals]   (env: SQZ_CACHE=dir)
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,8 +136,21 @@ async function agreement(task: Task, a: Uint8Array, b: Uint8Array): Promise<stri
 
 const args = process.argv.slice(2);
 const withFidelity = args.includes('fidelity');
-const names = args.filter((a) => a !== 'fidelity');
-for (const name of names.length ? names : Object.keys(CONFIGS)) {
+if (args.includes('originals')) {
+  // the original float models: lossless, every tensor back bit for bit
+  for (const [task, path] of Object.entries({ cls: MODELS.cls, det: MODELS.det, rec: MODELS.rec })) {
+    const model = importModel(new Uint8Array(readFileSync(path)));
+    const t0 = performance.now();
+    const packed = packSqz(model);
+    const ms = performance.now() - t0;
+    const same = Buffer.from(exportModel(readSqz(packed.bytes))).equals(Buffer.from(exportModel(model)));
+    console.log(
+      `original ${task}: ${readFileSync(path).length} → ${packed.bytes.length} bytes of .sqz, pack ∘ unpack ${same ? 'identical' : 'DIFFERS'} (pack ${ms.toFixed(0)} ms)`,
+    );
+  }
+}
+const names = args.filter((a) => a !== 'fidelity' && a !== 'originals');
+for (const name of names.length || args.includes('originals') ? names : Object.keys(CONFIGS)) {
   const onnx = await compiled(name);
   const model = importModel(onnx);
   let t0 = performance.now();

@@ -89,13 +89,38 @@ const tensorArb = fc
     return t;
   });
 
-function randomModel(tensors: Tensor[], constants: Tensor[]): Model {
+/** Nodes of ops squish does not know, with arbitrary names and attributes (they pass through). */
+const nodeArb = fc.record({
+  op: fc.constantFrom('Foo', 'Bar', 'Relu'),
+  domain: fc.constantFrom('', 'com.example'),
+  name: fc.string({ maxLength: 20 }),
+  inputs: fc.array(fc.constantFrom('x', ''), { maxLength: 3 }),
+  outputs: fc.array(fc.string({ minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 2 }),
+  attrs: fc.dictionary(
+    fc.string({ minLength: 1, maxLength: 8 }),
+    fc.oneof(
+      fc.integer(),
+      fc.float({ noNaN: true }),
+      fc.string({ maxLength: 16 }),
+      fc.array(fc.integer(), { maxLength: 4 }),
+    ),
+    { maxKeys: 3 },
+  ),
+});
+
+function randomModel(
+  tensors: Tensor[],
+  constants: Tensor[],
+  nodes: (typeof nodeArb extends fc.Arbitrary<infer N> ? N : never)[] = [],
+): Model {
   const g = new Graph('g');
   g.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [1, 'N'] } }];
   g.outputs = [{ name: 'y', type: { dtype: 'float32', shape: [1, 'N'] } }];
   for (const [i, t] of tensors.entries()) g.addInitializer(`w${i}`, t);
   for (const [i, t] of constants.entries())
     g.addNode({ op: 'Constant', name: `c${i}`, outputs: [`c${i}`], attrs: { value: t } });
+  for (const [i, n] of nodes.entries())
+    g.addNode({ ...n, outputs: n.outputs.map((o, k) => `r${i}.${k}:${o}`) });
   g.addNode({ op: 'Relu', name: 'relu', inputs: ['x'], outputs: ['y'] });
   const m = new Model(g);
   m.irVersion = 10;
@@ -120,14 +145,15 @@ function userError(f: () => unknown): string {
 }
 
 describe('.sqz pack ∘ unpack', () => {
-  it('is the identity on random models, whichever coding: ONNX bytes equal, tensors bit-identical', () => {
+  it('is the identity on random models and graphs, whichever coding: ONNX bytes equal, tensors bit-identical', () => {
     fc.assert(
       fc.property(
         fc.array(tensorArb, { maxLength: 6 }),
         fc.array(tensorArb, { maxLength: 3 }),
+        fc.array(nodeArb, { maxLength: 4 }),
         fc.constantFrom(undefined, 'raw', 'static', 'adaptive'),
-        (tensors, constants, coding) => {
-          const m = randomModel(tensors, constants);
+        (tensors, constants, nodes, coding) => {
+          const m = randomModel(tensors, constants, nodes);
           const before = exportModel(m);
           const packed = packSqz(m, coding ? { coding } : {});
           expect(exportModel(m)).toEqual(before); // packing leaves the model alone

@@ -1,7 +1,8 @@
-// .sqz on real models: the original PP-OCR cls and det come back from pack ∘ unpack as the same ONNX
-// bytes; cls with int8 weights compiled to .sqz holds the compiled ONNX model but for its scales,
-// which move no dequantized weight by more than 1/16 of its step, and agrees with it on the top-1
-// direction of the 96 fixture lines (onnxruntime-node); with exactScales it packs bit for bit.
+// .sqz on real models: the original PP-OCR cls comes back from pack ∘ unpack as the same ONNX bytes
+// (det and rec: `npm run bench:sqz -- originals`); cls with int8 weights compiled to .sqz holds the
+// compiled ONNX model but for its scales, which move no dequantized weight by more than 1/16 of its
+// step, and agrees with it on the top-1 direction of the 96 fixture lines (onnxruntime-node); with
+// exactScales it packs bit for bit.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
@@ -44,7 +45,7 @@ function worstMove(exact: Model, rounded: Model): { worst: number; scales: numbe
 }
 
 describe('.sqz on real models', () => {
-  it('the original PP-OCR cls and det: pack ∘ unpack gives back the same ONNX bytes', {
+  it('the original PP-OCR cls: pack ∘ unpack gives back the same ONNX bytes', {
     timeout: 240_000,
   }, () => {
     for (const path of [MODELS.cls, MODELS.det]) {
