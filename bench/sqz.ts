@@ -100,6 +100,12 @@ function compareTensors(a: ReturnType<typeof importModel>, b: ReturnType<typeof 
   return { differ, rel };
 }
 
+/** CPU milliseconds since `from` (process.cpuUsage): steadier than wall time on a shared machine. */
+function cpuMs(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
 const ortT = (t: Tensor) => new ort.Tensor('float32', t.data as Float32Array, [...t.dims]);
 
 /** Agreement of the two models on the task's fixtures (onnxruntime-node). */
@@ -153,12 +159,12 @@ const names = args.filter((a) => a !== 'fidelity' && a !== 'originals');
 for (const name of names.length || args.includes('originals') ? names : Object.keys(CONFIGS)) {
   const onnx = await compiled(name);
   const model = importModel(onnx);
-  let t0 = performance.now();
+  let c0 = process.cpuUsage();
   const packed = packSqz(model);
-  const packMs = performance.now() - t0;
-  t0 = performance.now();
+  const packMs = cpuMs(c0);
+  c0 = process.cpuUsage();
   const back = readSqz(packed.bytes);
-  const readMs = performance.now() - t0;
+  const readMs = cpuMs(c0);
   const { report: r } = sqzReport(packed.bytes);
   const { differ, rel } = compareTensors(model, back);
   console.log(
@@ -177,7 +183,7 @@ for (const name of names.length || args.includes('originals') ? names : Object.k
       )}; ${rs ? `scales: ${rs.tensors} tensors (${rs.elements} values) keep ${rs.mantissa_bits.join('/')} mantissa bits` : 'no scale rounded'}`,
   );
   console.log(
-    `  decoded vs compiled: ${differ} tensors differ${differ ? ` (float32 scales, largest relative change ${rel.toExponential(2)})` : ''}; pack ${packMs.toFixed(0)} ms, read ${readMs.toFixed(0)} ms`,
+    `  decoded vs compiled: ${differ} tensors differ${differ ? ` (float32 scales, largest relative change ${rel.toExponential(2)})` : ''}; CPU time: pack ${packMs.toFixed(0)} ms, read ${readMs.toFixed(0)} ms`,
   );
   if (withFidelity) {
     const { task, model: path } = CONFIGS[name]!;

@@ -2,7 +2,8 @@
 // prefix code (canonical Huffman, its table counted) and the adaptive model its group shares — each
 // priced exactly, the adaptive one by running a copy of the group's model in its current state. For
 // integer groups the model's context (magnitude classes and their scale) is chosen the same way:
-// every candidate prices the whole group and the cheapest wins.
+// every candidate prices the group (past 2^18 symbols, the same share of each part) and the
+// cheapest wins.
 
 import { CODING } from '../../runtime/sqz/format.ts';
 import { FloatModel, IntModel, type IntModelSpec } from '../../runtime/sqz/models.ts';
@@ -101,6 +102,16 @@ function intCandidates(bits: number): IntModelSpec[] {
   return out;
 }
 
+/** Symbols a group's context candidates are priced on (a share of every part); the winner then codes all. */
+const SAMPLE = 1 << 18;
+
+/** The group itself when small, else the same share of each of its parts (their starts). */
+function sample(list: Part[]): Part[] {
+  const total = list.reduce((a, p) => a + p.data.length, 0);
+  if (total <= SAMPLE) return list;
+  return list.map((p) => ({ ...p, data: p.data.subarray(0, Math.ceil((p.data.length * SAMPLE) / total)) }));
+}
+
 /**
  * Set `coding`, `model` and `cost` of every part (`force`: one coding for all, to compare codings);
  * returns the model table (only models some part uses adaptively, in order of first use).
@@ -113,11 +124,13 @@ export function chooseCodings(parts: Part[], force?: Forced): ModelSpec[] {
     const specs: ModelSpec[] = list[0]!.float
       ? [{ kind: 'float' }]
       : intCandidates(list[0]!.bits).map((s) => ({ kind: 'int', ...s }));
+    const priced = sample(list);
     let best: { spec: ModelSpec; decisions: Decision[]; total: number } | undefined;
     for (const spec of specs) {
-      const r = decideGroup(list, spec, force);
+      const r = decideGroup(priced, spec, force);
       if (!best || r.total < best.total) best = { spec, ...r };
     }
+    if (priced !== list) best = { spec: best!.spec, ...decideGroup(list, best!.spec, force) };
     list.forEach((p, i) => {
       p.coding = best!.decisions[i]!.coding;
       p.cost = best!.decisions[i]!.cost;
