@@ -23,6 +23,7 @@ export {
 export type { CalibrationSpec, InputSpec, Sample } from './data/calibration.ts';
 export type { Host, ImageLoadOptions } from './data/host.ts';
 export type { Fidelity } from './fidelity/metrics.ts';
+export { preloadIncludes } from './io/includes.ts';
 export type { LayerReport, Report, TargetReport, Totals } from './report/types.ts';
 export type { ModelPlan, PlanJson };
 

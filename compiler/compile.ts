@@ -1,6 +1,7 @@
 // compile(): model bytes + recipe text → compressed model bytes + report. Core: no file I/O; a
 // host supplies includes and calibration data, a runner executes models for fidelity.
 
+import type { RecipeAst } from '../dsl/ast.ts';
 import '../runtime/ops/reference/index.ts';
 import { UserError } from '../runtime/errors.ts';
 import type { Model } from '../runtime/ir/model.ts';
@@ -15,10 +16,11 @@ import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
 import './passes/lossy.ts';
+import { preloadIncludes } from './io/includes.ts';
 import { packSqz, sqzReport } from './pack/index.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
-import { loadRecipe } from './plan/recipe.ts';
+import { type LoadedRecipe, loadRecipe } from './plan/recipe.ts';
 import { planJson } from './plan/render.ts';
 import { measure } from './report/stats.ts';
 import { evaluateTargets, missedTargets } from './report/targets.ts';
@@ -122,7 +124,9 @@ export async function compileModel(
     timings[k] = Math.round(performance.now() - since);
   };
   let t = performance.now();
-  const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
+  const recipeFile = options.recipeFile ?? 'recipe.squish';
+  const host = options.host ? await preloadIncludes(options.host, recipeText, recipeFile) : undefined;
+  const recipe = loadRecipe(recipeText, recipeFile, host);
   for (const w of recipe.warnings) options.warn?.(recipe.render(w));
   const load = options.loadModel ?? (() => importModel(modelBytes));
   const model = load();
@@ -135,7 +139,7 @@ export async function compileModel(
   let samples: Sample[] | undefined;
   if (cal) {
     t = performance.now();
-    samples = await loadCalibration(cal, inputSpecs(model, plan), options.host ?? (await noHost()));
+    samples = await loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
     mark('calibration_data', t);
   }
   const shapes: Record<string, Dim[]> = {};
@@ -182,6 +186,8 @@ export async function compileModel(
   model.setMetadata('squish.version', SQUISH_VERSION);
   model.setMetadata('squish.recipe', recipeText);
   model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
+  const includes = includedTexts(recipe);
+  if (Object.keys(includes).length) model.setMetadata('squish.recipe_includes', JSON.stringify(includes));
   model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
   model.setMetadata('squish.plan', planText);
   const out = plan.settings.format === 'sqz' ? packSqz(model).bytes : exportModel(model);
@@ -215,6 +221,36 @@ export async function compileModel(
     ...(packed ? { pack: packed.report } : {}),
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
+}
+
+/** `a/./b/../c` → `a/c` ('/'-separated; leading `..` stay). */
+function normalizePath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '.') continue;
+    if (part === '..' && out.length && out[out.length - 1] !== '..') out.pop();
+    else out.push(part);
+  }
+  return out.join('/');
+}
+
+/**
+ * The text of every file the recipe includes, keyed by its path relative to the recipe's folder as
+ * the include statements spell it (so the output does not depend on where the recipe lives).
+ */
+function includedTexts(recipe: LoadedRecipe): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (ast: RecipeAst, dir: string) => {
+    for (const s of ast.statements) {
+      if (s.kind !== 'include' || !s.recipe) continue;
+      const absolute = /^([a-z][a-z0-9+.-]*:|\/)/i.test(s.path);
+      const key = absolute ? s.path : normalizePath(`${dir}${s.path}`);
+      out[key] = recipe.sources.get(s.recipe.file) ?? '';
+      walk(s.recipe, key.replace(/[^/]*$/, ''));
+    }
+  };
+  walk(recipe.ast, '');
+  return out;
 }
 
 const SOURCE_KEYS = new Set(['from', 'recipe', 'kept_by']);

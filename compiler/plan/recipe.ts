@@ -15,6 +15,8 @@ export interface LoadedRecipe {
   render: (d: Diagnostic) => string;
   text: string;
   file: string;
+  /** Texts of the recipe and every file it includes, by the host's path. */
+  sources: Map<string, string>;
 }
 
 export function loadRecipe(text: string, file: string, host?: Host): LoadedRecipe {
@@ -42,5 +44,6 @@ export function loadRecipe(text: string, file: string, host?: Host): LoadedRecip
     render,
     text,
     file,
+    sources,
   };
 }
