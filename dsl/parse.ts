@@ -27,11 +27,18 @@ export interface ParseOptions {
   include?: IncludeHost;
 }
 
+/** A comment as the lexer found it (its own type, so the public API does not expose chevrotain's). */
+export interface CommentToken {
+  image: string;
+  startOffset: number;
+  startColumn?: number | undefined;
+}
+
 export interface ParseResult {
   ast: RecipeAst;
   diagnostics: Diagnostic[];
   /** Comment tokens of this file (for the formatter). */
-  comments: IToken[];
+  comments: CommentToken[];
   /** Texts of every file read, by file name (for rendering diagnostics). */
   sources: Map<string, string>;
 }

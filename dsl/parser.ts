@@ -77,8 +77,8 @@ const messages: IParserErrorMessageProvider = {
 
 export class RecipeParser extends CstParser {
   /**
-   * chevrotain 13's grammar validation calls Object.groupBy (Node 22+); on Node 20 we skip it at
-   * run time, and a spec constructs the parser with `validate` (and a polyfill) to prove the grammar.
+   * Grammar validation (ambiguities, left recursion) costs startup time on every run, so it is
+   * skipped at run time; a spec constructs the parser with `validate` to prove the grammar.
    */
   constructor(validate = false) {
     super(ALL_TOKENS, {

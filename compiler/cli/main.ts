@@ -1,30 +1,35 @@
 // squish CLI entry: parses argv with commander, runs one command, maps errors to exit codes
-// (0 ok, 1 user error with a clear message, 2 internal error). Commands live in ./commands/, one a file.
+// (0 ok, 1 user error with a clear message, 2 internal error). Commands live in ./commands/, one a
+// file, and only the command argv names is imported.
 
 import { Command, CommanderError } from 'commander';
 import { isUserError } from '../../runtime/errors.ts';
-import { COMMANDS } from './commands/index.ts';
+import { SQUISH_VERSION } from '../version.ts';
+import { COMMANDS, commandsFor } from './commands/index.ts';
 import { type CliIO, processIO } from './io.ts';
 
-export const VERSION = '0.1.0';
-
-export function buildProgram(io: CliIO, setCode: (code: number) => void): Command {
+async function buildProgram(io: CliIO, setCode: (code: number) => void, names: string[]): Promise<Command> {
   const program = new Command('squish')
     .description('Compile trained ONNX models into small, fast ONNX models by following a recipe.')
-    .version(VERSION)
+    .version(SQUISH_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of COMMANDS) register(program, io, setCode);
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program, io, setCode);
   return program;
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
   try {
+    const program = await buildProgram(
+      io,
+      (c) => {
+        code = c;
+      },
+      commandsFor(argv),
+    );
     if (argv.length === 0) {
       program.outputHelp();
       return 0;

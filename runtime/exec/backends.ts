@@ -2,7 +2,6 @@
 // 'auto' picks webgpu → headlessgl → webasm → cpu, the first that is available.
 
 import type { Backend, BackendName } from '../backends/backend.ts';
-import { availableGpujsModes, GpujsBackend } from '../backends/gpujs/index.ts';
 import { UserError } from '../errors.ts';
 
 /** What a session asks of its backend. */
@@ -24,26 +23,32 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
   FACTORIES.set(name, factory);
 }
 
-let builtinsLoaded = false;
-/** Register the gpu.js backends this process can use (webgpu, headlessgl, webasm), once. */
-export function loadBuiltinBackends(): void {
-  if (builtinsLoaded) return;
-  builtinsLoaded = true;
-  let modes: string[] = [];
-  try {
-    modes = availableGpujsModes();
-  } catch {
-    modes = [];
-  }
-  for (const m of modes) {
-    const mode = m as Exclude<BackendName, 'cpu'>;
-    if (!FACTORIES.has(mode)) registerBackend(mode, (o) => new GpujsBackend(mode, o));
-  }
+let builtins: Promise<void> | undefined;
+/**
+ * Register the gpu.js backends this process can use (webgpu, headlessgl, webasm), once. gpu.js is
+ * imported here, on the first session, so code that never executes a graph never loads it.
+ */
+function loadBuiltinBackends(): Promise<void> {
+  builtins ??= (async () => {
+    let modes: string[] = [];
+    let gpujs: typeof import('../backends/gpujs/index.ts') | undefined;
+    try {
+      gpujs = await import('../backends/gpujs/index.ts');
+      modes = gpujs.availableGpujsModes();
+    } catch {
+      modes = [];
+    }
+    for (const m of modes) {
+      const mode = m as Exclude<BackendName, 'cpu'>;
+      if (gpujs && !FACTORIES.has(mode)) registerBackend(mode, (o) => new gpujs.GpujsBackend(mode, o));
+    }
+  })();
+  return builtins;
 }
 
 /** Backends that can run here, in 'auto' order (always ends with 'cpu'). */
 export async function availableBackends(): Promise<BackendName[]> {
-  loadBuiltinBackends();
+  await loadBuiltinBackends();
   const out: BackendName[] = [];
   for (const name of AUTO_ORDER) {
     if (name === 'cpu') out.push(name);
@@ -68,7 +73,7 @@ export async function createBackend(
   name: BackendName | 'auto' = 'auto',
   options: BackendOptions = {},
 ): Promise<Backend> {
-  loadBuiltinBackends();
+  await loadBuiltinBackends();
   if (name === 'auto') {
     for (const n of AUTO_ORDER) {
       const b = await tryCreate(n, options);

@@ -1,23 +1,32 @@
-// Every CLI command, one a file. A command registers itself on the program; it reports a
-// non-zero exit through setCode or by throwing a UserError.
+// Every CLI command, one a file, imported only when its command runs (`squish check` never loads the
+// compiler passes or gpu.js). A command registers itself on the program; it reports a non-zero exit
+// through setCode or by throwing a UserError.
 
 import type { Command } from 'commander';
 import type { CliIO } from '../io.ts';
-import { registerBench } from './bench.ts';
-import { registerCheck } from './check.ts';
-import { registerCompare } from './compare.ts';
-import { registerCompile } from './compile.ts';
-import { registerFmt } from './fmt.ts';
-import { registerInspect } from './inspect.ts';
-import { registerPlan } from './plan.ts';
-import { registerRun } from './run.ts';
-import { registerUnpack } from './unpack.ts';
 
 export type RegisterCommand = (program: Command, io: CliIO, setCode: (code: number) => void) => void;
 
-export const COMMANDS: RegisterCommand[] = [];
-COMMANDS.push(registerCheck, registerFmt);
-COMMANDS.push(registerInspect);
-COMMANDS.push(registerPlan, registerCompile, registerCompare);
-COMMANDS.push(registerRun, registerBench);
-COMMANDS.push(registerUnpack);
+/** Command name → its registration, loaded on demand; `squish --help` lists them in this order. */
+export const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
+  check: async () => (await import('./check.ts')).registerCheck,
+  fmt: async () => (await import('./fmt.ts')).registerFmt,
+  inspect: async () => (await import('./inspect.ts')).registerInspect,
+  plan: async () => (await import('./plan.ts')).registerPlan,
+  compile: async () => (await import('./compile.ts')).registerCompile,
+  compare: async () => (await import('./compare.ts')).registerCompare,
+  run: async () => (await import('./run.ts')).registerRun,
+  bench: async () => (await import('./bench.ts')).registerBench,
+  unpack: async () => (await import('./unpack.ts')).registerUnpack,
+};
+
+/**
+ * The commands argv needs: the one it names, none for a bare `--version`, all of them otherwise
+ * (`--help`, `help`, an unknown name that deserves a suggestion).
+ */
+export function commandsFor(argv: string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (argv.length === 1 && (first === '--version' || first === '-V')) return [];
+  return Object.keys(COMMANDS);
+}
