@@ -34,7 +34,7 @@ function loadBuiltinBackends(): Promise<void> {
     let gpujs: typeof import('../backends/gpujs/index.ts') | undefined;
     try {
       gpujs = await import('../backends/gpujs/index.ts');
-      modes = gpujs.availableGpujsModes();
+      modes = await gpujs.usableGpujsModes();
     } catch {
       modes = [];
     }
@@ -68,6 +68,15 @@ async function tryCreate(name: BackendName, options: BackendOptions): Promise<Ba
   }
 }
 
+/**
+ * Whether 'auto' may pick webasm. Not in browsers: gpu.js gives every webasm kernel its own
+ * WebAssembly.Memory (~80 for the cls model), and Chromium refuses new ones past ~208 live
+ * reservations while disposed sessions wait for garbage collection, so a compile's third session
+ * failed. 'webasm' named explicitly still runs there.
+ */
+const autoMayUseWebasm = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+  ?.node;
+
 /** A backend instance for a session: the named one (UserError when unavailable) or the 'auto' pick. */
 export async function createBackend(
   name: BackendName | 'auto' = 'auto',
@@ -76,6 +85,7 @@ export async function createBackend(
   await loadBuiltinBackends();
   if (name === 'auto') {
     for (const n of AUTO_ORDER) {
+      if (n === 'webasm' && !autoMayUseWebasm) continue;
       const b = await tryCreate(n, options);
       if (b) return b;
     }

@@ -19,6 +19,18 @@ export function availableGpujsModes(): GpujsMode[] {
   return out;
 }
 
+/**
+ * The gpu.js backends that can run kernels here: webgpu only when an adapter is granted (headless
+ * Chromium exposes navigator.gpu without one, and its kernels would fail on first use).
+ */
+export async function usableGpujsModes(): Promise<GpujsMode[]> {
+  const modes = availableGpujsModes();
+  if (!modes.includes('webgpu')) return modes;
+  const probe = (GPU as unknown as { isWebGPUAvailable?: () => Promise<boolean> }).isWebGPUAvailable;
+  const adapter = probe ? await probe.call(GPU).catch(() => false) : true;
+  return adapter ? modes : modes.filter((m) => m !== 'webgpu');
+}
+
 let patched: boolean | undefined;
 /**
  * Whether gpu.js carries patches/gpu.js+2.24.1.patch (applied by patch-package at install): planar

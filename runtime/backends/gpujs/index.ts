@@ -15,7 +15,7 @@ import { prepareMatMul } from './matmul.ts';
 import { nearestUpscale, prepareGlobalAveragePool, prepareResize } from './resample.ts';
 
 export { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
-export { availableGpujsModes, gpujsPatched, pickGpujsMode } from './gpu.ts';
+export { gpujsPatched, pickGpujsMode, usableGpujsModes } from './gpu.ts';
 
 type Builder = (x: Tensor) => PreparedKernel | undefined;
 
