@@ -20,7 +20,7 @@ const STAMP = join(DIST, '.inputs-sha256');
 const require = createRequire(join(ROOT, 'package.json'));
 
 /** Public entry points: dist/<name>.js and its declarations (package.json `exports`). */
-export const ENTRIES = {
+const ENTRIES = {
   index: 'compiler/index.ts',
   runtime: 'runtime/index.ts',
   dsl: 'dsl/index.ts',
@@ -197,7 +197,7 @@ function buildDeclarations() {
   dropEmpty(types);
 }
 
-export async function build({ ifStale = false } = {}) {
+async function build({ ifStale = false } = {}) {
   const hash = inputsHash();
   if (ifStale && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === hash) return false;
   const srcDir = patchedGpujsDir();
