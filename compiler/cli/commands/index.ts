@@ -17,6 +17,7 @@ export const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   compare: async () => (await import('./compare.ts')).registerCompare,
   run: async () => (await import('./run.ts')).registerRun,
   bench: async () => (await import('./bench.ts')).registerBench,
+  grad: async () => (await import('./grad.ts')).registerGrad,
   unpack: async () => (await import('./unpack.ts')).registerUnpack,
 };
 
