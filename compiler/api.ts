@@ -76,6 +76,7 @@ export async function run(
 
 export { parseRecipe } from '../dsl/index.ts';
 export {
+  type Augment,
   type DataSource,
   type Example,
   type GradientLoss,
@@ -84,6 +85,7 @@ export {
   gradients,
   type LossTerm,
   type OptimizerSpec,
+  type OrtLike,
   ortRunner,
   type RunnerFactory,
   type ScheduleSpec,
