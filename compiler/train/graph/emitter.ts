@@ -18,6 +18,8 @@ export class Emitter {
   private readonly shapes = new Map<string, number[]>();
   private readonly dtypes = new Map<string, DType>();
   private readonly taken: Set<string>;
+  /** Output → input of the Reshape nodes emitted here. */
+  private readonly reshaped = new Map<string, string>();
   private counter = 0;
 
   constructor(
@@ -125,12 +127,24 @@ export class Emitter {
 
   reshape(x: string, shape: Shape): string {
     if (sameShape(this.shape(x), shape)) return x;
-    return this.op('Reshape', [x, this.ints(shape)], shape);
+    // a reshape of a reshape emitted here is one reshape of the first one's input
+    const src = this.reshaped.get(x) ?? x;
+    if (sameShape(this.shape(src), shape)) return src;
+    const out = this.op('Reshape', [src, this.ints(shape)], shape);
+    this.reshaped.set(out, src);
+    return out;
   }
 
   transpose(x: string, perm: readonly number[]): string {
     if (perm.every((p, i) => p === i)) return x;
     const s = this.shape(x);
+    // moving only axes of size 1 keeps the element order: a reshape
+    const moved = perm.filter((p) => s[p] !== 1);
+    if (moved.every((p, i) => i === 0 || p > moved[i - 1]!))
+      return this.reshape(
+        x,
+        perm.map((p) => s[p]!),
+      );
     return this.op(
       'Transpose',
       [x],

@@ -132,10 +132,15 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
     if (loss) seeds.set(loss, e.scalar(1));
     for (const x of external) seeds.set(x.value, x.seed);
     const found = backward(g, g.topoOrder(), e, [...trainable], seeds);
+    const taken = new Set<string>();
     for (const w of weights) {
-      const out = e.fresh(`grad/${w.name}`);
       const grad = found.get(w.name) ?? e.constant(makeTensor('float32', w.shape), 'zero_grad');
-      e.ops('Identity', [grad], undefined, [{ shape: w.shape, name: out }]);
+      // a node's own output is returned as it is; a constant, an input or a shared value gets an Identity
+      const own = g.producer(grad) && !taken.has(grad) && grad !== loss;
+      const out = own
+        ? grad
+        : e.ops('Identity', [grad], undefined, [{ shape: w.shape, name: e.fresh(`grad/${w.name}`) }])[0]!;
+      taken.add(out);
       gradients.set(w.name, out);
     }
   }

@@ -130,17 +130,12 @@ export const ACTIVATION_GRADS = defineGradRules('activations', [
   },
   {
     op: 'Clip',
-    summary: 'dX = dY where min ≤ X ≤ max (bounds get none)',
+    summary: 'dX = dY where min ≤ X ≤ max, i.e. where Y = X (bounds get none)',
     inputs: [0],
     backward: (c) => {
       const e = c.emit;
-      const [, lo, hi] = c.node.inputs;
-      const masks: string[] = [];
-      if (lo) masks.push(e.compare('GreaterOrEqual', x(c), lo));
-      if (hi) masks.push(e.compare('LessOrEqual', x(c), hi));
-      if (masks.length === 0) return [g(c)];
-      const inside = masks.length === 2 ? both(c, masks[0]!, masks[1]!) : masks[0]!;
-      return [e.where(inside, g(c), e.scalar(0))];
+      if (!c.node.inputs[1] && !c.node.inputs[2]) return [g(c)];
+      return [e.where(e.compare('Equal', y(c), x(c)), g(c), e.scalar(0))];
     },
   },
   { op: 'Identity', summary: 'dX = dY', inputs: [0], backward: (c) => [g(c)] },

@@ -74,6 +74,7 @@ export function convWeightGrad(
         : e.sum(e.matmul(g3, e.transpose(x3, [0, 2, 1])), [0], false);
     return e.reshape(prod, [O!, C!, ...K]);
   }
+  if (Cg === 1 && Og === 1 && groups > 1) return depthwiseWeightGrad(e, x, g, geo, K);
   const xs = e.reshape(e.transpose(e.reshape(x, [N!, groups, Cg, ...S]), [2, 1, 0, ...sp(3)]), [
     Cg,
     groups * N!,
@@ -103,6 +104,105 @@ export function convWeightGrad(
   return e.transpose(r, [1, 0, ...sp(2)]);
 }
 
+/** Every kernel offset of a (padded) input: per offset the strided window a conv output reads. */
+function offsets(K: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const k of K) out = out.flatMap((o) => Array.from({ length: k }, (_, i) => [...o, i]));
+  return out;
+}
+
+/**
+ * Depthwise ∂loss/∂W [C, 1, …K]: for each kernel offset, the window of the padded input it reads
+ * times dY, summed over batch and space (a grouped Conv with the output gradient as kernel is many
+ * times slower in onnxruntime).
+ */
+function depthwiseWeightGrad(e: Emitter, x: string, g: string, geo: Geometry, K: number[]): string {
+  const [, C, ...S] = e.shape(x);
+  const OS = e.shape(g).slice(2);
+  const n = S.length;
+  const begin = geo.pads.slice(0, n);
+  const end = S.map((s, i) =>
+    Math.max(0, (K[i]! - 1) * geo.dilations[i]! + (OS[i]! - 1) * geo.strides[i]! + 1 - begin[i]! - s),
+  );
+  const xp =
+    begin.some((b) => b > 0) || end.some((v) => v > 0)
+      ? e.op(
+          'Pad',
+          [x, e.ints([0, 0, ...begin, 0, 0, ...end])],
+          [e.shape(x)[0]!, C!, ...S.map((s, i) => s + begin[i]! + end[i]!)],
+        )
+      : x;
+  const axes = S.map((_, i) => i + 2);
+  const parts = offsets(K).map((k) => {
+    const starts = k.map((v, i) => v * geo.dilations[i]!);
+    const window = e.op(
+      'Slice',
+      [
+        xp,
+        e.ints(starts),
+        e.ints(starts.map((st, i) => st + (OS[i]! - 1) * geo.strides[i]! + 1)),
+        e.ints(axes),
+        e.ints(geo.strides),
+      ],
+      e.shape(g),
+    );
+    return e.sum(e.mul(window, g), [0, ...axes], true);
+  });
+  const cat = e.op('Concat', parts, [1, C!, parts.length, ...new Array(n - 1).fill(1)], { axis: 2 });
+  return e.reshape(cat, [C!, 1, ...K]);
+}
+
+/** Conv's input gradient where onnxruntime's ConvTranspose is slow: pointwise on one sample (a Gemm) and depthwise stride 1 (a Conv with the kernel flipped). */
+function fastInputGrad(
+  e: Emitter,
+  g: string,
+  W: string,
+  xs: number[],
+  groups: number,
+  geo: Geometry,
+): string | undefined {
+  const ws = e.shape(W);
+  const K = ws.slice(2);
+  const n = K.length;
+  const unitStride = geo.strides.every((v) => v === 1);
+  if (
+    groups === 1 &&
+    unitStride &&
+    K.every((k) => k === 1) &&
+    geo.pads.every((p) => p === 0) &&
+    xs[0] === 1
+  ) {
+    // one sample: dX = Wᵀ·dY as one 2-D product (a broadcast 3-D MatMul is several times slower)
+    const C = xs[1]!;
+    const O = ws[0]!;
+    const P = xs.slice(2).reduce((a, b) => a * b, 1);
+    return e.reshape(e.op('Gemm', [e.reshape(W, [O, C]), e.reshape(g, [O, P])], [C, P], { transA: 1 }), xs);
+  }
+  if (groups > 1 && ws[1] === 1 && xs[1] === groups && unitStride) {
+    const far = K.map((k, i) => (k - 1) * geo.dilations[i]!);
+    const pads = [...far.map((f, i) => f - geo.pads[i]!), ...far.map((f, i) => f - geo.pads[i + n]!)];
+    if (pads.some((p) => p < 0)) return undefined;
+    const flipped = e.op(
+      'Slice',
+      [
+        W,
+        e.ints(K.map(() => -1)),
+        e.ints(K.map(() => -(2 ** 31))),
+        e.ints(K.map((_, i) => i + 2)),
+        e.ints(K.map(() => -1)),
+      ],
+      ws,
+    );
+    const m = ws[0]! / groups;
+    return e.op('Conv', [g, e.reshape(flipped, [groups, m, ...K])], xs, {
+      group: groups,
+      dilations: geo.dilations,
+      pads,
+    });
+  }
+  return undefined;
+}
+
 function biasGrad(e: Emitter, g: string): string {
   const r = e.shape(g).length;
   return e.sum(g, [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)], false);
@@ -130,13 +230,15 @@ function convGrad(c: GradContext): (string | undefined)[] {
           geo.pads[i]! -
           geo.pads[i + K.length]!),
     );
-    dX = e.op('ConvTranspose', [g, W], xs, {
-      group: groups,
-      strides: geo.strides,
-      dilations: geo.dilations,
-      pads: geo.pads,
-      output_padding: outputPadding.some((p) => p !== 0) ? outputPadding : undefined,
-    });
+    dX =
+      fastInputGrad(e, g, W, xs, groups, geo) ??
+      e.op('ConvTranspose', [g, W], xs, {
+        group: groups,
+        strides: geo.strides,
+        dilations: geo.dilations,
+        pads: geo.pads,
+        output_padding: outputPadding.some((p) => p !== 0) ? outputPadding : undefined,
+      });
   }
   const dW = c.needs(1) ? convWeightGrad(e, X, g, groups, geo, K) : undefined;
   const dB = B && c.needs(2) ? biasGrad(e, g) : undefined;

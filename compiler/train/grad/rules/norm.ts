@@ -2,6 +2,7 @@
 // statistics first when asked, see ../../graph/batchnorm.ts) and LayerNormalization (statistics
 // recomputed in the backward graph).
 
+import { makeTensor } from '../../../../runtime/ir/tensor.ts';
 import type { Emitter } from '../../graph/emitter.ts';
 import { defineGradRules, type GradContext } from '../rule.ts';
 
@@ -11,18 +12,38 @@ function perChannel(e: Emitter, v: string, rank: number): string {
   return e.reshape(v, [C, ...new Array(Math.max(0, rank - 2)).fill(1)]);
 }
 
+/** A per-channel [C] value reshaped to broadcast over [N, C, …], as a constant when it is one. */
+function channelConst(c: GradContext, values: Float64Array, rank: number): string {
+  const t = makeTensor('float32', [values.length, ...new Array(Math.max(0, rank - 2)).fill(1)]);
+  (t.data as Float32Array).set(values);
+  return c.emit.constant(t, 'bn');
+}
+
 function batchNormGrad(c: GradContext): (string | undefined)[] {
   const e = c.emit;
   const [X, scale, , mean, variance] = c.node.inputs as [string, string, string, string, string];
   const g = c.grads[0]!;
   const r = e.shape(X).length;
   const eps = Number(c.node.attrs.epsilon ?? 1e-5);
-  const inv = e.unary('Reciprocal', e.unary('Sqrt', e.add(variance, e.scalar(eps))));
   const axes = [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2)];
-  const dX = c.needs(0) ? e.mul(g, perChannel(e, e.mul(scale, inv), r)) : undefined;
+  const [m, v] = [c.graph.constant(mean), c.graph.constant(variance)];
+  // stored statistics are constants: 1/σ and μ/σ are computed once, here
+  const invT = v && Float64Array.from(v.data as Float32Array, (x) => 1 / Math.sqrt(x + eps));
+  const inv = invT
+    ? channelConst(c, invT, r)
+    : perChannel(e, e.unary('Reciprocal', e.unary('Sqrt', e.add(variance, e.scalar(eps)))), r);
+  const dX = c.needs(0) ? e.mul(g, e.mul(perChannel(e, scale, r), inv)) : undefined;
   let dScale: string | undefined;
   if (c.needs(1)) {
-    const xhat = e.mul(e.sub(X, perChannel(e, mean, r)), perChannel(e, inv, r));
+    const shift =
+      invT && m
+        ? channelConst(
+            c,
+            Float64Array.from(m.data as Float32Array, (x, i) => x * invT[i]!),
+            r,
+          )
+        : undefined;
+    const xhat = shift ? e.sub(e.mul(X, inv), shift) : e.mul(e.sub(X, perChannel(e, mean, r)), inv);
     dScale = e.sum(e.mul(g, xhat), axes, false);
   }
   const dBias = c.needs(2) ? e.sum(g, axes, false) : undefined;
