@@ -99,7 +99,7 @@ async function bench(name: Name) {
     const run = await squishRunner('auto')(p.tg.model);
     await step(run, p);
     const sq: number[] = [];
-    for (let i = 0; i < Math.min(RUNS, 3); i++) sq.push(await time(() => step(run, p)));
+    for (let i = 0; i < Math.min(RUNS, 2); i++) sq.push(await time(() => step(run, p)));
     squish = `| ${median(sq).toFixed(0)} ms = ${(median(sq) / f).toFixed(1)}× (${run.name}) `;
     await run.release();
   }

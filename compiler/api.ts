@@ -77,6 +77,7 @@ export async function run(
 export { parseRecipe } from '../dsl/index.ts';
 export {
   type Augment,
+  calibrationData,
   type DataSource,
   type Example,
   type GradientLoss,

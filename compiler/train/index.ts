@@ -13,7 +13,14 @@ export {
   type TrainingGraphOptions,
   type WeightSelection,
 } from './graph/training-graph.ts';
-export { type Augment, type DataSource, type Example, type Label, samplesData } from './loop/data.ts';
+export {
+  type Augment,
+  calibrationData,
+  type DataSource,
+  type Example,
+  type Label,
+  samplesData,
+} from './loop/data.ts';
 export {
   type TrainHistory,
   TrainingDivergedError,

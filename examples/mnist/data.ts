@@ -28,22 +28,36 @@ export function loadMnist(trainShare = 0.8): MnistSplit {
   return { train: source(train), test: source(test) };
 }
 
-/** A random shift of up to `max` pixels in each direction (zeros shifted in). */
-export function randomShift(max = 2): Augment {
+/**
+ * A random affine warp per sample: rotation up to `degrees`, scale in [1 − `zoom`, 1 + `zoom`],
+ * shift up to `shift` pixels; bilinear, zeros outside.
+ */
+export function randomAffine(degrees = 12, zoom = 0.1, shift = 2): Augment {
   return (inputs, random) => {
-    const x = inputs.image as Tensor;
-    const dx = Math.floor(random() * (2 * max + 1)) - max;
-    const dy = Math.floor(random() * (2 * max + 1)) - max;
-    const src = x.data as Float32Array;
+    const src = (inputs.image as Tensor).data as Float32Array;
+    const angle = ((random() * 2 - 1) * degrees * Math.PI) / 180;
+    const scale = 1 + (random() * 2 - 1) * zoom;
+    const dx = (random() * 2 - 1) * shift;
+    const dy = (random() * 2 - 1) * shift;
+    const cos = Math.cos(angle) / scale;
+    const sin = Math.sin(angle) / scale;
     const out = new Float32Array(784);
-    for (let r = 0; r < 28; r++) {
-      const sr = r - dy;
-      if (sr < 0 || sr >= 28) continue;
+    const at = (r: number, c: number) => (r >= 0 && r < 28 && c >= 0 && c < 28 ? src[r * 28 + c]! : 0);
+    for (let r = 0; r < 28; r++)
       for (let c = 0; c < 28; c++) {
-        const sc = c - dx;
-        if (sc >= 0 && sc < 28) out[r * 28 + c] = src[sr * 28 + sc]!;
+        // the source point this output pixel comes from (inverse map about the centre)
+        const u = c - 13.5 - dx;
+        const v = r - 13.5 - dy;
+        const sc = cos * u + sin * v + 13.5;
+        const sr = -sin * u + cos * v + 13.5;
+        const c0 = Math.floor(sc);
+        const r0 = Math.floor(sr);
+        const fc = sc - c0;
+        const fr = sr - r0;
+        out[r * 28 + c] =
+          (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1)) +
+          fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
       }
-    }
     return { image: float32([1, 1, 28, 28], out) };
   };
 }

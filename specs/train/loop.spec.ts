@@ -3,8 +3,10 @@
 // naming the step and the weight while keeping the last good weights.
 
 import { describe, expect, it } from 'vitest';
+import { NO_FILES } from '../../compiler/data/host.ts';
 import { normal, rng } from '../../compiler/data/random.ts';
 import {
+  calibrationData,
   type DataSource,
   type Example,
   TrainingDivergedError,
@@ -126,6 +128,19 @@ describe('train()', () => {
     const err = caught as TrainingDivergedError;
     expect(err.message).toMatch(/training diverged at step \d+: weight '.+' got a non-finite gradient/);
     expect(weight(err.model, 'fc0.weight').every(Number.isFinite)).toBe(true);
+  });
+
+  it('trains on a calibrate form (random) against a teacher, mse on the logits', async () => {
+    const data = await calibrationData(
+      { source: 'random', samples: 24, seed: 4, file: 'recipe.squish' },
+      [{ name: 'mfcc', dtype: 'float32', shape: [1, 20] }],
+      NO_FILES,
+    );
+    const { history } = await train(
+      keywordMlp(1, 'N', SIZES),
+      base({ data, teacher: keywordMlp(9, 'N', SIZES), loss: { kind: 'mse' }, steps: 40, batch: 8 }),
+    );
+    expect(history.loss[history.loss.length - 1]!).toBeLessThan(history.loss[0]! / 2);
   });
 
   it('reports progress with step, loss, lr, steps/s and time left', async () => {

@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { type OrtLike, ortRunner, train } from '../../compiler/index.ts';
-import { loadMnist, randomShift } from '../../examples/mnist/data.ts';
+import { loadMnist, randomAffine } from '../../examples/mnist/data.ts';
 import { buildLeNet, LENETS } from '../../examples/mnist/lenet.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
 
@@ -33,7 +33,7 @@ describe('examples/mnist', () => {
         steps: 30,
         batch: 32,
         optimizer: { kind: 'adamw', lr: 2e-3 },
-        augment: randomShift(2),
+        augment: randomAffine(),
         runner: ortRunner(ort as unknown as OrtLike),
       });
       const mean = (a: number[]) => a.reduce((p, v) => p + v, 0) / a.length;

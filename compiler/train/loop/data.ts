@@ -3,7 +3,13 @@
 
 import { UserError } from '../../../runtime/errors.ts';
 import { sizeOf, type Tensor } from '../../../runtime/ir/tensor.ts';
-import type { Sample } from '../../data/calibration.ts';
+import {
+  type CalibrationSpec,
+  type InputSpec,
+  loadCalibration,
+  type Sample,
+} from '../../data/calibration.ts';
+import type { Host } from '../../data/host.ts';
 import { rng, shuffled } from '../../data/random.ts';
 
 /** A class index, a label sequence (ctc), or a target tensor (mse/l1/cosine against labels). */
@@ -28,6 +34,16 @@ export function samplesData(samples: readonly Sample[], labels?: readonly Label[
   if (labels && labels.length !== samples.length)
     throw new UserError(`${labels.length} labels for ${samples.length} samples: give one label per sample`);
   return { size: samples.length, get: (i) => ({ inputs: samples[i]!, label: labels?.[i] }) };
+}
+
+/** The `calibrate` forms as training data: images (decoded by the host), .npy tensors or seeded random. */
+export async function calibrationData(
+  spec: CalibrationSpec,
+  inputs: InputSpec[],
+  host: Host,
+  labels?: readonly Label[],
+): Promise<DataSource> {
+  return samplesData(await loadCalibration(spec, inputs, host), labels);
 }
 
 export interface Batch {
