@@ -131,7 +131,8 @@ export const POOL: fc.Arbitrary<Case> = fc
     };
   });
 
-const layoutCases: fc.Arbitrary<Case>[] = [
+/** Layout ops, reductions, Gather, Resize and Sum, one arbitrary each. */
+export const LAYOUT_CASES: fc.Arbitrary<Case>[] = [
   fc.constant({
     label: 'Reshape',
     nodes: [one('Reshape', ['x', 's'])],
@@ -210,6 +211,12 @@ const layoutCases: fc.Arbitrary<Case>[] = [
       })),
   ),
   fc.constant({
+    label: 'Sum of three (broadcast)',
+    nodes: [one('Sum', ['a', 'b', 'c'])],
+    operands: { a: { dims: [2, 3] }, b: { dims: [3] }, c: { dims: [2, 1] } },
+    outputs: ['y'],
+  }),
+  fc.constant({
     label: 'Expand',
     nodes: [one('Expand', ['x', 's'])],
     operands: { x: { dims: [3, 1] }, s: i64([2, 3, 4]) },
@@ -268,8 +275,6 @@ const layoutCases: fc.Arbitrary<Case>[] = [
       outputs: ['y'],
     })),
 ];
-
-export const LAYOUT: fc.Arbitrary<Case> = fc.oneof(...layoutCases);
 
 export const NORM: fc.Arbitrary<Case> = fc
   .constantFrom('bn', 'bn-batch', 'ln-1', 'ln-2')

@@ -91,9 +91,10 @@ const one = (op: string, inputs: string[], attrs?: NodeInit['attrs'], outputs = 
   attrs,
 });
 
-export const ARITHMETIC: fc.Arbitrary<Case> = fc
-  .tuple(fc.constantFrom('Add', 'Sub', 'Mul', 'Div', 'Pow', 'Where'), broadcastPair, fc.boolean())
-  .map(([op, [a, b], swap]) => {
+export const ARITHMETIC_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Where'];
+
+export const arithmetic = (op: string): fc.Arbitrary<Case> =>
+  fc.tuple(broadcastPair, fc.boolean()).map(([[a, b], swap]) => {
     const [sa, sb] = swap ? [b, a] : [a, b];
     if (op === 'Where')
       return {
@@ -116,34 +117,32 @@ export const ARITHMETIC: fc.Arbitrary<Case> = fc
     return { label: `${op} [${sa}] [${sb}]`, nodes: [one(op, ['a', 'b'])], operands, outputs: ['y'] };
   });
 
-export const UNARY: fc.Arbitrary<Case> = fc
-  .tuple(
-    fc.constantFrom(
-      'Relu',
-      'LeakyRelu',
-      'Sigmoid',
-      'HardSigmoid',
-      'HardSwish',
-      'Tanh',
-      'Erf',
-      'Gelu',
-      'GeluTanh',
-      'Exp',
-      'Log',
-      'Sqrt',
-      'Reciprocal',
-      'Clip',
-      'Abs',
-      'Neg',
-      'Identity',
-      'Softmax',
-      'LogSoftmax',
-      'Cast',
-    ),
-    shape(1, 3),
-    fc.integer({ min: -1, max: 0 }),
-  )
-  .map(([op, dims, axis]) => {
+export const UNARY_OPS = [
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Erf',
+  'Gelu',
+  'GeluTanh',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Reciprocal',
+  'Clip',
+  'Abs',
+  'Neg',
+  'Identity',
+  'Dropout',
+  'Softmax',
+  'LogSoftmax',
+  'Cast',
+];
+
+export const unary = (op: string): fc.Arbitrary<Case> =>
+  fc.tuple(shape(1, 3), fc.integer({ min: -1, max: 0 })).map(([dims, axis]) => {
     const x: Fill = { dims, lo: -4, hi: 4, gap: 0.05 };
     let node = one(op, ['x']);
     const operands: Record<string, Fill> = { x };
