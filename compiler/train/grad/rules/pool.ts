@@ -2,6 +2,7 @@
 // count_include_pad, ceil_mode) and MaxPool (dY scattered to the argmax that MaxPool's own Indices
 // output names).
 
+import { UserError } from '../../../../runtime/errors.ts';
 import { makeTensor } from '../../../../runtime/ir/tensor.ts';
 import { defineGradRules, type GradContext } from '../rule.ts';
 import { scatterFlat } from './scatter.ts';
@@ -82,6 +83,10 @@ function maxPoolGrad(c: GradContext): (string | undefined)[] {
   const e = c.emit;
   const node = c.node;
   const x = node.inputs[0]!;
+  if (Number(node.attrs.storage_order ?? 0) !== 0)
+    throw new UserError(
+      `MaxPool '${node.label}': storage_order 1 (column-major indices) has no gradient rule`,
+    );
   if (!node.outputs[1]) {
     // ask the forward MaxPool for its argmax (flat indices into X)
     const name = e.fresh('maxpool_indices');
@@ -89,8 +94,6 @@ function maxPoolGrad(c: GradContext): (string | undefined)[] {
     node.graph?.touch();
     e.declare(name, e.shape(node.outputs[0]!), 'int64');
   }
-  if (Number(node.attrs.storage_order ?? 0) !== 0)
-    throw new Error('MaxPool with storage_order 1 has no gradient rule');
   return [scatterFlat(e, c.grads[0]!, node.outputs[1]!, e.shape(x), true)];
 }
 
