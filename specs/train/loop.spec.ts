@@ -143,6 +143,22 @@ describe('train()', () => {
     expect(history.loss[history.loss.length - 1]!).toBeLessThan(history.loss[0]! / 2);
   });
 
+  it('distills with a hint loss on an inner value next to kl on the outputs', async () => {
+    const teacher = keywordMlp(9, 'N', SIZES);
+    const { history } = await train(
+      keywordMlp(1, 'N', SIZES),
+      base({
+        teacher,
+        loss: [
+          { kind: 'kl', temperature: 2 },
+          { kind: 'mse', value: 'relu0', weight: 0.5 },
+        ],
+        steps: 40,
+      }),
+    );
+    expect(history.loss[history.loss.length - 1]!).toBeLessThan(history.loss[0]! / 2);
+  });
+
   it('reports progress with step, loss, lr, steps/s and time left', async () => {
     const seen: number[] = [];
     await train(
