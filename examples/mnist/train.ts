@@ -12,7 +12,6 @@ import {
   type Model,
   type OrtLike,
   ortRunner,
-  run,
   train,
 } from '../../compiler/index.ts';
 import { loadMnist, randomAffine } from './data.ts';

@@ -24,8 +24,7 @@ describe('gradient rules equal finite differences (onnxruntime-node and squish r
   property('MatMul (1-D and batched) and Gemm (transposes, alpha, beta, C broadcast)', LINEAR, 14);
   property('Conv and ConvTranspose (groups, depthwise, stride, dilation, pads, auto_pad)', CONV, 16);
   property('pooling: AveragePool, MaxPool, GlobalAveragePool', POOL, 12);
-  LAYOUT_CASES.forEach((c, i) =>
-    property(`layout, reductions, Gather, Resize, Sum (${i + 1}/${LAYOUT_CASES.length})`, c, 3),
-  );
+  for (const [i, c] of LAYOUT_CASES.entries())
+    property(`layout, reductions, Gather, Resize, Sum (${i + 1}/${LAYOUT_CASES.length})`, c, 3);
   property('BatchNormalization (stored and batch statistics) and LayerNormalization', NORM, 8);
 });
