@@ -4,6 +4,7 @@
 import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
+import { importAnyModel } from '../../runtime/sqz/read.ts';
 import { buildTrainingGraph, type WeightSelection } from './graph/training-graph.ts';
 import type { LossTerm } from './loss/terms.ts';
 import { type RunnerFactory, squishRunner } from './runner.ts';
@@ -23,12 +24,24 @@ export interface GradientsResult {
   gradients: Record<string, Tensor>;
 }
 
+/** ∂loss/∂w for every float weight (by weight name). */
 export async function gradients(
-  model: Model,
+  model: Uint8Array | Model,
+  feeds: Record<string, Tensor>,
+  loss: GradientLoss = 'sum',
+  options: GradientsOptions = {},
+): Promise<Record<string, Tensor>> {
+  return (await lossAndGradients(model, feeds, loss, options)).gradients;
+}
+
+/** The loss too, as `squish grad` prints it. */
+export async function lossAndGradients(
+  source: Uint8Array | Model,
   feeds: Record<string, Tensor>,
   loss: GradientLoss = 'sum',
   options: GradientsOptions = {},
 ): Promise<GradientsResult> {
+  const model = source instanceof Uint8Array ? importAnyModel(source) : source;
   const outputs = model.graph.outputs.map((o) => o.name);
   const terms: LossTerm[] =
     loss === 'sum'

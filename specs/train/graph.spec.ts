@@ -2,9 +2,31 @@
 // a gradient stop the flow; an op on a trainable path with no rule is one clear error naming it and the path.
 
 import { describe, expect, it } from 'vitest';
+import { gradients } from '../../compiler/api.ts';
 import { buildTrainingGraph } from '../../compiler/train/graph/training-graph.ts';
 import { isUserError } from '../../runtime/errors.ts';
+import { float32 } from '../../runtime/ir/tensor.ts';
+import { exportModel } from '../../runtime/onnx/export.ts';
 import { caseModel } from './cases.ts';
+
+describe('gradients()', () => {
+  it('takes model bytes and returns ∂loss/∂w by weight name (sum of Mul(x, w) → x)', async () => {
+    const model = caseModel(
+      {
+        label: 'mul',
+        nodes: [{ op: 'Mul', inputs: ['x', 'w'], outputs: ['y'] }],
+        operands: { w: { dims: [3] } },
+        outputs: ['y'],
+      },
+      4,
+    );
+    model.graph.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [2, 3] } }];
+    const x = float32([2, 3], [1, 2, 3, 4, 5, 6]);
+    const g = await gradients(exportModel(model), { x });
+    expect(Object.keys(g)).toEqual(['w']);
+    expect([...(g.w!.data as Float32Array)]).toEqual([5, 7, 9]);
+  });
+});
 
 describe('training graph', () => {
   it('holds standard ops only, takes the weights as inputs and returns the loss and one gradient per weight', () => {

@@ -19,7 +19,7 @@ import { UserError } from '../../../runtime/errors.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import { parseNpy, serializeNpy } from '../../../runtime/npy.ts';
 import { loadModelFile } from '../../io/model-file.ts';
-import { type GradientLoss, gradients } from '../../train/gradients.ts';
+import { type GradientLoss, lossAndGradients } from '../../train/gradients.ts';
 import { type OrtLike, ortRunner, type RunnerFactory, squishRunner } from '../../train/runner.ts';
 import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
@@ -126,7 +126,7 @@ export const registerGrad: RegisterCommand = (program: Command, io: CliIO) => {
         const runner = await pickRunner(opts.backend);
         io.err(`building the training graph and running it (${opts.backend})…\n`);
         const t0 = performance.now();
-        const res = await gradients(model, feeds, loss, { runner });
+        const res = await lossAndGradients(model, feeds, loss, { runner });
         const names = fileNames(Object.keys(res.gradients));
         const files = new Map<string, Uint8Array>();
         const index: Record<string, string> = {};

@@ -6,6 +6,7 @@
 import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
+import { importAnyModel } from '../../../runtime/sqz/read.ts';
 import { rng, shuffled } from '../../data/random.ts';
 import type { WeightSelection } from '../graph/training-graph.ts';
 import type { LossTerm } from '../loss/terms.ts';
@@ -102,8 +103,9 @@ export class TrainingDivergedError extends UserError {
   }
 }
 
-export async function train(model: Model, options: TrainOptions): Promise<TrainResult> {
+export async function train(source: Uint8Array | Model, options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
+  const model = source instanceof Uint8Array ? importAnyModel(source) : source;
   const terms = Array.isArray(options.loss) ? (options.loss as LossTerm[]) : [options.loss as LossTerm];
   const seed = options.seed ?? 0;
   if (!(options.steps > 0)) throw new UserError(`steps must be a positive number, got ${options.steps}`);
