@@ -159,6 +159,17 @@ describe('train()', () => {
     expect(history.loss[history.loss.length - 1]!).toBeLessThan(history.loss[0]! / 2);
   });
 
+  it('bad input: an unknown loss and labels that do not fit the outputs are one clear message each', async () => {
+    await expect(
+      train(keywordMlp(1, 'N', SIZES), base({ loss: { kind: 'huber' as 'mse' } })),
+    ).rejects.toThrow(/unknown loss 'huber'/);
+    const data = synthetic(16, 5);
+    const bad: DataSource = { size: 16, get: async (i) => ({ ...(await data.get(i)), label: 7 }) };
+    await expect(train(keywordMlp(1, 'N', SIZES), base({ data: bad, steps: 2 }))).rejects.toThrow(
+      /label 7 is not a class of 'logits' \(0\.\.3\)/,
+    );
+  });
+
   it('reports progress with step, loss, lr, steps/s and time left', async () => {
     const seen: number[] = [];
     await train(

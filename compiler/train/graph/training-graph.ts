@@ -8,7 +8,7 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import { makeTensor } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import { backward } from '../grad/backward.ts';
-import { emitTerm, type LossTerm, logitsOf, type TargetFeed } from '../loss/terms.ts';
+import { emitTerm, LOSS_KINDS, type LossTerm, logitsOf, type TargetFeed } from '../loss/terms.ts';
 import { type BatchStats, lowerBatchNorm } from './batchnorm.ts';
 import { Emitter } from './emitter.ts';
 import { prepareForward, type WeightInfo } from './prepare.ts';
@@ -95,6 +95,9 @@ export function buildTrainingGraph(source: Model, opts: TrainingGraphOptions): T
   }
   g.touch();
   if (opts.loss.length === 0) throw new UserError('training needs at least one loss term');
+  for (const t of opts.loss)
+    if (!LOSS_KINDS.includes(t.kind))
+      throw new UserError(`unknown loss '${String(t.kind)}'`, `use one of: ${LOSS_KINDS.join(', ')}`);
   for (const v of [...opts.loss.map((t) => t.value ?? modelOutputs[0]!), ...(opts.outputs ?? [])])
     if (!e.hasShape(v))
       throw new UserError(`the model has no value named '${v}'`, `its outputs: ${modelOutputs.join(', ')}`);
