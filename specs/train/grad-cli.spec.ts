@@ -136,6 +136,9 @@ describe('squish grad', () => {
       'cls',
       2,
     );
+    console.log(
+      `squish grad cls: ${res.weights} weights, ${res.checked} random elements checked against finite differences, ${res.bad.length} off`,
+    );
     expect(res.weights).toBeGreaterThan(150);
     expect(res.checked).toBeGreaterThan(res.weights);
     expect(res.bad).toEqual([]);
@@ -146,6 +149,9 @@ describe('squish grad', () => {
     const path = join(dir, 'kws.onnx');
     writeFileSync(path, exportModel(model));
     const res = await gradAgainstOrt(path, model, noise([1, 490], 4, 1), noise([1, 12], 5), 'mlp', 6);
+    console.log(
+      `squish grad keyword MLP: ${res.weights} weights, ${res.checked} elements checked, ${res.bad.length} off`,
+    );
     expect(res.weights).toBe(6);
     expect(res.checked).toBeGreaterThan(24);
     expect(res.bad).toEqual([]);
