@@ -31,7 +31,7 @@ function readStructure(r: ByteReader, source: string): { bytes: Uint8Array; meth
   const size = r.varint('structure size');
   const method = r.u8('structure coding');
   const coded = r.slice(r.varint('structure size'), 'the structure');
-  if (size > MAX_STRUCTURE_RATIO * coded.length + 64)
+  if (size > MAX_STRUCTURE_RATIO * coded.length + 64 || size > 2 ** 31 - 1)
     throw corrupted(source, `a structure of ${coded.length} bytes claims ${size}`);
   let bytes: Uint8Array;
   if (method === STRUCTURE.stored) bytes = coded;
