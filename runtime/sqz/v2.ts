@@ -52,31 +52,35 @@ function readStructure(r: ByteReader, source: string): { bytes: Uint8Array; meth
   return { bytes, method, coded: coded.length };
 }
 
-/** The value part of one record, decoded into `out` (symbols) or `out` as float bit patterns. */
-function decodePart(
-  d: RangeDecoder,
-  part: PartSpec,
-  models: (IntModel | FloatModel)[],
-  n: number,
-  out: Uint32Array,
-  float: { mantissa: number } | undefined,
-  alphabet: number,
-  bits: number,
-  what: string,
-): void {
-  if (float) {
-    const m = float.mantissa;
-    if (part.coding === CODING.raw) {
-      for (let i = 0; i < n; i++)
-        out[i] = ((d.direct(8) * 2 ** (1 + m) + d.direct(1 + m)) * 2 ** (23 - m)) >>> 0;
-    } else {
-      const model = models[part.model] as FloatModel;
-      for (let i = 0; i < n; i++) out[i] = model.code(d, 0, m);
-    }
+/** The adaptive models of the model table, in their current state. */
+type Coder = IntModel | FloatModel;
+
+/** A part of floats with m mantissa bits kept, as bit patterns into `out`. */
+function decodeFloats(d: RangeDecoder, part: PartSpec, models: Coder[], out: Uint32Array, m: number): void {
+  const n = out.length;
+  if (part.coding === CODING.raw) {
+    for (let i = 0; i < n; i++)
+      out[i] = ((d.direct(8) * 2 ** (1 + m) + d.direct(1 + m)) * 2 ** (23 - m)) >>> 0;
     return;
   }
-  if (part.coding === CODING.raw) for (let i = 0; i < n; i++) out[i] = d.direct(bits);
-  else if (part.coding === CODING.static) {
+  const model = models[part.model] as FloatModel;
+  for (let i = 0; i < n; i++) out[i] = model.code(d, 0, m);
+}
+
+/** A part of symbols of `alphabet` into `out` (every one checked to be inside it). */
+function decodeSymbols(
+  d: RangeDecoder,
+  part: PartSpec,
+  models: Coder[],
+  out: Uint32Array,
+  alphabet: number,
+  what: string,
+): void {
+  const n = out.length;
+  if (part.coding === CODING.raw) {
+    const bits = symbolBits(alphabet);
+    for (let i = 0; i < n; i++) out[i] = d.direct(bits);
+  } else if (part.coding === CODING.static) {
     if (n === 0) return;
     const used = codeGamma(d, 0, `${what} table size`);
     const lengths = lengthTable(
@@ -98,33 +102,28 @@ function decodePart(
     if (out[i]! >= alphabet) throw corrupted(what, `symbol ${out[i]} at ${i} is outside its ${alphabet}`);
 }
 
-function newModel(spec: ModelSpec): IntModel | FloatModel {
+function newModel(spec: ModelSpec): Coder {
   return spec.kind === 'int' ? new IntModel(spec) : new FloatModel();
 }
 
-function decodeRecord(
-  d: RangeDecoder,
-  rec: RecordSpec,
-  models: (IntModel | FloatModel)[],
-  what: string,
-): TensorData {
+function decodeRecord(d: RangeDecoder, rec: RecordSpec, models: Coder[], what: string): TensorData {
   const n = rec.numel;
   const data = allocData(rec.dtype, n) as Exclude<TensorData, Uint8Array[] | BigInt64Array | BigUint64Array>;
   if (rec.values === VALUES.float) {
     const bits = new Uint32Array(data.buffer, data.byteOffset, n);
-    decodePart(d, rec.part, models, n, bits, { mantissa: rec.mantissa }, 0, 0, what);
+    decodeFloats(d, rec.part, models, bits, rec.mantissa);
     return data;
   }
   const symbols = new Uint32Array(n);
   if (rec.values === VALUES.codebook) {
     const book = new Uint32Array(rec.entries);
-    decodePart(d, rec.entriesPart!, models, rec.entries, book, { mantissa: 23 }, 0, 0, `${what} codebook`);
-    decodePart(d, rec.part, models, n, symbols, undefined, rec.alphabet, symbolBits(rec.alphabet), what);
+    decodeFloats(d, rec.entriesPart!, models, book, 23);
+    decodeSymbols(d, rec.part, models, symbols, rec.alphabet, what);
     const bits = new Uint32Array(data.buffer, data.byteOffset, n);
     for (let i = 0; i < n; i++) bits[i] = symbols[i] ? book[symbols[i]! - 1]! : 0;
     return data;
   }
-  decodePart(d, rec.part, models, n, symbols, undefined, rec.alphabet, symbolBits(rec.alphabet), what);
+  decodeSymbols(d, rec.part, models, symbols, rec.alphabet, what);
   if (rec.values === VALUES.zigzag) for (let i = 0; i < n; i++) data[i] = unzigzag(symbols[i]!);
   else data.set(symbols);
   return data;
