@@ -3,7 +3,7 @@
 // priced exactly, the adaptive one by running a copy of the group's model in its current state. For
 // integer groups the model's context (magnitude classes and their scale) is chosen the same way:
 // every candidate prices the group (past 2^18 symbols, the same share of each part) and the
-// cheapest wins.
+// cheapest wins; so does coding the whole group adaptively when that beats the part-by-part choice.
 
 import { CODING } from '../../runtime/sqz/format.ts';
 import { FloatModel, IntModel, type IntModelSpec } from '../../runtime/sqz/models.ts';
@@ -131,6 +131,12 @@ export function chooseCodings(parts: Part[], force?: Forced): ModelSpec[] {
       if (!best || r.total < best.total) best = { spec, ...r };
     }
     if (priced !== list) best = { spec: best!.spec, ...decideGroup(list, best!.spec, force) };
+    // choosing part by part is myopic: a part left raw is one the model does not learn from, so
+    // coding the whole group adaptively can be cheaper in total
+    if (!force) {
+      const all = decideGroup(list, best!.spec, 'adaptive');
+      if (all.total < best!.total) best = { spec: best!.spec, ...all };
+    }
     list.forEach((p, i) => {
       p.coding = best!.decisions[i]!.coding;
       p.cost = best!.decisions[i]!.cost;
