@@ -71,7 +71,7 @@ if (!REC) {
 }
 
 if (!REC) {
-  const { gptq, gptqHessian } = await import('../compiler/quant/gptq.ts');
+  const { gptq, gptqHessian } = await import('../compiler/passes/quantize/gptq.ts');
   const w = randomNormal(512, 512, 6);
   const h = gptqHessian(randomNormal(512, 1024, 7));
   const t = time(1, () => gptq(w, h, { bits: 4, symmetric: true, groupSize: 32 }));
@@ -113,8 +113,8 @@ async function recFigures(): Promise<void> {
   const onnxProto = (await import('onnx-proto')).default;
   const { MODELS } = await import('../specs/support/paths.ts');
   const { fixtures, recInput } = await import('../specs/support/ocr.ts');
-  const { gptq, gptqHessian, weightOutputError } = await import('../compiler/quant/gptq.ts');
-  const { dequantize, quantizeTensor } = await import('../compiler/quant/uniform.ts');
+  const { gptq, gptqHessian, weightOutputError } = await import('../compiler/passes/quantize/gptq.ts');
+  const { dequantize, quantizeTensor } = await import('../compiler/passes/quantize/uniform.ts');
   const { lowRank, outputError } = await import('../compiler/linalg/lowrank.ts');
   const { gram } = await import('../compiler/linalg/matrix.ts');
   // biome-ignore lint/suspicious/noExplicitAny: onnx-proto's generated types are loose

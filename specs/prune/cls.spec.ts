@@ -3,7 +3,7 @@
 // lines (l1's figure printed beside it), and exactly half of every conv's weights are zero, the
 // first conv and the depthwise ones included.
 import { describe, expect, it } from 'vitest';
-import { removedCount } from '../../compiler/prune/masks.ts';
+import { removedCount } from '../../compiler/passes/prune/masks.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
 import { MODELS } from '../support/paths.ts';

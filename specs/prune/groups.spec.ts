@@ -5,8 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
-import { channelGroups } from '../../compiler/prune/groups.ts';
-import { removeUnits } from '../../compiler/prune/shrink.ts';
+import { channelGroups } from '../../compiler/passes/prune/groups.ts';
+import { removeUnits } from '../../compiler/passes/prune/shrink.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
 import { inferShapes } from '../../runtime/ir/shape/index.ts';

@@ -14,9 +14,9 @@ import {
   type SparseUnit,
   unitScores,
   unitsOf,
-} from '../../compiler/prune/masks.ts';
-import { outputError, sparseGpt } from '../../compiler/prune/sparsegpt.ts';
-import { convView, matrixView, type WeightView } from '../../compiler/prune/view.ts';
+} from '../../compiler/passes/prune/masks.ts';
+import { outputError, sparseGpt } from '../../compiler/passes/prune/sparsegpt.ts';
+import { convView, matrixView, type WeightView } from '../../compiler/passes/prune/view.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
 
 /** Nonzero Gaussian values. */

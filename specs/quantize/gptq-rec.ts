@@ -9,7 +9,7 @@ import { cleanupPasses } from '../../compiler/passes/cleanup.ts';
 import { quadraticForm } from '../../compiler/passes/factorize/patches.ts';
 import { gptqHessians, gptqLayer } from '../../compiler/passes/quantize/gptq-layer.ts';
 import type { WeightSettings } from '../../compiler/passes/quantize/options.ts';
-import { dequantize, quantizeTensor } from '../../compiler/quant/uniform.ts';
+import { dequantize, quantizeTensor } from '../../compiler/passes/quantize/uniform.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Node } from '../../runtime/ir/node.ts';
 import { importModel } from '../../runtime/onnx/index.ts';

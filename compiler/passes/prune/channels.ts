@@ -12,14 +12,14 @@ import { rng } from '../../data/random.ts';
 import type { Pass, PassContext } from '../../engine/pass.ts';
 import { nodesByLayer } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
-import { type ChannelUnit, channelGroups, type LayerGroup } from '../../prune/groups.ts';
-import { lowest } from '../../prune/masks.ts';
-import { removeUnits } from '../../prune/shrink.ts';
 import { type ChannelSettings, channelSettings, globalCounts, keptCount } from './channel-options.ts';
 import { type ChannelStats, channelStats } from './channel-stats.ts';
 import { capturedGamma } from './gamma.ts';
+import { type ChannelUnit, channelGroups, type LayerGroup } from './groups.ts';
 import { pruneLayers } from './layers.ts';
+import { lowest } from './masks.ts';
 import { refitConsumer } from './refit.ts';
+import { removeUnits } from './shrink.ts';
 
 export interface GroupOutcome {
   leaders: string[];

@@ -6,7 +6,7 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
 import { nodesByLayer } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
-import { channelGroups } from '../../prune/groups.ts';
+import { channelGroups } from './groups.ts';
 
 export interface GroupExplanation {
   /** Layers whose output channels the group removes together. */

@@ -8,9 +8,9 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
 import { rng } from '../../data/random.ts';
 import type { PassContext } from '../../engine/pass.ts';
-import { type ResidualBranch, removeBranch, residualBranches } from '../../prune/branches.ts';
-import { lowest, removedCount } from '../../prune/masks.ts';
+import { type ResidualBranch, removeBranch, residualBranches } from './branches.ts';
 import type { ChannelSettings } from './channel-options.ts';
+import { lowest, removedCount } from './masks.ts';
 
 const WEIGHTED = new Set(['Conv', 'Gemm', 'MatMul', 'ConvTranspose']);
 

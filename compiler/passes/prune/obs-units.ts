@@ -9,8 +9,8 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { PassContext } from '../../engine/pass.ts';
 import { choleskyDamped, choleskyInverse } from '../../linalg/cholesky.ts';
-import { pruneUnits, type SparseUnit, unitScores, unitsOf } from '../../prune/masks.ts';
 import type { LayerGrams } from './hessian.ts';
+import { pruneUnits, type SparseUnit, unitScores, unitsOf } from './masks.ts';
 import { type MaskedTarget, refitTarget } from './refit-masked.ts';
 import { augmented, enoughRows, privateBias, walkLayers } from './sparsegpt-layers.ts';
 

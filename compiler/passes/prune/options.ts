@@ -4,7 +4,7 @@
 import { UserError } from '../../../runtime/errors.ts';
 import { num, option, word } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
-import type { SparseUnit } from '../../prune/masks.ts';
+import type { SparseUnit } from './masks.ts';
 
 export type SparseCriterion = 'l1' | 'l2' | 'random' | 'sparsegpt';
 

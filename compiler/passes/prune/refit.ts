@@ -6,7 +6,7 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32 } from '../../../runtime/ir/tensor.ts';
 import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
-import { setConstInput } from '../../prune/shrink.ts';
+import { setConstInput } from './shrink.ts';
 
 /** Adds a zero bias input to a Conv without one. */
 export function ensureBias(model: Model, node: Node): void {

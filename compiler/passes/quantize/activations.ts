@@ -11,10 +11,10 @@ import type { Sample } from '../../data/calibration.ts';
 import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engine/pass.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
 import type { Plan } from '../../plan/plan.ts';
-import { activationParams, calibrateRange, quantizationSnr, RangeCollector } from '../../quant/calibrate.ts';
-import type { SliceParams } from '../../quant/uniform.ts';
+import { activationParams, calibrateRange, quantizationSnr, RangeCollector } from './calibrate.ts';
 import { FLOOR_SNR_DB, MAX_GROWTH, measuredCandidates, type QdqChoice } from './guard.ts';
 import { type ActivationSettings, activationSettings } from './options.ts';
+import type { SliceParams } from './uniform.ts';
 
 /**
  * Values whose estimated signal-to-quantization-noise ratio on the calibration data is below this

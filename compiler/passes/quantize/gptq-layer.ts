@@ -10,11 +10,11 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
-import { gptq } from '../../quant/gptq.ts';
-import type { QuantizedTensor } from '../../quant/uniform.ts';
 import { inputGrams } from '../factorize/activations.ts';
 import { convGeometry } from '../factorize/patches.ts';
+import { gptq } from './gptq.ts';
 import type { WeightSettings } from './options.ts';
+import type { QuantizedTensor } from './uniform.ts';
 
 export interface GptqTuning {
   /** Relative damping added to H's diagonal (default 0.01). */

@@ -9,8 +9,8 @@ import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import { exportModel } from '../../../runtime/onnx/export.ts';
 import { importModel } from '../../../runtime/onnx/import.ts';
 import type { Sample } from '../../data/calibration.ts';
-import type { SliceParams } from '../../quant/uniform.ts';
 import type { ActivationSettings } from './options.ts';
+import type { SliceParams } from './uniform.ts';
 
 /** A candidate is kept when it raises the output error by at most this factor (1.25 = +25%). */
 export const MAX_GROWTH = 1.25;

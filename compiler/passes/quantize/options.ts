@@ -3,7 +3,7 @@
 import { UserError } from '../../../runtime/errors.ts';
 import { num, option, word } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
-import type { CalibrationMethod } from '../../quant/calibrate.ts';
+import type { CalibrationMethod } from './calibrate.ts';
 
 export interface WeightSettings {
   perChannel: boolean;

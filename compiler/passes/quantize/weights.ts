@@ -7,11 +7,11 @@ import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
-import { binarize, ternarize } from '../../quant/binary.ts';
-import { dequantize, quantizeTensor } from '../../quant/uniform.ts';
 import { addToBias, biasDelta } from './bias-correct.ts';
+import { binarize, ternarize } from './binary.ts';
 import { type GptqTuning, gptqLayer } from './gptq-layer.ts';
 import type { WeightSettings } from './options.ts';
+import { dequantize, quantizeTensor } from './uniform.ts';
 
 /** Calibration facts for one layer: GPTQ Hessian(s), input mean for bias correction. */
 export interface LayerData {

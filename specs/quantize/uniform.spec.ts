@@ -10,7 +10,7 @@ import {
   quantizeTensor,
   roundHalfEven,
   tensorScaleIndex,
-} from '../../compiler/quant/uniform.ts';
+} from '../../compiler/passes/quantize/uniform.ts';
 
 const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 4 });
 

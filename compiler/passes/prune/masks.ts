@@ -1,7 +1,7 @@
 // Fine-grained pruning masks written as zeros: units (single weights, k×k kernels, R×C blocks) ranked
 // by a criterion per layer (scope local) or across layers (scope global), and N:M along the input axis.
 
-import { rng } from '../data/random.ts';
+import { rng } from '../../data/random.ts';
 import type { WeightView } from './view.ts';
 
 export type SparseUnit = { kind: 'weights' } | { kind: 'kernels' } | { kind: 'blocks'; r: number; c: number };

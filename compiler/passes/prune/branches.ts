@@ -2,8 +2,8 @@
 // (plus constants) by nodes used nowhere else. Removing the branch rewires the Add's users to x —
 // the block becomes identity — and dead-code removal drops f.
 
-import type { Graph } from '../../runtime/ir/graph.ts';
-import type { Node } from '../../runtime/ir/node.ts';
+import type { Graph } from '../../../runtime/ir/graph.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
 
 export interface ResidualBranch {
   add: Node;

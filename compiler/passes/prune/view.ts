@@ -1,7 +1,7 @@
 // A layer's weight seen as per-group matrices [out × in] whose columns run along the input axis
 // (Conv: column = kernelPos·cinG + ci, i.e. input channels vary fastest; Gemm/MatMul: the K axis).
 
-import type { Tensor } from '../../runtime/ir/tensor.ts';
+import type { Tensor } from '../../../runtime/ir/tensor.ts';
 
 export interface WeightView {
   /** The float32 weight values (edited in place by the prune routines). */

@@ -2,11 +2,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Matrix, matmul, normalSampler, randomNormal } from '../../compiler/linalg/matrix.ts';
-import { biasShift } from '../../compiler/quant/bias.ts';
-import { binarize, ternarize } from '../../compiler/quant/binary.ts';
-import { gptq, gptqHessian, weightOutputError } from '../../compiler/quant/gptq.ts';
-import { packSubByte, unpackSubByte } from '../../compiler/quant/pack.ts';
-import { type Bits, dequantize, quantizeTensor } from '../../compiler/quant/uniform.ts';
+import { biasShift } from '../../compiler/passes/quantize/bias.ts';
+import { binarize, ternarize } from '../../compiler/passes/quantize/binary.ts';
+import { gptq, gptqHessian, weightOutputError } from '../../compiler/passes/quantize/gptq.ts';
+import { packSubByte, unpackSubByte } from '../../compiler/passes/quantize/pack.ts';
+import { type Bits, dequantize, quantizeTensor } from '../../compiler/passes/quantize/uniform.ts';
 
 const layerArb = fc.record({
   co: fc.integer({ min: 1, max: 8 }),

@@ -8,8 +8,8 @@ import {
   calibrateRange,
   quantizationSnr,
   RangeCollector,
-} from '../../compiler/quant/calibrate.ts';
-import { dequantizeValue, quantizeValue } from '../../compiler/quant/uniform.ts';
+} from '../../compiler/passes/quantize/calibrate.ts';
+import { dequantizeValue, quantizeValue } from '../../compiler/passes/quantize/uniform.ts';
 
 function measured(x: Float32Array, lo: number, hi: number): number {
   const p = activationParams({ lo, hi }, { bits: 8, signed: false });

@@ -2,11 +2,11 @@
 // parameters and broadcast constants lose entries, depthwise convs lose groups, Gemm/MatMul after a
 // Flatten lose H·W rows per channel. Every edited tensor becomes a private initializer.
 
-import type { Graph } from '../../runtime/ir/graph.ts';
-import type { Model } from '../../runtime/ir/model.ts';
-import type { Node } from '../../runtime/ir/node.ts';
-import { refreshValueInfo } from '../../runtime/ir/shape/refresh.ts';
-import { makeTensor, type Tensor } from '../../runtime/ir/tensor.ts';
+import type { Graph } from '../../../runtime/ir/graph.ts';
+import type { Model } from '../../../runtime/ir/model.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import { refreshValueInfo } from '../../../runtime/ir/shape/refresh.ts';
+import { makeTensor, type Tensor } from '../../../runtime/ir/tensor.ts';
 import type { ChannelUnit } from './groups.ts';
 
 /** A copy of t without the given indices along `axis`. */

@@ -3,7 +3,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
-import { activationParams, calibrateRange, RangeCollector } from '../../compiler/quant/calibrate.ts';
+import {
+  activationParams,
+  calibrateRange,
+  RangeCollector,
+} from '../../compiler/passes/quantize/calibrate.ts';
 
 function gaussianWithOutliers(n: number, seed: number, outliers = 5): Float32Array {
   const g = normalSampler(seed);

@@ -13,8 +13,8 @@
 //   the rounded codes, so GPTQ's output error never exceeds minmax rounding's on the same grid.
 // gptqHessian(X) → 2·X·Xᵀ for activations X (n×s); weightOutputError(W, Ŵ, X) = ‖(W − Ŵ)·X‖_F.
 
-import { cholesky, choleskyDamped, choleskyInverse } from '../linalg/cholesky.ts';
-import { gram, type Matrix, matmul, scale as scaleMatrix } from '../linalg/matrix.ts';
+import { cholesky, choleskyDamped, choleskyInverse } from '../../linalg/cholesky.ts';
+import { gram, type Matrix, matmul, scale as scaleMatrix } from '../../linalg/matrix.ts';
 import {
   type Bits,
   dequantize,

@@ -5,14 +5,14 @@ import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
-import { packSubByte } from '../../compiler/quant/pack.ts';
+import { packSubByte } from '../../compiler/passes/quantize/pack.ts';
 import {
   type Bits,
   dequantize,
   type Granularity,
   type QuantizedTensor,
   quantizeTensor,
-} from '../../compiler/quant/uniform.ts';
+} from '../../compiler/passes/quantize/uniform.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: onnx-proto's generated types are loose
 const pb: any = (onnxProto as any).onnx;

@@ -4,7 +4,7 @@
 // layer; the groups of a grouped/depthwise conv share one count and pick their masks jointly per
 // block) or N:M (N kept in every M consecutive columns).
 
-import { cholesky, choleskyDamped, choleskyInverse } from '../linalg/cholesky.ts';
+import { cholesky, choleskyDamped, choleskyInverse } from '../../linalg/cholesky.ts';
 import { lowest, removedCount } from './masks.ts';
 
 export type SparseGptMode =

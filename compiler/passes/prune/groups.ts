@@ -6,9 +6,9 @@
 // rows at stride H·W), BN parameters and broadcast constants. An op the analysis does not follow
 // blocks the components it touches, with the reason.
 
-import type { Graph } from '../../runtime/ir/graph.ts';
-import type { Node } from '../../runtime/ir/node.ts';
-import type { ValueType } from '../../runtime/ir/shape/index.ts';
+import type { Graph } from '../../../runtime/ir/graph.ts';
+import type { Node } from '../../../runtime/ir/node.ts';
+import type { ValueType } from '../../../runtime/ir/shape/index.ts';
 
 /** What removing one element's channel does. */
 export type ChannelAction =
