@@ -1,15 +1,16 @@
 // The public API for build tools: compile, plan, checkRecipe, loadModel, run, train, gradients — typed, no file I/O
 // (a Host supplies files; compiler/io/host.ts is the Node one).
 
-import type { Diagnostic } from '../dsl/diagnostics.ts';
-import { checkRecipe as checkRecipeText } from '../dsl/index.ts';
+import { type Diagnostic, sortDiagnostics } from '../dsl/diagnostics.ts';
 import type { Model } from '../runtime/ir/model.ts';
 import type { Tensor } from '../runtime/ir/tensor.ts';
 import type { importModel } from '../runtime/onnx/import.ts';
 import { importAnyModel } from '../runtime/sqz/read.ts';
 import type { Host } from './data/host.ts';
-import { type ModelPlan, planModel } from './plan/model-plan.ts';
-import { loadRecipe } from './plan/recipe.ts';
+import './passes/lossy.ts';
+import type { Dim } from '../runtime/ir/shape/index.ts';
+import { analyzeModel, type ModelPlan, planModel } from './plan/model-plan.ts';
+import { inspectRecipe, loadRecipe } from './plan/recipe.ts';
 import { type PlanJson, planJson } from './plan/render.ts';
 
 export {
@@ -32,22 +33,28 @@ export function loadModel(bytes: Uint8Array, opts?: Parameters<typeof importMode
   return importAnyModel(bytes, opts);
 }
 
-/** Validate a recipe without a model: every diagnostic (errors and warnings), never throws on input. */
+/**
+ * Validate a recipe: every diagnostic (errors and warnings), never throws on recipe input. With a
+ * model, also every check compile makes on it before any work (selectors, options, data, opset).
+ */
 export function checkRecipe(
   recipeText: string,
-  options: { recipeFile?: string; host?: Host } = {},
+  options: {
+    recipeFile?: string;
+    host?: Host;
+    model?: Uint8Array | Model;
+    inputShapes?: Record<string, Dim[]>;
+  } = {},
 ): { diagnostics: Diagnostic[]; ok: boolean } {
-  const host = options.host;
-  const { diagnostics } = checkRecipeText(recipeText, {
-    file: options.recipeFile ?? 'recipe.squish',
-    include: host?.readText
-      ? (path, from) => {
-          const file = host.resolve(from, path);
-          const text = host.readText!(file);
-          return text === undefined ? undefined : { file, text };
-        }
-      : undefined,
-  });
+  const recipe = inspectRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
+  let diagnostics = recipe.diagnostics;
+  if (options.model && !diagnostics.some((d) => d.severity === 'error')) {
+    const m = options.model instanceof Uint8Array ? importAnyModel(options.model) : options.model;
+    diagnostics = sortDiagnostics([
+      ...diagnostics,
+      ...analyzeModel(m, recipe, options.inputShapes).diagnostics,
+    ]);
+  }
   return { diagnostics, ok: !diagnostics.some((d) => d.severity === 'error') };
 }
 
@@ -58,7 +65,9 @@ export function plan(
   options: { recipeFile?: string; host?: Host; explain?: boolean } = {},
 ): PlanJson {
   const m = model instanceof Uint8Array ? importAnyModel(model) : model;
-  const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host);
+  const recipe = loadRecipe(recipeText, options.recipeFile ?? 'recipe.squish', options.host, {
+    pending: false,
+  });
   return planJson(planModel(m, recipe), options.explain);
 }
 

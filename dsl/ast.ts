@@ -1,18 +1,23 @@
 // The recipe AST: every node carries the span of the source text it came from.
 import type { Span } from './span.ts';
+import type { StatementKeyword } from './table/index.ts';
 
 /** A value as written: numbers keep their source text (`64k`) and their meaning. */
 export type Value =
   | { kind: 'number'; text: string; value: number; unit: Unit; span: Span }
   | { kind: 'dims'; text: string; a: number; b: number; span: Span } // 3x3, 192x48
   | { kind: 'ratio'; text: string; n: number; m: number; span: Span } // 2:4
-  | { kind: 'range'; lo: Value; hi: Value; span: Span } // 20%..60%, 4..8
+  | { kind: 'range'; lo: Value; hi: Value; span: Span } // 20%..60%, 4..8, binary..8
   | { kind: 'string'; value: string; span: Span }
   | { kind: 'word'; value: string; span: Span }
-  | { kind: 'list'; items: Value[]; span: Span };
+  | { kind: 'list'; items: Value[]; span: Span }
+  | { kind: 'block'; options: Option[]; span: Span }; // augment { crop 0.8..1  flip }
 
-/** '' plain number; 'count' k/M/G (value already scaled); '%' percent (value in percent); 'bytes'. */
-export type Unit = '' | 'count' | '%' | 'bytes' | 'bad';
+/**
+ * '' plain number; 'count' k/M/G (value already scaled); '%' percent (value in percent); 'bytes';
+ * 'seconds' (ms, s, m, h; value in seconds).
+ */
+export type Unit = '' | 'count' | '%' | 'bytes' | 'seconds' | 'bad';
 
 export interface Option {
   name: string;
@@ -50,32 +55,32 @@ interface Base {
   keywordSpan: Span; // its first word
 }
 
+/** Keywords of the statements with their own argument shape (the rest are table statements). */
+type ArgumentKeyword = 'recipe' | 'include' | 'model' | 'cleanup' | 'target';
+
+/** A statement the table describes by its parts: `prune channels of conv where … { … }`. */
+export interface TableStatement extends Base {
+  kind: Exclude<StatementKeyword, ArgumentKeyword>;
+  /** The second word of a statement with forms (`quantize weights`). */
+  variant?: string;
+  granularity?: Granularity;
+  selectors?: Selector[];
+  where?: Expr;
+  options?: Option[];
+}
+
 export type Statement =
   | (Base & { kind: 'recipe'; name: string })
   | (Base & { kind: 'include'; path: string; pathSpan: Span; recipe?: RecipeAst })
   | (Base & { kind: 'model'; inputs: InputDecl[] })
-  | (Base & { kind: 'calibrate'; options: Option[] })
-  | (Base & { kind: 'output'; options: Option[] })
-  | (Base & {
-      kind: 'prune';
-      granularity: Granularity;
-      selectors: Selector[];
-      where?: Expr;
-      options?: Option[];
-    })
-  | (Base & { kind: 'factorize'; selectors: Selector[]; where?: Expr; options?: Option[] })
-  | (Base & { kind: 'quantize'; what: 'weights'; selectors: Selector[]; where?: Expr; options?: Option[] })
-  | (Base & {
-      kind: 'quantize';
-      what: 'activations';
-      selectors?: Selector[];
-      where?: Expr;
-      options?: Option[];
-    })
-  | (Base & { kind: 'cluster'; selectors: Selector[]; where?: Expr; options?: Option[] })
-  | (Base & { kind: 'keep'; selectors: Selector[]; where?: Expr })
   | (Base & { kind: 'cleanup'; mode: string; modeSpan: Span })
-  | (Base & { kind: 'target'; metric: string; metricSpan: Span; op: CmpOp; value: Value });
+  | (Base & { kind: 'target'; metric: string; metricSpan: Span; op: CmpOp; value: Value })
+  | TableStatement;
+
+/** The statement with this keyword (a table statement narrowed to its kind). */
+export type StatementOf<K extends Statement['kind']> = [Extract<Statement, { kind: K }>] extends [never]
+  ? TableStatement & { kind: K }
+  : Extract<Statement, { kind: K }>;
 
 /** `channels` (alias `filters` is normalized to `channels`), `blocks` with RxC, `N:M`. */
 export type Granularity =
@@ -88,8 +93,6 @@ export interface RecipeAst {
   file: string;
   statements: Statement[];
 }
-
-export type StatementKind = Statement['kind'];
 
 /** Statements in order with every resolved include inlined in place (the include nodes dropped). */
 export function flattenStatements(ast: RecipeAst): Statement[] {

@@ -1,9 +1,19 @@
 // CST → AST: turns one statement's chevrotain CST into an AST node with spans; groups block items into options.
 import type { CstElement, CstNode, IToken } from 'chevrotain';
-import type { CmpOp, Expr, Granularity, InputDecl, Option, Selector, Statement, Value } from './ast.ts';
+import type {
+  CmpOp,
+  Expr,
+  Granularity,
+  InputDecl,
+  Option,
+  Selector,
+  Statement,
+  TableStatement,
+  Value,
+} from './ast.ts';
 import { type Diagnostic, diag } from './diagnostics.ts';
-import { type BlockKind, OPTION_NAMES_BY_BLOCK } from './schema.ts';
 import { joinSpans, type Span } from './span.ts';
+import { defsOf, type OptionSpec, optionNames } from './table/index.ts';
 import { numberValue, unquote } from './values.ts';
 
 export interface BuildContext {
@@ -62,71 +72,28 @@ function subs(c: Children, name: string): CstNode[] {
 
 /** Build the AST node of one statement CST (only called on CSTs parsed without errors). */
 export function buildStatement(ctx: BuildContext, cst: CstNode): Statement {
-  const [kind, node] = Object.entries(cst.children)[0]! as [string, CstNode[]];
+  const [rule, node] = Object.entries(cst.children)[0]! as [string, CstNode[]];
+  const keyword = rule.replace(/Stmt$/, '');
   const n = node[0]!;
   const c = n.children as Children;
   const span = nodeSpan(ctx, n);
   const first = tokensOf(n).sort((a, b) => a.startOffset - b.startOffset)[0]!;
   const base = { span, keywordSpan: tokenSpan(ctx, first) };
-  switch (kind) {
-    case 'recipeStmt':
-      return { ...base, kind: 'recipe', name: unquote(tok(c, 'String')!.image) };
-    case 'includeStmt': {
-      const s = tok(c, 'String')!;
-      return { ...base, kind: 'include', path: unquote(s.image), pathSpan: tokenSpan(ctx, s) };
+  const forms = defsOf(keyword);
+  const def = forms.find((d) => d.variant && c[`Kw_${d.variant}`]) ?? forms[0]!;
+  switch (def.shape.argument) {
+    case 'string': {
+      const str = tok(c, 'String')!;
+      if (keyword === 'recipe') return { ...base, kind: 'recipe', name: unquote(str.image) };
+      return { ...base, kind: 'include', path: unquote(str.image), pathSpan: tokenSpan(ctx, str) };
     }
-    case 'modelStmt':
-      return { ...base, kind: 'model', inputs: subs(c, 'inputDecl').map((d) => inputDecl(ctx, d)) };
-    case 'calibrateStmt':
-      return { ...base, kind: 'calibrate', options: block(ctx, sub(c, 'block')!, 'calibrate') };
-    case 'outputStmt':
-      return { ...base, kind: 'output', options: block(ctx, sub(c, 'block')!, 'output') };
-    case 'pruneStmt':
-      return {
-        ...base,
-        kind: 'prune',
-        granularity: granularity(ctx, sub(c, 'granularity')!),
-        ...tail(ctx, sub(c, 'tail')!, 'prune'),
-      };
-    case 'factorizeStmt':
-      return { ...base, kind: 'factorize', ...tail(ctx, sub(c, 'tail')!, 'factorize') };
-    case 'clusterStmt':
-      return { ...base, kind: 'cluster', ...tail(ctx, sub(c, 'tail')!, 'cluster') };
-    case 'quantizeStmt': {
-      if (c.Kw_weights)
-        return {
-          ...base,
-          kind: 'quantize',
-          what: 'weights',
-          ...tail(ctx, sub(c, 'tail')!, 'quantize-weights'),
-        };
-      const list = sub(c, 'selectorList');
-      const w = sub(c, 'whereClause');
-      const b = sub(c, 'block');
-      return {
-        ...base,
-        kind: 'quantize',
-        what: 'activations',
-        ...(list ? { selectors: selectorList(ctx, list) } : {}),
-        ...(w ? { where: orExpr(ctx, sub(w.children, 'orExpr')!) } : {}),
-        ...(b ? { options: block(ctx, b, 'quantize-activations') } : {}),
-      };
-    }
-    case 'keepStmt': {
-      const w = sub(c, 'whereClause');
-      return {
-        ...base,
-        kind: 'keep',
-        selectors: selectorList(ctx, sub(c, 'selectorList')!),
-        ...(w ? { where: orExpr(ctx, sub(w.children, 'orExpr')!) } : {}),
-      };
-    }
-    case 'cleanupStmt': {
+    case 'word': {
       const w = tok(c, 'Word')!;
       return { ...base, kind: 'cleanup', mode: w.image, modeSpan: tokenSpan(ctx, w) };
     }
-    default: {
-      // targetStmt
+    case 'inputs':
+      return { ...base, kind: 'model', inputs: subs(c, 'inputDecl').map((d) => inputDecl(ctx, d)) };
+    case 'target': {
       const m = tok(c, 'Word')!;
       return {
         ...base,
@@ -138,6 +105,19 @@ export function buildStatement(ctx: BuildContext, cst: CstNode): Statement {
       };
     }
   }
+  const g = sub(c, 'granularity');
+  const list = sub(c, 'selectorList');
+  const w = sub(c, 'whereClause');
+  const b = sub(c, 'block');
+  return {
+    ...base,
+    kind: keyword as TableStatement['kind'],
+    ...(def.variant ? { variant: def.variant } : {}),
+    ...(g ? { granularity: granularity(ctx, g) } : {}),
+    ...(list ? { selectors: selectorList(ctx, list) } : {}),
+    ...(w ? { where: orExpr(ctx, sub(w.children, 'orExpr')!) } : {}),
+    ...(b ? { options: block(ctx, b, def.options ?? []) } : {}),
+  };
 }
 
 function inputDecl(ctx: BuildContext, n: CstNode): InputDecl {
@@ -197,21 +177,6 @@ function granularity(ctx: BuildContext, n: CstNode): Granularity {
   if (w === 'layers' || w === 'channels' || w === 'kernels') return { kind: w, word: w, span };
   if (w === 'filters') return { kind: 'channels', word: w, span };
   return { kind: 'unknown', word: w, span };
-}
-
-function tail(
-  ctx: BuildContext,
-  n: CstNode,
-  kind: 'prune' | 'factorize' | 'cluster' | 'quantize-weights',
-): { selectors: Selector[]; where?: Expr; options?: Option[] } {
-  const c = n.children as Children;
-  const w = sub(c, 'whereClause');
-  const b = sub(c, 'block');
-  return {
-    selectors: selectorList(ctx, sub(c, 'selectorList')!),
-    ...(w ? { where: orExpr(ctx, sub(w.children, 'orExpr')!) } : {}),
-    ...(b ? { options: block(ctx, b, kind) } : {}),
-  };
 }
 
 function selectorList(ctx: BuildContext, n: CstNode): Selector[] {
@@ -319,22 +284,33 @@ function endLine(ctx: BuildContext, s: Span): number {
 
 /**
  * Block items → options. An option starts at a word that begins a line or that names an option of
- * this block; the values after it on the same line belong to it.
+ * this block; the values after it on the same line belong to it. A nested block (`augment { … }`)
+ * is a value of the option before it, grouped by that option's own option names.
  */
-function block(ctx: BuildContext, n: CstNode, kind: BlockKind): Option[] {
-  const names = OPTION_NAMES_BY_BLOCK[kind];
-  const items = subs(n.children as Children, 'value').map((v) => value(ctx, v));
+function block(ctx: BuildContext, n: CstNode, specs: readonly OptionSpec[]): Option[] {
+  const names = optionNames(specs);
+  const c = n.children as Children;
+  const items = [...subs(c, 'value'), ...subs(c, 'block')]
+    .map((node) => ({ node, offset: tokensOf(node)[0]?.startOffset ?? 0 }))
+    .sort((a, b) => a.offset - b.offset);
   const options: Option[] = [];
   let cur: Option | undefined;
   let prevEnd = -1;
   let reportedLine = -1;
-  for (const item of items) {
+  for (const { node } of items) {
+    const nested = node.name === 'block';
+    const item: Value = nested ? { kind: 'block', options: [], span: nodeSpan(ctx, node) } : value(ctx, node);
     const newLine = item.span.line > prevEnd;
     prevEnd = endLine(ctx, item.span);
     if (item.kind === 'word' && (newLine || !cur || names.has(item.value))) {
       cur = { name: item.value, nameSpan: item.span, values: [], span: item.span };
       options.push(cur);
-    } else if (cur && !newLine) {
+    } else if (cur && (!newLine || nested)) {
+      if (item.kind === 'block') {
+        const spec = specs.find((o) => o.name === cur!.name);
+        const inner = spec?.forms.flat().find((v) => v.type === 'block');
+        item.options = block(ctx, node, inner?.type === 'block' ? inner.options : []);
+      }
       cur.values.push(item);
       cur.span = joinSpans(cur.span, item.span);
     } else {

@@ -2,8 +2,10 @@
 import type { CmpOp, Expr, Selector, Statement } from './ast.ts';
 import { type Diagnostic, diag } from './diagnostics.ts';
 import { ONNX_OPS, onnxOp, PSEUDO_TYPES } from './onnx-ops.ts';
-import { TARGET_METRICS, WHERE_PROPERTIES } from './schema.ts';
 import { didYouMean } from './suggest.ts';
+import { type CheckContext, findOption } from './table/index.ts';
+import { TARGET_METRICS } from './table/settings.ts';
+import { WHERE_PROPERTIES } from './table/where.ts';
 import { valueText } from './values.ts';
 
 export function checkSelectors(out: Diagnostic[], selectors: Selector[]): void {
@@ -108,14 +110,16 @@ export function checkWhere(out: Diagnostic[], node: Expr): void {
   }
 }
 
-export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }): void {
-  if (!TARGET_METRICS.includes(s.metric)) {
+export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }, ctx: CheckContext): void {
+  const names = TARGET_METRICS.map((m) => m.name);
+  const metric = TARGET_METRICS.find((m) => m.name === s.metric);
+  if (!metric) {
     out.push(
       diag(
         'SQ312',
         s.metricSpan,
         `unknown target metric '${s.metric}'`,
-        didYouMean(s.metric, TARGET_METRICS) ?? `metrics are ${TARGET_METRICS.join(', ')}`,
+        didYouMean(s.metric, names) ?? `metrics are ${names.join(', ')}`,
       ),
     );
     return;
@@ -125,7 +129,7 @@ export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }
     out.push(diag('SQ313', v.span, msg, help));
   };
   if (v.kind === 'number' && v.unit === 'bad') return;
-  const budget = ['size', 'params', 'flops'].includes(s.metric);
+  const budget = metric.bound === 'upper';
   if (budget ? s.op !== '<=' && s.op !== '<' : s.op !== '>=' && s.op !== '>') {
     out.push(
       diag(
@@ -140,25 +144,55 @@ export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }
     return;
   }
   if (v.kind !== 'number') {
-    bad(`target ${s.metric} takes a number, got '${valueText(v)}'`, 'e.g. target size <= 200KB');
+    bad(`target ${s.metric} takes a number, got '${valueText(v)}'`, `e.g. ${TARGET_EXAMPLE[s.metric]}`);
     return;
   }
   if (v.unit === '%' && (v.value <= 0 || v.value > 100)) {
     bad(`${v.text} is not within 0%..100%`, 'a share is between 0% and 100%');
     return;
   }
+  if (metric.needsData && !ctx.has('calibrate'))
+    out.push(
+      diag(
+        'SQ322',
+        s.metricSpan,
+        `target ${s.metric} needs calibration data (it is measured on it)`,
+        'add a calibrate { images "…" } (or tensors, or random) block',
+      ),
+    );
   switch (s.metric) {
     case 'size':
       if (v.unit !== 'bytes' && v.unit !== '%')
-        bad(`target size needs a unit: KB, MB, KiB, MiB or %`, `e.g. target size <= ${v.value}KB`);
+        bad('target size needs a unit: KB, MB, KiB, MiB or %', `e.g. target size <= ${v.value}KB`);
       else if (v.value <= 0) bad('a size must be greater than 0', 'e.g. target size <= 200KB');
       return;
     case 'params':
     case 'flops':
-      if (v.unit === 'bytes')
-        bad(`target ${s.metric} is a count, not bytes`, `e.g. target ${s.metric} <= 1.5M or <= 50%`);
+      if (v.unit === 'bytes' || v.unit === 'seconds')
+        bad(`target ${s.metric} is a count`, `e.g. target ${s.metric} <= 1.5M or <= 50%`);
       else if (v.value <= 0)
         bad(`target ${s.metric} must be greater than 0`, `e.g. target ${s.metric} <= 50%`);
+      return;
+    case 'latency':
+      if (v.unit !== '%' && v.unit !== 'seconds')
+        bad(
+          'target latency is a share of the original’s (%) or a time (ms, s)',
+          'e.g. target latency <= 60%',
+        );
+      else if (v.value <= 0) bad('target latency must be greater than 0', 'e.g. target latency <= 60%');
+      return;
+    case 'accuracy':
+      if (v.unit !== '%' && !(v.unit === '' && v.value > 0 && v.value <= 1))
+        bad('accuracy is a share: write a percentage', 'e.g. target accuracy >= 95%');
+      else if (!hasLabels(ctx))
+        out.push(
+          diag(
+            'SQ323',
+            s.metricSpan,
+            'target accuracy needs labels',
+            'add finetune { labels "file.tsv" } (input file → label)',
+          ),
+        );
       return;
     case 'agreement':
       if (v.unit !== '%' && !(v.unit === '' && v.value > 0 && v.value <= 1))
@@ -171,4 +205,19 @@ export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }
     default:
       if (v.unit !== '') bad('snr is in decibels: a plain number', 'e.g. target snr >= 30');
   }
+}
+
+const TARGET_EXAMPLE: Record<string, string> = {
+  size: 'target size <= 200KB',
+  params: 'target params <= 1.5M',
+  flops: 'target flops <= 50%',
+  latency: 'target latency <= 60%',
+  agreement: 'target agreement >= 99%',
+  accuracy: 'target accuracy >= 95%',
+  cosine: 'target cosine >= 0.999',
+  snr: 'target snr >= 30',
+};
+
+function hasLabels(ctx: CheckContext): boolean {
+  return findOption(ctx.first('finetune')?.options, 'labels') !== undefined;
 }

@@ -1,15 +1,40 @@
-// Model-free checks: options and their values, units and ranges, contradictions, duplicates, selectors, where, targets.
-import { flattenStatements, type Option, type RecipeAst, type Statement, type Value } from './ast.ts';
+// Model-free checks, driven by the statement table: each statement's options and values (units,
+// ranges, contradictions, duplicates), selectors, where, targets, its own checks, and what needs
+// calibration data.
+import {
+  flattenStatements,
+  type Option,
+  type RecipeAst,
+  type Statement,
+  type TableStatement,
+  type Value,
+} from './ast.ts';
 import { checkSelectors, checkTarget, checkWhere } from './check-parts.ts';
 import { type Diagnostic, diag } from './diagnostics.ts';
-import { BLOCK_TITLE, type BlockKind, DTYPES, type OptionSpec, SCHEMA, type ValueSpec } from './schema.ts';
 import { didYouMean } from './suggest.ts';
-import { valueText } from './values.ts';
+import {
+  type CheckContext,
+  defOf,
+  isTableStatement,
+  type OptionSpec,
+  STATEMENTS,
+  statementTitle,
+  type ValueSpec,
+  wordOf,
+} from './table/index.ts';
+import { DTYPES } from './table/settings.ts';
+import { checkValue, describeSpec } from './values-check.ts';
 
 /** Every model-free problem in a parsed recipe (includes inlined). */
 export function checkAst(ast: RecipeAst): Diagnostic[] {
   const out: Diagnostic[] = [];
   const statements = flattenStatements(ast);
+  const tables = statements.filter(isTableStatement);
+  const ctx: CheckContext = {
+    out,
+    has: (k) => statements.some((s) => s.kind === k),
+    first: (k) => tables.find((s) => s.kind === k),
+  };
   const seen = new Map<string, Statement>();
   const once = (key: string, s: Statement, what: string) => {
     const prev = seen.get(key);
@@ -18,17 +43,18 @@ export function checkAst(ast: RecipeAst): Diagnostic[] {
         diag(
           'SQ307',
           s.keywordSpan,
-          `${what} is given twice (first at ${prev.span.file}:${prev.span.line})`,
+          `${what} is given twice (first at ${prev.span.file}:${prev.span.line}:${prev.span.column})`,
           'keep one of them',
         ),
       );
     else seen.set(key, s);
   };
-  const inputs = new Map<string, number>();
+  const inputs = new Set<string>();
   for (const s of statements) {
+    const def = defOf(s);
+    if (def.once) once(def.id, s, `'${statementTitle(s)}'`);
     switch (s.kind) {
       case 'recipe':
-        once('recipe', s, 'the recipe name');
         if (s.name.trim() === '') out.push(diag('SQ302', s.span, 'the recipe name is empty'));
         break;
       case 'include':
@@ -36,8 +62,8 @@ export function checkAst(ast: RecipeAst): Diagnostic[] {
       case 'model':
         for (const i of s.inputs) {
           if (inputs.has(i.name)) out.push(diag('SQ307', i.nameSpan, `input '${i.name}' is declared twice`));
-          inputs.set(i.name, 1);
-          if (!DTYPES.includes(i.dtype)) {
+          inputs.add(i.name);
+          if (!DTYPES.includes(i.dtype))
             out.push(
               diag(
                 'SQ315',
@@ -46,118 +72,88 @@ export function checkAst(ast: RecipeAst): Diagnostic[] {
                 didYouMean(i.dtype, DTYPES) ?? `dtypes are ${DTYPES.join(', ')}`,
               ),
             );
-          }
         }
         break;
-      case 'calibrate':
-        once('calibrate', s, 'the calibrate block');
-        checkOptions(out, s.options, 'calibrate');
-        break;
-      case 'output':
-        once('output', s, 'the output block');
-        checkOptions(out, s.options, 'output');
-        break;
-      case 'cleanup':
-        once('cleanup', s, 'cleanup');
-        if (s.mode !== 'none')
+      case 'cleanup': {
+        const words = def.shape.words ?? [];
+        if (!words.includes(s.mode))
           out.push(
             diag(
               'SQ316',
               s.modeSpan,
               `unknown cleanup mode '${s.mode}'`,
-              "the only mode is 'none' (cleanups run unless turned off)",
+              `the only mode is '${words.join("', '")}' (cleanups run unless turned off)`,
             ),
           );
         break;
+      }
       case 'target':
-        checkTarget(out, s);
+        checkTarget(out, s, ctx);
         once(`target ${s.metric} ${s.op}`, s, `target ${s.metric} ${s.op}`);
         break;
-      case 'keep':
-        checkSelectors(out, s.selectors);
-        if (s.where) checkWhere(out, s.where);
-        break;
-      default: {
-        if (s.selectors) checkSelectors(out, s.selectors);
-        if (s.where) checkWhere(out, s.where);
-        const kind: BlockKind =
-          s.kind === 'quantize'
-            ? s.what === 'weights'
-              ? 'quantize-weights'
-              : 'quantize-activations'
-            : s.kind;
-        if (s.options) checkOptions(out, s.options, kind);
-        if (s.kind === 'prune') checkPrune(out, s);
-      }
+      default:
+        checkTableStatement(s, ctx);
     }
   }
   return out;
 }
 
-function checkPrune(out: Diagnostic[], s: Statement & { kind: 'prune' }): void {
-  const g = s.granularity;
-  if (g.kind === 'unknown') {
-    const words = ['layers', 'channels', 'filters', 'kernels', 'blocks', 'weights'];
-    out.push(
-      diag(
-        'SQ308',
-        g.span,
-        `unknown granularity '${g.word}'`,
-        didYouMean(g.word.split(' ')[0]!, words) ??
-          `write one of ${words.join(', ')}, blocks RxC or N:M (2:4)`,
-      ),
+function checkTableStatement(s: TableStatement, ctx: CheckContext): void {
+  const def = defOf(s);
+  if (s.selectors) checkSelectors(ctx.out, s.selectors);
+  if (s.where) checkWhere(ctx.out, s.where);
+  if (s.options)
+    checkOptions(
+      ctx.out,
+      s.options,
+      def.options ?? [],
+      def.variant ? `${def.keyword} ${def.variant}` : def.keyword,
     );
-  } else if (g.kind === 'nm' && (g.n < 1 || g.n >= g.m)) {
-    out.push(
-      diag(
-        'SQ303',
-        g.span,
-        `N:M pruning needs 1 <= N < M, got ${g.text}`,
-        'e.g. 2:4 keeps 2 of every 4 weights',
-      ),
-    );
-  } else if (g.kind === 'blocks' && (g.r < 1 || g.c < 1)) {
-    out.push(diag('SQ303', g.span, `block size ${g.text} must be at least 1x1`));
-  }
-  for (const o of s.options ?? []) {
-    if (o.name === 'round' && g.kind !== 'channels') {
-      out.push(
-        diag('SQ317', o.nameSpan, `'round' only applies to channel pruning`, 'remove it or prune channels'),
+  if (!ctx.has('calibrate')) {
+    if (def.needsData)
+      ctx.out.push(
+        diag('SQ322', s.keywordSpan, `${statementTitle(s)} needs calibration data`, CALIBRATE_HELP),
       );
-    }
-    if (o.name === 'sparsity' && g.kind === 'nm') {
-      out.push(
-        diag(
-          'SQ317',
-          o.nameSpan,
-          `'sparsity' has no effect with ${g.text}: N:M fixes the sparsity at ${((1 - g.n / g.m) * 100).toFixed(0)}%`,
-          'remove it',
-        ),
-      );
-    }
+    for (const o of s.options ?? []) needsData(o, def.options ?? [], ctx.out);
   }
+  def.check?.(s, ctx);
 }
 
-function checkOptions(out: Diagnostic[], options: Option[], kind: BlockKind): void {
-  const specs = SCHEMA[kind];
+const CALIBRATE_HELP = 'add a calibrate { images "…" samples N } block (or tensors "…", or random)';
+
+/** An option (or one of its values) that reads the calibration data, in a recipe without any. */
+function needsData(o: Option, specs: OptionSpec[], out: Diagnostic[]): void {
+  const need = specs.find((x) => x.name === o.name)?.needsData;
+  if (!need) return;
+  const v = o.values[0];
+  const w = wordOf(v);
+  if (need === true)
+    out.push(diag('SQ322', o.nameSpan, `'${o.name}' needs calibration data`, CALIBRATE_HELP));
+  else if (w !== undefined && need.includes(w))
+    out.push(diag('SQ322', v!.span, `'${o.name} ${w}' needs calibration data`, CALIBRATE_HELP));
+}
+
+/** Options of a block against their specs; `title` names the block in messages. */
+export function checkOptions(out: Diagnostic[], options: Option[], specs: OptionSpec[], title: string): void {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const given = new Map<string, Option>();
   for (const o of options) {
     const spec = byName.get(o.name);
     if (!spec) {
-      const elsewhere = (Object.keys(SCHEMA) as BlockKind[]).filter((k) =>
-        SCHEMA[k].some((s) => s.name === o.name),
+      out.push(
+        diag(
+          'SQ301',
+          o.nameSpan,
+          `unknown option '${o.name}' in ${title}`,
+          didYouMean(o.name, byName.keys()) ??
+            elsewhere(o.name) ??
+            `options here are ${[...byName.keys()].join(', ')}`,
+        ),
       );
-      const help =
-        didYouMean(o.name, byName.keys()) ??
-        (elsewhere.length
-          ? `'${o.name}' belongs in ${elsewhere.map((k) => BLOCK_TITLE[k]).join(' or ')}`
-          : `options here are ${[...byName.keys()].join(', ')}`);
-      out.push(diag('SQ301', o.nameSpan, `unknown option '${o.name}' in ${BLOCK_TITLE[kind]}`, help));
       continue;
     }
     const prev = given.get(o.name);
-    if (prev) {
+    if (prev && !spec.repeatable) {
       out.push(
         diag(
           'SQ306',
@@ -168,12 +164,11 @@ function checkOptions(out: Diagnostic[], options: Option[], kind: BlockKind): vo
       );
       continue;
     }
-    given.set(o.name, o);
-    checkValues(out, o, spec);
+    if (!prev) given.set(o.name, o);
+    checkValues(out, o, spec, title);
   }
   for (const o of given.values()) {
-    const spec = byName.get(o.name)!;
-    for (const c of spec.conflicts ?? []) {
+    for (const c of byName.get(o.name)!.conflicts ?? []) {
       const other = given.get(c);
       if (other && other.span.offset < o.span.offset) {
         out.push(
@@ -189,7 +184,20 @@ function checkOptions(out: Diagnostic[], options: Option[], kind: BlockKind): vo
   }
 }
 
-function checkValues(out: Diagnostic[], o: Option, spec: OptionSpec): void {
+/** "'x' belongs in quantize weights" when another statement (or nested block) takes the option. */
+function elsewhere(name: string): string | undefined {
+  const where = new Set<string>();
+  const walk = (specs: OptionSpec[], title: string) => {
+    for (const s of specs) {
+      if (s.name === name) where.add(title);
+      for (const v of s.forms.flat()) if (v.type === 'block') walk(v.options, `${title} ${s.name} { … }`);
+    }
+  };
+  for (const d of STATEMENTS) walk(d.options ?? [], d.variant ? `${d.keyword} ${d.variant}` : d.keyword);
+  return where.size ? `'${name}' belongs in ${[...where].join(' or ')}` : undefined;
+}
+
+function checkValues(out: Diagnostic[], o: Option, spec: OptionSpec, title: string): void {
   const form =
     spec.forms.find((f) => f.length === o.values.length && fits(f, o.values)) ??
     spec.forms.find((f) => f.length === o.values.length);
@@ -200,143 +208,44 @@ function checkValues(out: Diagnostic[], o: Option, spec: OptionSpec): void {
       diag(
         'SQ302',
         where,
-        `'${o.name}' takes ${describe(spec)}, got ${n === 0 ? 'nothing' : `${n} value${n > 1 ? 's' : ''}`}`,
+        `'${o.name}' takes ${describeSpec(spec)}, got ${n === 0 ? 'nothing' : `${n} value${n > 1 ? 's' : ''}`}`,
         `e.g. ${spec.example}`,
       ),
     );
     return;
   }
   form.forEach((vs, i) => {
-    checkValue(out, o, vs, o.values[i]!, spec);
+    const v = o.values[i]!;
+    if (vs.type === 'block' && v.kind === 'block')
+      checkOptions(out, v.options, vs.options, `${title} ${o.name}`);
+    else checkValue(out, o, vs, v, spec);
   });
 }
 
+/** Whether values have the kinds a form expects (to pick among forms of the same length). */
 function fits(form: ValueSpec[], values: Value[]): boolean {
   return form.every((vs, i) => {
     const v = values[i]!;
-    if (vs.type === 'keyword') return v.kind === 'word' && v.value === vs.word;
-    if (vs.type === 'percent') return numberOf(v, '%');
-    if (vs.type === 'int') return numberOf(v, '');
-    return true;
+    switch (vs.type) {
+      case 'keyword':
+        return v.kind === 'word' && v.value === vs.word;
+      case 'percent':
+        return numberOf(v, '%');
+      case 'int':
+        return numberOf(v, '');
+      case 'enum':
+        return v.kind === 'word';
+      case 'string':
+        return v.kind === 'string';
+      case 'block':
+        return v.kind === 'block';
+      default:
+        return true;
+    }
   });
 }
 
 function numberOf(v: Value, unit: string): boolean {
   if (v.kind === 'range') return numberOf(v.lo, unit) && numberOf(v.hi, unit);
   return v.kind === 'number' && v.unit === unit;
-}
-
-function describe(spec: OptionSpec): string {
-  const one = (f: ValueSpec[]) =>
-    f.length === 0
-      ? 'no value'
-      : f
-          .map((v) => (v.type === 'keyword' ? v.word : v.type === 'enum' ? v.words.join('|') : v.type))
-          .join(' ');
-  return spec.forms.map(one).join(' or ');
-}
-
-function checkValue(out: Diagnostic[], o: Option, vs: ValueSpec, v: Value, spec: OptionSpec): void {
-  const bad = (msg: string): void => {
-    out.push(diag('SQ302', v.span, msg, `e.g. ${spec.example}`));
-  };
-  if (v.kind === 'number' && v.unit === 'bad') return; // already reported
-  if (v.kind === 'range') {
-    if (!('range' in vs && vs.range)) {
-      bad(`'${o.name}' does not take a range`);
-      return;
-    }
-    checkValue(out, o, vs, v.lo, spec);
-    checkValue(out, o, vs, v.hi, spec);
-    if (v.lo.kind === 'number' && v.hi.kind === 'number' && v.lo.value >= v.hi.value) {
-      out.push(diag('SQ303', v.span, `range ${valueText(v)} is empty or reversed`, 'write low..high'));
-    }
-    return;
-  }
-  switch (vs.type) {
-    case 'keyword':
-      if (v.kind !== 'word' || v.value !== vs.word)
-        bad(`expected '${vs.word}' here, found '${valueText(v)}'`);
-      return;
-    case 'enum':
-      if (v.kind !== 'word' || !vs.words.includes(v.value)) {
-        const text = valueText(v);
-        out.push(
-          diag(
-            'SQ316',
-            v.span,
-            `'${o.name}' cannot be '${text}'`,
-            didYouMean(text, vs.words) ?? `choose one of ${vs.words.join(', ')}`,
-          ),
-        );
-      }
-      return;
-    case 'string':
-      if (v.kind !== 'string') bad(`'${o.name}' takes a quoted path or glob`);
-      else if (v.value === '') bad(`'${o.name}' is empty`);
-      return;
-    case 'dims':
-      if (v.kind !== 'dims') bad(`'${o.name}' takes a size WxH`);
-      else if (v.a < 1 || v.b < 1) out.push(diag('SQ303', v.span, `size ${v.text} must be at least 1x1`));
-      return;
-    case 'scalars': {
-      const items = v.kind === 'list' ? v.items : [v];
-      if (items.length === 0 || items.some((x) => x.kind !== 'number' || x.unit !== '')) {
-        bad('expected a number or a list of numbers');
-        return;
-      }
-      if (vs.positive && items.some((x) => x.kind === 'number' && x.value <= 0))
-        out.push(diag('SQ303', v.span, 'std must be greater than 0'));
-      return;
-    }
-    case 'real':
-      if (v.kind !== 'number' || (v.unit !== '' && v.unit !== '%')) {
-        bad(`'${o.name}' takes a number`);
-        return;
-      }
-      if (v.value <= vs.min || v.value > vs.max)
-        out.push(diag('SQ303', v.span, `'${o.name}' must be in (${vs.min}, ${vs.max}], got ${v.text}`));
-      return;
-    case 'count':
-      if (v.kind !== 'number' || (v.unit !== '' && v.unit !== 'count'))
-        bad(`'${o.name}' takes a count such as 8 or 64k`);
-      return;
-    case 'int': {
-      if (v.kind !== 'number' || v.unit !== '' || !Number.isInteger(v.value)) {
-        bad(`'${o.name}' takes a whole number`);
-        return;
-      }
-      if (vs.oneOf && !vs.oneOf.includes(v.value)) {
-        const extra = o.name === 'bits' && vs.oneOf.includes(2) ? ' (or binary / ternary)' : '';
-        out.push(
-          diag('SQ303', v.span, `'${o.name}' must be one of ${vs.oneOf.join(', ')}${extra}, got ${v.value}`),
-        );
-      } else if (v.value < vs.min || (vs.max !== undefined && v.value > vs.max)) {
-        out.push(
-          diag('SQ303', v.span, `'${o.name}' must be between ${vs.min} and ${vs.max ?? '∞'}, got ${v.value}`),
-        );
-      }
-      return;
-    }
-    case 'percent': {
-      if (v.kind !== 'number' || v.unit !== '%') {
-        bad(`'${o.name}' takes a percentage such as ${spec.example.split(' ').pop()}`);
-        return;
-      }
-      const over = vs.maxExclusive ? v.value >= vs.max : v.value > vs.max;
-      if (v.value < vs.min || over) {
-        out.push(
-          diag(
-            'SQ303',
-            v.span,
-            `'${o.name}' must be ${vs.min}%..${vs.max}%${vs.maxExclusive ? ' (exclusive)' : ''}, got ${v.text}`,
-          ),
-        );
-      } else if (v.value === 0) {
-        out.push(
-          diag('SQ320', v.span, `'${o.name} 0%' does nothing`, 'remove the statement or raise the value'),
-        );
-      }
-    }
-  }
 }

@@ -1,10 +1,11 @@
 // The formatter: one canonical layout from the AST, comments kept in place, idempotent.
-import type { Expr, Granularity, InputDecl, Option, Selector, Statement } from './ast.ts';
+import type { Expr, InputDecl, Option, Selector, Statement, TableStatement } from './ast.ts';
 import { type Diagnostic, hasErrors } from './diagnostics.ts';
-import { KW } from './lexer.ts';
+import { KEYWORDS as KEYWORD_LIST } from './lexer.ts';
 import { parseRecipe } from './parse.ts';
-import { type BlockKind, OPTION_NAMES_BY_BLOCK } from './schema.ts';
-import { quote, valueText } from './values.ts';
+import { defOf, type OptionSpec, optionNames, optionSpecs } from './table/index.ts';
+import { granularityText } from './table/prune.ts';
+import { optionText, quote, valueText } from './values.ts';
 
 export interface FormatResult {
   /** The formatted text; the input unchanged when it has syntax errors. */
@@ -27,7 +28,7 @@ const BLANK = /\n[ \t\r\f\v]*\n/;
 
 const INLINE_MAX = 80;
 const WORD_RE = /^[A-Za-z_\u00C0-\uFFFF][A-Za-z0-9_\u00C0-\uFFFF-]*(?:\+\+)?$/;
-const KEYWORDS = new Set(Object.keys(KW));
+const KEYWORDS = new Set(KEYWORD_LIST);
 
 /** Format a recipe. Text that does not parse cleanly comes back unchanged with its diagnostics. */
 export function formatRecipe(text: string, options: { file?: string } = {}): FormatResult {
@@ -104,8 +105,6 @@ function statementUnits(s: Statement, hasInnerComment: boolean): RawUnit[] {
       return one(`cleanup ${s.mode}`);
     case 'target':
       return one(`target ${s.metric} ${s.op} ${valueText(s.value)}`);
-    case 'keep':
-      return one(`keep ${selectors(s.selectors)}${where(s.where)}`);
     case 'model': {
       if (s.inputs.length === 0 && !hasInnerComment) return one('model {}');
       return [
@@ -114,62 +113,78 @@ function statementUnits(s: Statement, hasInnerComment: boolean): RawUnit[] {
         { text: '}', indent: 0, start: end - 1, top: false },
       ];
     }
-    case 'calibrate':
-    case 'output':
-      return block(s.kind, s.kind, s.options, start, end, hasInnerComment);
     default: {
-      const head = header(s);
+      const head = headerText(s);
       if (!s.options) return one(head);
-      const kind: BlockKind = s.kind === 'quantize' ? `quantize-${s.what}` : (s.kind as BlockKind);
-      return block(kind, head, s.options, start, end, hasInnerComment);
+      return block(head, s.options, optionSpecs(s), { start, end, indent: 0, top: true }, hasInnerComment);
     }
   }
 }
 
-function header(s: Statement): string {
-  switch (s.kind) {
-    case 'prune':
-      return `prune ${granularity(s.granularity)} of ${selectors(s.selectors)}${where(s.where)}`;
-    case 'factorize':
-      return `factorize ${selectors(s.selectors)}${where(s.where)}`;
-    case 'cluster':
-      return `cluster weights of ${selectors(s.selectors)}${where(s.where)}`;
-    case 'quantize':
-      if (s.what === 'weights') return `quantize weights of ${selectors(s.selectors)}${where(s.where)}`;
-      return `quantize activations${s.selectors ? ` of ${selectors(s.selectors)}` : ''}${where(s.where)}`;
-    default:
-      return s.kind;
-  }
+/** A statement's first line without its block: `prune channels of conv where …`, `quantize activations`. */
+export function headerText(s: TableStatement): string {
+  const d = defOf(s);
+  const words = [
+    d.keyword,
+    ...(d.variant ? [d.variant] : []),
+    ...(s.granularity ? [granularityText(s)] : []),
+  ];
+  const sel = s.selectors ? `${d.shape.selectors === 'bare' ? '' : 'of '}${selectors(s.selectors)}` : '';
+  return [...words, ...(sel ? [sel] : [])].join(' ') + where(s.where);
+}
+
+/** On one line when every option is known, there are at most three of at most two plain values. */
+function inlineable(options: Option[], specs: readonly OptionSpec[]): boolean {
+  const known = optionNames(specs);
+  return (
+    options.every((o) => known.has(o.name)) &&
+    options.length <= 3 &&
+    options.every(
+      (o) => o.values.length <= 2 && o.values.every((v) => v.kind !== 'list' && v.kind !== 'block'),
+    )
+  );
 }
 
 function block(
-  kind: BlockKind,
   head: string,
   options: Option[],
-  start: number,
-  end: number,
+  specs: readonly OptionSpec[],
+  at: { start: number; end: number; indent: number; top: boolean },
   hasInnerComment: boolean,
 ): RawUnit[] {
-  if (options.length === 0 && !hasInnerComment) return [{ text: `${head} {}`, indent: 0, start, top: true }];
-  const lines = options.map(optionText);
-  const inline = `${head} { ${lines.join('  ')} }`;
-  // On one line, options regroup by their names: only blocks whose every option is known go inline.
-  const known = OPTION_NAMES_BY_BLOCK[kind];
-  const simple =
-    options.every((o) => known.has(o.name)) &&
-    options.length <= 3 &&
-    options.every((o) => o.values.length <= 2 && o.values.every((v) => v.kind !== 'list'));
-  if (simple && !hasInnerComment && inline.length <= INLINE_MAX)
-    return [{ text: inline, indent: 0, start, top: true }];
+  const { start, end, indent, top } = at;
+  if (options.length === 0 && !hasInnerComment) return [{ text: `${head} {}`, indent, start, top }];
+  const inline = `${head} { ${options.map(optionText).join('  ')} }`;
+  if (inlineable(options, specs) && !hasInnerComment && inline.length + 2 * indent <= INLINE_MAX)
+    return [{ text: inline, indent, start, top }];
   return [
-    { text: `${head} {`, indent: 0, start, top: true },
-    ...options.map((o, i) => ({ text: lines[i]!, indent: 1, start: o.span.offset, top: false })),
-    { text: '}', indent: 0, start: end - 1, top: false },
+    { text: `${head} {`, indent, start, top },
+    ...options.flatMap((o) => optionUnits(o, specs, indent + 1, hasInnerComment)),
+    { text: '}', indent, start: end - 1, top: false },
   ];
 }
 
-function optionText(o: Option): string {
-  return [o.name, ...o.values.map(valueText)].join(' ');
+/** One option on its own line; a nested block value opens its own lines when it does not fit on one. */
+function optionUnits(
+  o: Option,
+  specs: readonly OptionSpec[],
+  indent: number,
+  hasInnerComment: boolean,
+): RawUnit[] {
+  const last = o.values[o.values.length - 1];
+  if (last?.kind !== 'block') return [{ text: optionText(o), indent, start: o.span.offset, top: false }];
+  const inner = specs
+    .find((x) => x.name === o.name)
+    ?.forms.flat()
+    .find((v) => v.type === 'block');
+  const head = [o.name, ...o.values.slice(0, -1).map(valueText)].join(' ');
+  return block(
+    head,
+    last.options,
+    inner?.type === 'block' ? inner.options : [],
+    { start: o.span.offset, end: last.span.offset + last.span.length, indent, top: false },
+    hasInnerComment,
+  );
 }
 
 function name(n: string): string {
@@ -178,17 +193,6 @@ function name(n: string): string {
 
 function inputDecl(i: InputDecl): string {
   return `input ${name(i.name)}: ${i.dtype}[${i.dims.map((d) => (typeof d === 'number' ? String(d) : name(d))).join(', ')}]`;
-}
-
-function granularity(g: Granularity): string {
-  switch (g.kind) {
-    case 'blocks':
-      return `blocks ${g.text}`;
-    case 'nm':
-      return g.text;
-    default:
-      return g.word;
-  }
 }
 
 export function selectors(list: Selector[]): string {

@@ -15,8 +15,10 @@ export {
   hasErrors,
   renderDiagnostic,
   type Severity,
+  sortDiagnostics,
 } from './diagnostics.ts';
-export { type FormatResult, formatRecipe } from './format.ts';
+export { type FormatResult, formatRecipe, headerText } from './format.ts';
+export { hoverAt } from './hover.ts';
 export { type IncludeHost, type ParseOptions, type ParseResult, parseRecipe } from './parse.ts';
 export {
   type LayerInfo,
@@ -27,6 +29,7 @@ export {
 } from './select.ts';
 export type { Span } from './span.ts';
 export { didYouMean, editDistance, nearest } from './suggest.ts';
+export { STATEMENTS, type StatementDef } from './table/index.ts';
 
 /** Parse and run every model-free check. Never throws on input. */
 export function checkRecipe(

@@ -2,6 +2,7 @@
 import { createToken, type IToken, Lexer, type TokenType } from 'chevrotain';
 import { type Diagnostic, diag } from './diagnostics.ts';
 import { LineIndex } from './span.ts';
+import { STATEMENT_KEYWORDS, STATEMENTS } from './table/index.ts';
 
 const WORD_START = 'A-Za-z_\\u00C0-\\uFFFF';
 const WORD_PATTERN = new RegExp(`[${WORD_START}][${WORD_START}0-9-]*(?:\\+\\+)?`);
@@ -17,27 +18,30 @@ function keyword(name: string): TokenType {
   });
 }
 
-/** Words that start a statement (when first on their line). */
-export const STATEMENT_KEYWORDS = [
-  'recipe',
-  'include',
-  'model',
-  'calibrate',
-  'prune',
-  'factorize',
-  'quantize',
-  'cluster',
-  'keep',
-  'cleanup',
-  'output',
-  'target',
-] as const;
-const OTHER_KEYWORDS = ['input', 'of', 'where', 'and', 'or', 'not', 'weights', 'activations'] as const;
-export type Keyword = (typeof STATEMENT_KEYWORDS)[number] | (typeof OTHER_KEYWORDS)[number];
+/** Words that start a statement (when first on their line): the statement table's keywords. */
+export { STATEMENT_KEYWORDS };
 
-export const KW = Object.fromEntries(
-  [...STATEMENT_KEYWORDS, ...OTHER_KEYWORDS].map((k) => [k, keyword(k)]),
-) as Record<Keyword, TokenType>;
+const FIXED_KEYWORDS = ['input', 'of', 'where', 'and', 'or', 'not'] as const;
+/** Second words that pick a statement's form (`quantize weights`); `weights` is also a granularity. */
+const VARIANT_KEYWORDS = [
+  ...new Set(STATEMENTS.flatMap((d) => ('variant' in d && d.variant ? [d.variant] : []))),
+];
+
+export const KW = Object.fromEntries(FIXED_KEYWORDS.map((k) => [k, keyword(k)])) as Record<
+  (typeof FIXED_KEYWORDS)[number],
+  TokenType
+>;
+const TABLE_KEYWORDS = new Map([...STATEMENT_KEYWORDS, ...VARIANT_KEYWORDS].map((k) => [k, keyword(k)]));
+
+/** The token of a statement keyword or variant word of the table. */
+export function keywordToken(word: string): TokenType {
+  const t = TABLE_KEYWORDS.get(word);
+  if (!t) throw new Error(`'${word}' is not a keyword of the statement table`);
+  return t;
+}
+
+/** Every keyword: the formatter quotes names that would lex as one. */
+export const KEYWORDS: string[] = [...FIXED_KEYWORDS, ...TABLE_KEYWORDS.keys()];
 
 export const WhiteSpace = createToken({
   name: 'WhiteSpace',
@@ -110,6 +114,7 @@ export const ALL_TOKENS: TokenType[] = [
   Colon,
   Star,
   ...Object.values(KW),
+  ...TABLE_KEYWORDS.values(),
   Word,
 ];
 

@@ -5,6 +5,7 @@ import { type BuildContext, buildStatement } from './build.ts';
 import { type Diagnostic, diag, sortDiagnostics } from './diagnostics.ts';
 import {
   KW,
+  keywordToken,
   LBrace,
   LBracket,
   LParen,
@@ -49,7 +50,10 @@ const MAX_OPERATORS = 256;
 const MAX_DIAGNOSTICS = 100;
 const MAX_ERRORS_PER_STATEMENT = 3;
 const MAX_INCLUDE_DEPTH = 32;
-const STATEMENT_TYPES = new Set(STATEMENT_KEYWORDS.map((k) => KW[k]));
+/** A fan-out of files that include each other several times (no cycle) grows exponentially. */
+const MAX_INCLUDES = 256;
+const MAX_INCLUDED_TEXT = 4_000_000;
+const STATEMENT_TYPES = new Set(STATEMENT_KEYWORDS.map(keywordToken));
 const OPENERS = new Set([LBrace, LBracket, LParen]);
 const CLOSERS = new Set([RBrace, RBracket, RParen]);
 
@@ -57,8 +61,17 @@ const CLOSERS = new Set([RBrace, RBracket, RParen]);
 export function parseRecipe(text: string, options: ParseOptions = {}): ParseResult {
   const file = options.file ?? '<recipe>';
   const sources = new Map<string, string>();
-  const result = parseFile(text, file, options.include, [file], sources);
+  const budget: IncludeBudget = { files: 0, chars: 0 };
+  const result = parseFile(text, file, options.include, [file], sources, budget);
   return { ...result, diagnostics: sortDiagnostics(result.diagnostics), sources };
+}
+
+/** What includes have used so far in one parse (all files, repeats counted). */
+interface IncludeBudget {
+  files: number;
+  chars: number;
+  /** Past a limit, one diagnostic says so; the includes after it are skipped quietly. */
+  spent?: boolean;
 }
 
 function parseFile(
@@ -67,6 +80,7 @@ function parseFile(
   host: IncludeHost | undefined,
   stack: string[],
   sources: Map<string, string>,
+  budget: IncludeBudget,
 ): Omit<ParseResult, 'sources'> {
   sources.set(file, text);
   const lexed = lex(text, file);
@@ -91,7 +105,7 @@ function parseFile(
   }
   if (host) {
     for (const s of statements) {
-      if (s.kind === 'include') resolveInclude(s, file, host, stack, sources, diagnostics);
+      if (s.kind === 'include') resolveInclude(s, file, host, stack, sources, diagnostics, budget);
     }
   }
   return { ast: { file, statements }, diagnostics, comments: lexed.comments };
@@ -104,7 +118,21 @@ function resolveInclude(
   stack: string[],
   sources: Map<string, string>,
   diagnostics: Diagnostic[],
+  budget: IncludeBudget,
 ): void {
+  if (budget.spent) return;
+  if (budget.files >= MAX_INCLUDES) {
+    budget.spent = true;
+    diagnostics.push(
+      diag(
+        'SQ325',
+        s.pathSpan,
+        `more than ${MAX_INCLUDES} includes in all`,
+        'include each file once, from one place',
+      ),
+    );
+    return;
+  }
   let got: { file: string; text: string } | undefined;
   let why = 'the host could not find it';
   try {
@@ -134,7 +162,21 @@ function resolveInclude(
     diagnostics.push(diag('SQ319', s.pathSpan, `includes nested deeper than ${MAX_INCLUDE_DEPTH} files`));
     return;
   }
-  const sub = parseFile(got.text, got.file, host, [...stack, got.file], sources);
+  budget.files++;
+  budget.chars += got.text.length;
+  if (budget.chars > MAX_INCLUDED_TEXT) {
+    budget.spent = true;
+    diagnostics.push(
+      diag(
+        'SQ325',
+        s.pathSpan,
+        `included recipes exceed ${MAX_INCLUDED_TEXT / 1e6} MB of text in all`,
+        'a recipe is a few hundred bytes: check that the path names a .squish file',
+      ),
+    );
+    return;
+  }
+  const sub = parseFile(got.text, got.file, host, [...stack, got.file], sources, budget);
   diagnostics.push(...sub.diagnostics);
   s.recipe = sub.ast;
 }

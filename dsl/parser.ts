@@ -1,5 +1,12 @@
 // The chevrotain CST parser for one statement (the driver splits a file into statements).
-import { CstParser, EOF, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
+import {
+  type CstNode,
+  CstParser,
+  EOF,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
 import {
   ALL_TOKENS,
   Colon,
@@ -9,6 +16,7 @@ import {
   GE,
   GT,
   KW,
+  keywordToken,
   LBrace,
   LBracket,
   LE,
@@ -20,11 +28,13 @@ import {
   RBracket,
   Regex,
   RParen,
+  STATEMENT_KEYWORDS,
   Star,
   StringLit,
   Word,
 } from './lexer.ts';
 import { didYouMean } from './suggest.ts';
+import { defsOf, type StatementDef } from './table/index.ts';
 
 /** Separates a message from its help line inside chevrotain's single error string. */
 export const HELP_SEP = '\u0000help:';
@@ -87,42 +97,71 @@ export class RecipeParser extends CstParser {
       maxLookahead: 3,
       skipValidations: !validate,
     });
+    const rules = STATEMENT_KEYWORDS.map((k) => this.RULE(`${k}Stmt`, () => this.statementOf(k)));
+    this.statement = this.RULE('statement', () => {
+      this.OR(rules.map((r) => ({ ALT: () => this.SUBRULE(r) })));
+    });
     this.performSelfAnalysis();
   }
 
-  statement = this.RULE('statement', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.recipeStmt) },
-      { ALT: () => this.SUBRULE(this.includeStmt) },
-      { ALT: () => this.SUBRULE(this.modelStmt) },
-      { ALT: () => this.SUBRULE(this.calibrateStmt) },
-      { ALT: () => this.SUBRULE(this.outputStmt) },
-      { ALT: () => this.SUBRULE(this.pruneStmt) },
-      { ALT: () => this.SUBRULE(this.factorizeStmt) },
-      { ALT: () => this.SUBRULE(this.quantizeStmt) },
-      { ALT: () => this.SUBRULE(this.clusterStmt) },
-      { ALT: () => this.SUBRULE(this.keepStmt) },
-      { ALT: () => this.SUBRULE(this.cleanupStmt) },
-      { ALT: () => this.SUBRULE(this.targetStmt) },
-    ]);
-  });
+  statement: () => CstNode;
 
-  recipeStmt = this.RULE('recipeStmt', () => {
-    this.CONSUME(KW.recipe);
-    this.CONSUME(StringLit);
-  });
+  /** One keyword's statement: its variant word (if it has forms), then the parts its shape lists. */
+  private statementOf(keyword: string): void {
+    this.CONSUME(keywordToken(keyword));
+    const defs = defsOf(keyword);
+    if (defs.length === 1 && !defs[0]!.variant) {
+      this.parts(defs[0]!, 0);
+      return;
+    }
+    if (defs.length === 1) {
+      this.consume(1, keywordToken(defs[0]!.variant!));
+      this.parts(defs[0]!, 0);
+      return;
+    }
+    this.OR(
+      defs.map((d, i) => ({
+        ALT: () => {
+          this.consume(1 + i, keywordToken(d.variant!));
+          this.parts(d, 16 * (i + 1));
+        },
+      })),
+    );
+  }
 
-  includeStmt = this.RULE('includeStmt', () => {
-    this.CONSUME(KW.include);
-    this.CONSUME(StringLit);
-  });
-
-  modelStmt = this.RULE('modelStmt', () => {
-    this.CONSUME(KW.model);
-    this.CONSUME(LBrace);
-    this.MANY(() => this.SUBRULE(this.inputDecl));
-    this.CONSUME(RBrace);
-  });
+  /** The parts of a statement's shape; occurrence indexes are fixed per form (`base`). */
+  private parts(def: StatementDef, base: number): void {
+    const s = def.shape;
+    const i = base;
+    switch (s.argument) {
+      case 'string':
+        this.consume(i + 2, StringLit);
+        break;
+      case 'word':
+        this.consume(i + 2, Word);
+        break;
+      case 'inputs':
+        this.consume(i + 2, LBrace);
+        this.many(i + 1, () => this.subrule(i + 1, this.inputDecl));
+        this.consume(i + 2, RBrace);
+        break;
+      case 'target':
+        this.consume(i + 2, Word);
+        this.subrule(i + 1, this.cmpOp);
+        this.subrule(i + 1, this.value);
+    }
+    if (s.granularity) this.subrule(i + 1, this.granularity);
+    const selectors = () => {
+      this.consume(i + 2, KW.of);
+      this.subrule(i + 1, this.selectorList);
+    };
+    if (s.selectors === 'of') selectors();
+    else if (s.selectors === 'of?') this.option(i + 1, selectors);
+    else if (s.selectors === 'bare') this.subrule(i + 1, this.selectorList);
+    if (s.where) this.option(i + 2, () => this.subrule(i + 1, this.whereClause));
+    if (s.block === 'required') this.subrule(i + 1, this.block);
+    else if (s.block === 'optional') this.option(i + 3, () => this.subrule(i + 1, this.block));
+  }
 
   inputDecl = this.RULE('inputDecl', () => {
     this.CONSUME(KW.input);
@@ -148,26 +187,9 @@ export class RecipeParser extends CstParser {
     ]);
   });
 
-  calibrateStmt = this.RULE('calibrateStmt', () => {
-    this.CONSUME(KW.calibrate);
-    this.SUBRULE(this.block);
-  });
-
-  outputStmt = this.RULE('outputStmt', () => {
-    this.CONSUME(KW.output);
-    this.SUBRULE(this.block);
-  });
-
-  pruneStmt = this.RULE('pruneStmt', () => {
-    this.CONSUME(KW.prune);
-    this.SUBRULE(this.granularity);
-    this.CONSUME(KW.of);
-    this.SUBRULE(this.tail);
-  });
-
   granularity = this.RULE('granularity', () => {
     this.OR([
-      { ALT: () => this.CONSUME(KW.weights) },
+      { ALT: () => this.CONSUME(keywordToken('weights')) },
       {
         ALT: () => {
           this.CONSUME(Word);
@@ -176,67 +198,6 @@ export class RecipeParser extends CstParser {
       },
       { ALT: () => this.CONSUME2(NumberLit) },
     ]);
-  });
-
-  /** SELECTORS [where PRED] [{ options }] */
-  tail = this.RULE('tail', () => {
-    this.SUBRULE(this.selectorList);
-    this.OPTION(() => this.SUBRULE(this.whereClause));
-    this.OPTION2(() => this.SUBRULE(this.block));
-  });
-
-  factorizeStmt = this.RULE('factorizeStmt', () => {
-    this.CONSUME(KW.factorize);
-    this.SUBRULE(this.tail);
-  });
-
-  quantizeStmt = this.RULE('quantizeStmt', () => {
-    this.CONSUME(KW.quantize);
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(KW.weights);
-          this.CONSUME(KW.of);
-          this.SUBRULE(this.tail);
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(KW.activations);
-          this.OPTION(() => {
-            this.CONSUME2(KW.of);
-            this.SUBRULE(this.selectorList);
-          });
-          this.OPTION2(() => this.SUBRULE(this.whereClause));
-          this.OPTION3(() => this.SUBRULE(this.block));
-        },
-      },
-    ]);
-  });
-
-  clusterStmt = this.RULE('clusterStmt', () => {
-    this.CONSUME(KW.cluster);
-    this.CONSUME(KW.weights);
-    this.CONSUME(KW.of);
-    this.SUBRULE(this.tail);
-  });
-
-  keepStmt = this.RULE('keepStmt', () => {
-    this.CONSUME(KW.keep);
-    this.SUBRULE(this.selectorList);
-    this.OPTION(() => this.SUBRULE(this.whereClause));
-  });
-
-  cleanupStmt = this.RULE('cleanupStmt', () => {
-    this.CONSUME(KW.cleanup);
-    this.CONSUME(Word);
-  });
-
-  targetStmt = this.RULE('targetStmt', () => {
-    this.CONSUME(KW.target);
-    this.CONSUME(Word);
-    this.SUBRULE(this.cmpOp);
-    this.SUBRULE(this.value);
   });
 
   selectorList = this.RULE('selectorList', () => {
@@ -334,9 +295,12 @@ export class RecipeParser extends CstParser {
     ]);
   });
 
-  block = this.RULE('block', () => {
+  /** `{ item… }`: values, and nested blocks (`augment { … }`). */
+  block: () => CstNode = this.RULE('block', () => {
     this.CONSUME(LBrace);
-    this.MANY(() => this.SUBRULE(this.value));
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.SUBRULE(this.value) }, { ALT: () => this.SUBRULE(this.block) }]);
+    });
     this.CONSUME(RBrace);
   });
 

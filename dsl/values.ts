@@ -1,5 +1,6 @@
-// Meaning of numeric literals: units %, k/M/G (×1000), B/KB/MB/GB (×1000), KiB/MiB/GiB (×1024), WxH, N:M.
-import type { Value } from './ast.ts';
+// Meaning of numeric literals: units %, k/M/G (×1000), B/KB/MB/GB (×1000), KiB/MiB/GiB (×1024),
+// ms/s/m/min/h (seconds), WxH, N:M.
+import type { Option, Value } from './ast.ts';
 import { type Diagnostic, diag } from './diagnostics.ts';
 import type { Span } from './span.ts';
 import { didYouMean } from './suggest.ts';
@@ -14,7 +15,8 @@ const BYTES: Record<string, number> = {
   MiB: 1024 ** 2,
   GiB: 1024 ** 3,
 };
-export const UNITS = ['%', ...Object.keys(COUNT), ...Object.keys(BYTES)];
+const SECONDS: Record<string, number> = { ms: 1e-3, s: 1, m: 60, min: 60, h: 3600 };
+export const UNITS = ['%', ...Object.keys(COUNT), ...Object.keys(BYTES), ...Object.keys(SECONDS)];
 
 /** A Number token's text → Value; a unit that is not ours → diagnostic and unit 'bad'. */
 export function numberValue(text: string, span: Span, diagnostics: Diagnostic[]): Value {
@@ -29,6 +31,7 @@ export function numberValue(text: string, span: Span, diagnostics: Diagnostic[])
   if (unit === '%') return { kind: 'number', text, value: num, unit: '%', span };
   if (unit in COUNT) return { kind: 'number', text, value: num * COUNT[unit]!, unit: 'count', span };
   if (unit in BYTES) return { kind: 'number', text, value: num * BYTES[unit]!, unit: 'bytes', span };
+  if (unit in SECONDS) return { kind: 'number', text, value: num * SECONDS[unit]!, unit: 'seconds', span };
   const unitSpan = {
     ...span,
     offset: span.offset + (m?.[1]?.length ?? 0),
@@ -58,7 +61,14 @@ export function valueText(v: Value): string {
       return v.value;
     case 'list':
       return `[${v.items.map(valueText).join(', ')}]`;
+    case 'block':
+      return v.options.length ? `{ ${v.options.map(optionText).join('  ')} }` : '{}';
   }
+}
+
+/** An option as one line: `name value…`. */
+export function optionText(o: Option): string {
+  return [o.name, ...o.values.map(valueText)].join(' ');
 }
 
 export function quote(s: string): string {

@@ -1,6 +1,7 @@
 // Calibration data from a recipe's `calibrate { … }`: images (decoded by the host), .npy tensors,
 // or seeded random tensors shaped like the model's inputs. Paths are relative to the recipe file.
 
+import type { Span } from '../../dsl/span.ts';
 import { UserError } from '../../runtime/errors.ts';
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { makeTensor, sizeOf, type Tensor } from '../../runtime/ir/tensor.ts';
@@ -18,9 +19,19 @@ export interface CalibrationSpec {
   channels?: 'rgb' | 'bgr';
   layout?: 'nchw' | 'nhwc';
   seed?: number;
-  /** The recipe file the block came from (paths are relative to it) and where, for messages. */
+  /** The recipe file the block came from (paths are relative to it) and where (file:line:col), for messages. */
   file: string;
   where?: string;
+  /** Spans of the calibrate keyword and of the glob, for diagnostics. */
+  span?: Span;
+  globSpan?: Span;
+}
+
+/** Why calibration data cannot be used, and where in the recipe (the glob, or the block). */
+export interface CalibrationProblem {
+  message: string;
+  help?: string;
+  span?: Span;
 }
 
 /** A model input as the data loader needs it (dynamic dims may be pinned by `model { input … }`). */
@@ -34,15 +45,58 @@ export type Sample = Record<string, Tensor>;
 
 const DEFAULT_RANDOM_SAMPLES = 8;
 
-function fixedShape(input: InputSpec, where: string): number[] {
-  const s = input.shape;
-  if (!s || s.some((d) => typeof d !== 'number' || d < 0)) {
-    throw new UserError(
-      `${where}: random calibration data needs a fixed shape for input ${input.name} (it is [${(s ?? ['?']).join(', ')}])`,
-      `pin it in the recipe, model { input ${input.name}: ${input.dtype}[1, 3, 48, 192] }, or on the command line, --shape ${input.name}=1x3x48x192`,
-    );
+function isFixed(shape: InputSpec['shape']): shape is number[] {
+  return !!shape && shape.every((d) => typeof d === 'number' && d >= 0);
+}
+
+function imageInputs(inputs: InputSpec[]): InputSpec[] {
+  return inputs.filter((i) => i.shape?.length === 4 && (i.dtype === 'float32' || i.dtype === 'float64'));
+}
+
+/** Why this model cannot take this calibration data (known before any file is read), or undefined. */
+export function calibrationMismatch(
+  spec: CalibrationSpec,
+  inputs: InputSpec[],
+): CalibrationProblem | undefined {
+  const span = spec.span;
+  if (spec.source === 'random') {
+    const input = inputs.find((i) => !isFixed(i.shape));
+    if (!input) return undefined;
+    return {
+      message: `random calibration data needs a fixed shape for input ${input.name} (it is [${(input.shape ?? ['?']).join(', ')}])`,
+      help: `pin it in the recipe, model { input ${input.name}: ${input.dtype}[1, 3, 48, 192] }, or on the command line, --shape ${input.name}=1x3x48x192`,
+      span,
+    };
   }
-  return s as number[];
+  if (spec.source === 'tensors' && inputs.length !== 1)
+    return {
+      message: `tensors calibration feeds a single-input model; this model has ${inputs.length} inputs`,
+      span,
+    };
+  const images = imageInputs(inputs).length;
+  if (spec.source === 'images' && images !== 1)
+    return {
+      message: `images calibration needs exactly one 4-D float input, the model has ${images}`,
+      help: 'use tensors "…/*.npy" or random instead',
+      span,
+    };
+  return undefined;
+}
+
+/** The files a calibrate block reads (in seeded order, the first `samples`), or why there are none. */
+export async function calibrationFiles(
+  spec: CalibrationSpec,
+  host: Host,
+): Promise<string[] | CalibrationProblem> {
+  const files = await host.glob(spec.file, spec.glob ?? '');
+  if (files.length === 0)
+    return {
+      message: `${spec.source} "${spec.glob}" matches no file (relative to ${spec.file})`,
+      help: 'paths in calibrate are relative to the recipe file; check the glob',
+      span: spec.globSpan ?? spec.span,
+    };
+  const ordered = spec.seed === undefined ? files : shuffled(files, rng(spec.seed));
+  return ordered.slice(0, spec.samples ?? ordered.length);
 }
 
 function randomTensor(input: InputSpec, dims: number[], draw: () => number): Tensor {
@@ -57,31 +111,6 @@ function randomTensor(input: InputSpec, dims: number[], draw: () => number): Ten
   return t;
 }
 
-async function pick(spec: CalibrationSpec, host: Host, where: string): Promise<string[]> {
-  const files = await host.glob(spec.file, spec.glob ?? '');
-  if (files.length === 0) {
-    throw new UserError(
-      `${where}: ${spec.source} "${spec.glob}" matches no file (relative to ${spec.file})`,
-      'paths in calibrate are relative to the recipe file; check the glob',
-    );
-  }
-  const ordered = spec.seed === undefined ? files : shuffled(files, rng(spec.seed));
-  return ordered.slice(0, spec.samples ?? ordered.length);
-}
-
-function imageInput(inputs: InputSpec[], where: string): InputSpec {
-  const images = inputs.filter(
-    (i) => i.shape?.length === 4 && (i.dtype === 'float32' || i.dtype === 'float64'),
-  );
-  if (images.length !== 1) {
-    throw new UserError(
-      `${where}: images calibration needs exactly one 4-D float input, the model has ${images.length}`,
-      'use tensors "…/*.npy" or random instead',
-    );
-  }
-  return images[0];
-}
-
 /** Load (or generate) the calibration samples: one feeds record per sample. */
 export async function loadCalibration(
   spec: CalibrationSpec,
@@ -89,9 +118,11 @@ export async function loadCalibration(
   host: Host,
 ): Promise<Sample[]> {
   const where = spec.where ?? spec.file;
+  const problem = calibrationMismatch(spec, inputs);
+  if (problem) throw new UserError(`${where}: ${problem.message}`, problem.help);
   if (spec.source === 'random') {
     const draw = normal(rng(spec.seed ?? 0));
-    const shapes = inputs.map((i) => fixedShape(i, where));
+    const shapes = inputs.map((i) => i.shape as number[]);
     const out: Sample[] = [];
     for (let s = 0; s < (spec.samples ?? DEFAULT_RANDOM_SAMPLES); s++) {
       const feeds: Sample = {};
@@ -102,18 +133,17 @@ export async function loadCalibration(
     }
     return out;
   }
-  const files = await pick(spec, host, where);
+  const files = await calibrationFiles(spec, host);
+  if (!Array.isArray(files)) {
+    const at = files.span ? `${files.span.file}:${files.span.line}:${files.span.column}` : where;
+    throw new UserError(`${at}: ${files.message}`, files.help);
+  }
   if (spec.source === 'tensors') {
-    if (inputs.length !== 1) {
-      throw new UserError(
-        `${where}: tensors calibration feeds a single-input model; this model has ${inputs.length} inputs`,
-      );
-    }
     const out: Sample[] = [];
     for (const f of files) out.push({ [inputs[0].name]: parseNpy(await host.readFile(f), f) });
     return out;
   }
-  const input = imageInput(inputs, where);
+  const input = imageInputs(inputs)[0]!;
   if (!host.loadImage)
     throw new UserError(`${where}: this host cannot decode images`, 'use tensors or random');
   const nhwc = spec.layout === 'nhwc';

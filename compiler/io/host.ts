@@ -1,6 +1,6 @@
 // The Node host: gives core compiler code files (recipes, includes, calibration data) from disk.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
@@ -28,7 +28,22 @@ export function nodeHost(cwd = process.cwd()): Host {
       const found = await glob(pattern, { cwd: dir, absolute: true, onlyFiles: true });
       return found.sort();
     },
-    readText: (path) => (existsSync(abs(path)) ? readFileSync(abs(path), 'utf8') : undefined),
+    readText: (path) => readRecipeText(abs(path)),
     loadImage: (path, opts) => loadImage(abs(path), opts),
   };
+}
+
+/** Recipes (includes) are small regular files: a FIFO, device or huge file would block or fill memory. */
+const MAX_RECIPE_BYTES = 4_000_000;
+
+function readRecipeText(path: string): string | undefined {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (!st.isFile()) throw new Error(`${path} is not a regular file (a folder, FIFO or device)`);
+  if (st.size > MAX_RECIPE_BYTES) throw new Error(`${path} is ${st.size} bytes; a recipe is at most 4 MB`);
+  return readFileSync(path, 'utf8');
 }

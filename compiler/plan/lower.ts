@@ -1,15 +1,16 @@
-// Lowering: the plan becomes passes in the fixed pipeline order of RECIPE-LANGUAGE.md
-// (cleanup → layers/channels pruning → factorization → fine-grained pruning → clustering →
-// quantization → cleanup → output). A lossy kind with no pass yet is an error naming the statement.
+// Lowering: the plan becomes passes in the fixed pipeline order of the statement table (cleanup →
+// layers/channels pruning → factorization → fine-grained pruning → clustering → quantization →
+// distill/finetune → cleanup → output). Each action kind's family registers its pass here, with
+// optional prepass, plan-time preview and model checks.
 
-import { UserError } from '../../runtime/errors.ts';
+import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Pass } from '../engine/pass.ts';
 import { upgradeOpset } from '../opset/convert.ts';
 import { cleanupPasses } from '../passes/cleanup.ts';
 import { type ActionKind, PIPELINE, type Plan } from './plan.ts';
 
-/** Builds the pass for one lossy action kind from the plan (later issues register these). */
+/** Builds the pass for one lossy action kind from the plan. */
 export type LossyPassFactory = (plan: Plan) => Pass;
 
 const LOSSY = new Map<ActionKind, LossyPassFactory>();
@@ -49,8 +50,23 @@ export function registerLossyPrepass(kind: ActionKind, factory: LossyPassFactory
   PRE.set(kind, factory);
 }
 
-export function lossyPassFor(kind: ActionKind): LossyPassFactory | undefined {
-  return LOSSY.get(kind);
+/**
+ * What a family can tell from the model before any pass runs: options that do not fit a selected
+ * layer (`squish check --model` and compile report them the same way).
+ */
+export type LossyCheck = (model: Model, plan: Plan) => Diagnostic[];
+
+const CHECKS = new Map<ActionKind, LossyCheck>();
+
+export function registerLossyCheck(kind: ActionKind, check: LossyCheck): void {
+  CHECKS.set(kind, check);
+}
+
+/** Every registered family's model checks, for the kinds the plan has. */
+export function lossyChecks(model: Model, plan: Plan): Diagnostic[] {
+  return [...CHECKS]
+    .filter(([kind]) => plan.layers.some((l) => l.actions.some((a) => a.kind === kind)))
+    .flatMap(([, check]) => check(model, plan));
 }
 
 export function outputPass(opset: number): Pass {
@@ -65,21 +81,9 @@ export function outputPass(opset: number): Pass {
   };
 }
 
-/** The passes for a plan, in pipeline order. Throws a UserError for anything not implemented. */
+/** The passes for a plan, in pipeline order (the recipe was checked: every kind here has a pass). */
 export function lower(plan: Plan): Pass[] {
   const { settings } = plan;
-  for (const l of plan.layers) {
-    for (const a of l.actions) {
-      for (const o of a.statement.options ?? []) {
-        if (o.values.some((v) => v.kind === 'range')) {
-          throw new UserError(
-            `${a.from}: ${a.action} { ${o.name} ${a.options[o.name]} }: searching ranges is not implemented yet`,
-            'give a single value for now',
-          );
-        }
-      }
-    }
-  }
   const passes: Pass[] = [];
   for (const [kind, factory] of PRE)
     if (plan.layers.some((l) => l.actions.some((a) => a.kind === kind))) passes.push(factory(plan));
@@ -89,13 +93,8 @@ export function lower(plan: Plan): Pass[] {
     const layers = plan.layers.filter((l) => l.actions.some((a) => a.kind === kind));
     if (!layers.length) continue;
     const factory = LOSSY.get(kind);
-    if (!factory) {
-      const a = layers[0].actions.find((x) => x.kind === kind)!;
-      throw new UserError(
-        `${a.from}: ${a.action} is not implemented yet (it selects ${layers.length} layer${layers.length === 1 ? '' : 's'}, e.g. ${layers[0].name})`,
-        'remove the statement (or keep those layers) to compile with the exact cleanups only',
-      );
-    }
+    if (!factory)
+      throw new Error(`no pass is registered for ${kind} and compiler/plan/pending.ts does not list it`);
     passes.push(factory(plan));
     lossy = true;
   }

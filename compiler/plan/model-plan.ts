@@ -1,19 +1,25 @@
 // The plan of a recipe for one model: layers from the IR (shapes inferred at the pinned inputs),
-// selectors resolved by the recipe language, the cascade applied; plus near-misses for --explain.
+// selectors resolved by the recipe language, the cascade applied, and every check that needs the
+// model (the same for `squish check --model` and compile); plus near-misses for --explain.
 
 import type { Statement } from '../../dsl/ast.ts';
+import { type Diagnostic, diag, sortDiagnostics } from '../../dsl/diagnostics.ts';
 import { exprText } from '../../dsl/format.ts';
 import { type LayerInfo, resolveSelectors } from '../../dsl/select.ts';
 import { nearest } from '../../dsl/suggest.ts';
+import { statementTitle } from '../../dsl/table/index.ts';
 import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { type Dim, inferShapes } from '../../runtime/ir/shape/index.ts';
+import { calibrationMismatch } from '../data/calibration.ts';
+import { isClassifierLike } from '../fidelity/metrics.ts';
+import { unconvertible } from '../opset/convert.ts';
 import { buildLayers, modelInputs } from '../select/layers.ts';
-import { lossyPreviews } from './lower.ts';
-import { at, describe } from './options.ts';
+import { lossyChecks, lossyPreviews } from './lower.ts';
+import { at } from './options.ts';
+import { pendingStatements } from './pending.ts';
 import { buildPlan, type Plan } from './plan.ts';
-import type { LoadedRecipe } from './recipe.ts';
-import { settingsOf } from './settings.ts';
+import { type LoadedRecipe, RecipeError } from './recipe.ts';
 
 export interface NearMissReport {
   layer: string;
@@ -25,15 +31,16 @@ export interface NearMissReport {
 export interface ModelPlan extends Plan {
   /** Every layer of the model as the recipe language sees it. */
   layerInfo: LayerInfo[];
-  /** Input shapes pinned by `model { input … }`. */
+  /** Input shapes pinned by `model { input … }` (and the caller's --shape). */
   inputShapes: Record<string, Dim[]>;
   nearMisses: NearMissReport[];
 }
 
-function checkInputs(
+function pinnedShapes(
   model: Model,
   statements: Statement[],
   pinned: Record<string, Dim[]>,
+  out: Diagnostic[],
 ): Record<string, Dim[]> {
   const names = modelInputs(model);
   const shapes: Record<string, Dim[]> = {};
@@ -42,14 +49,17 @@ function checkInputs(
     for (const i of s.inputs) {
       if (!names.includes(i.name)) {
         const near = nearest(i.name, names);
-        throw new UserError(
-          `${at(i.nameSpan)}: the model has no input '${i.name}'`,
-          near.length
-            ? `did you mean ${near.map((n) => `'${n}'`).join(', ')}?`
-            : `its inputs are ${names.join(', ')}`,
+        out.push(
+          diag(
+            'SQ404',
+            i.nameSpan,
+            `the model has no input '${i.name}'`,
+            near.length
+              ? `did you mean ${near.map((n) => `'${n}'`).join(', ')}?`
+              : `its inputs are ${names.join(', ')}`,
+          ),
         );
-      }
-      shapes[i.name] = [...i.dims];
+      } else shapes[i.name] = [...i.dims];
     }
   }
   // sizes given by the caller (--shape) win over the recipe's model block
@@ -77,7 +87,12 @@ function nearMissesOf(statements: Statement[], layers: LayerInfo[], plan: Plan):
     const cond = exprText(s.where, 0);
     for (const l of all) {
       if (kept.has(l.name)) continue;
-      out.push({ layer: l.name, statement: describe(s), from: at(s.span), reason: `where ${cond} is false` });
+      out.push({
+        layer: l.name,
+        statement: statementTitle(s),
+        from: at(s.span),
+        reason: `where ${cond} is false`,
+      });
     }
   }
   for (const l of plan.layers) {
@@ -87,22 +102,104 @@ function nearMissesOf(statements: Statement[], layers: LayerInfo[], plan: Plan):
   return out;
 }
 
-/** `pinned`: concrete input shapes from the caller (CLI --shape), over the recipe's `model { … }`. */
-export function planModel(model: Model, recipe: LoadedRecipe, pinned: Record<string, Dim[]> = {}): ModelPlan {
+/** Recipe settings this model cannot honour: output opset, calibration data, targets. */
+function settingsProblems(model: Model, plan: ModelPlan, outputs: Map<string, readonly Dim[]>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { opset, opsetSpan, calibration, targets } = plan.settings;
+  const own = model.opset('') ?? 1;
+  if (opset !== undefined && opsetSpan) {
+    const bad = opset > own ? unconvertible(model, opset) : [];
+    if (opset < own)
+      out.push(
+        diag(
+          'SQ409',
+          opsetSpan,
+          `the model is at opset ${own}; lowering it to ${opset} is not supported`,
+          `use ${own} or higher, or leave opset out`,
+        ),
+      );
+    else if (bad.length)
+      out.push(
+        diag(
+          'SQ409',
+          opsetSpan,
+          `cannot raise the opset from ${own} to ${opset}: squish does not convert ${bad.join(', ')}`,
+          'leave opset out to keep the model at its own opset',
+        ),
+      );
+  }
+  if (calibration?.span) {
+    const g = model.graph;
+    const inputs = g.inputs
+      .filter((i) => !g.initializers.has(i.name))
+      .map((i) => ({
+        name: i.name,
+        dtype: i.type?.dtype ?? 'float32',
+        shape: plan.inputShapes[i.name] ?? i.type?.shape,
+      }));
+    const p = calibrationMismatch(calibration, inputs);
+    if (p) out.push(diag('SQ407', p.span ?? calibration.span, p.message, p.help));
+  }
+  for (const t of targets) {
+    if (t.metric !== 'agreement') continue;
+    const shapes = [...outputs.values()];
+    const known = shapes.every((d) => d.every((x) => typeof x === 'number'));
+    const classes = shapes.every((d) =>
+      isClassifierLike({ dtype: 'float32', dims: d as number[], data: new Float32Array(0) }),
+    );
+    if (known && !classes)
+      out.push(
+        diag(
+          'SQ410',
+          t.span,
+          `${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
+          'use target cosine or target snr for this model',
+        ),
+      );
+  }
+  return out;
+}
+
+/**
+ * The plan with every diagnostic that needs the model. `pinned`: concrete input shapes from the
+ * caller (CLI --shape), over the recipe's `model { … }`.
+ */
+export function analyzeModel(
+  model: Model,
+  recipe: LoadedRecipe,
+  pinned: Record<string, Dim[]> = {},
+): { plan: ModelPlan; diagnostics: Diagnostic[] } {
   const { statements } = recipe;
-  const inputShapes = checkInputs(model, statements, pinned);
+  const diagnostics: Diagnostic[] = [];
+  const inputShapes = pinnedShapes(model, statements, pinned, diagnostics);
   const inference = inferShapes(model.graph, { opset: model.opset('') ?? 1, inputShapes });
   const layerInfo = buildLayers(model, (name) => inference.types.get(name)?.shape);
-  const plan = buildPlan(
-    statements,
-    layerInfo,
-    (selectors, where) => {
-      const r = resolveSelectors(selectors ?? [], layerInfo, where);
-      return { matches: r.matches.map((l) => l.name), diagnostics: r.diagnostics };
-    },
-    recipe.render,
+  const base = buildPlan(statements, layerInfo, (selectors, where) => {
+    const r = resolveSelectors(selectors ?? [], layerInfo, where);
+    return { matches: r.matches.map((l) => l.name), diagnostics: r.diagnostics };
+  });
+  const plan: ModelPlan = { ...base, layerInfo, inputShapes, nearMisses: [] };
+  const outputs = new Map(
+    model.graph.outputs.map(
+      (o) => [o.name, inference.types.get(o.name)?.shape ?? o.type?.shape ?? ['?']] as const,
+    ),
   );
-  plan.settings = settingsOf(statements);
-  const nearMisses = [...nearMissesOf(statements, layerInfo, plan), ...lossyPreviews(model, plan)];
-  return { ...plan, layerInfo, inputShapes, nearMisses };
+  diagnostics.push(...base.diagnostics, ...settingsProblems(model, plan, outputs));
+  // families read their settings: not from statements with what the compiler does not run yet
+  const pending = pendingStatements(recipe.ast);
+  const runnable: ModelPlan = {
+    ...plan,
+    layers: plan.layers.map((l) => ({ ...l, actions: l.actions.filter((a) => !pending.has(a.statement)) })),
+  };
+  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...lossyChecks(model, runnable));
+  plan.nearMisses = [...nearMissesOf(statements, layerInfo, plan), ...lossyPreviews(model, runnable)];
+  return { plan, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The plan of a recipe for a model; every problem with the model is one RecipeError. */
+export function planModel(model: Model, recipe: LoadedRecipe, pinned: Record<string, Dim[]> = {}): ModelPlan {
+  const { plan, diagnostics } = analyzeModel(model, recipe, pinned);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new RecipeError(errors, recipe.render);
+  return plan;
 }

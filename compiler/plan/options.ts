@@ -1,60 +1,52 @@
-// Reading recipe AST options and values: `file:line` of a statement, option lookup, numbers.
+// Reading a checked statement's options: the checks (dsl/check.ts, the statement table) and the
+// pending list have already rejected wrong values, so readers only convert.
 
-import type { Option, Statement, Value } from '../../dsl/ast.ts';
+import type { Option, Value } from '../../dsl/ast.ts';
 import type { Span } from '../../dsl/span.ts';
+import { findOption, wordOf } from '../../dsl/table/index.ts';
 import { valueText } from '../../dsl/values.ts';
-import { UserError } from '../../runtime/errors.ts';
 
-/** `file:line` of a span, as plan and error messages show a statement's origin. */
+/** `file:line` of a span, as plan output shows a statement's origin. */
 export function at(span: Span): string {
   return `${span.file}:${span.line}`;
 }
 
-/** The statement as the user wrote it, in short (its first keyword and the line it is on). */
-export function describe(s: Statement): string {
-  switch (s.kind) {
-    case 'prune':
-      return `prune ${s.granularity.kind === 'nm' || s.granularity.kind === 'blocks' ? s.granularity.text : s.granularity.word}`;
-    case 'quantize':
-      return `quantize ${s.what}`;
-    default:
-      return s.kind;
-  }
+/** `file:line:col` of a span, as error messages locate a problem. */
+export function atCol(span: Span): string {
+  return `${span.file}:${span.line}:${span.column}`;
 }
 
-export function option(options: Option[] | undefined, name: string): Option | undefined {
-  return options?.find((o) => o.name === name);
+interface WithOptions {
+  options?: Option[];
 }
 
-export function isRange(v: Value | undefined): boolean {
-  return v?.kind === 'range';
+/** The number of an option's first value (a percentage stays in percent), or undefined when absent. */
+export function numberOption(s: WithOptions, name: string): number | undefined {
+  return numberOf(findOption(s.options, name)?.values[0]);
 }
 
-/** A plain number of an option's first value (percent stays in percent), or undefined. */
-export function num(v: Value | undefined, what: string): number | undefined {
+/** The word (or string) of an option's first value, or undefined when absent. */
+export function wordOption(s: WithOptions, name: string): string | undefined {
+  return wordOf(findOption(s.options, name)?.values[0]);
+}
+
+export function hasOption(s: WithOptions, name: string): boolean {
+  return findOption(s.options, name) !== undefined;
+}
+
+/** A plain number value; anything else (a range the pending list lets through would be a bug) throws. */
+export function numberOf(v: Value | undefined): number | undefined {
   if (!v) return undefined;
   if (v.kind === 'number') return v.value;
-  if (v.kind === 'range') {
-    throw new UserError(
-      `${at(v.span)}: ${what} ${valueText(v)}: searching ranges is not implemented yet`,
-      'give a single value for now',
-    );
-  }
-  throw new UserError(`${at(v.span)}: ${what} needs a number, got ${valueText(v)}`);
+  throw new Error(`expected a number, got ${valueText(v)} (the recipe checks should have stopped it)`);
 }
 
 /** Numbers of a value that may be a scalar or a [list]. */
-export function nums(v: Value | undefined, what: string): number[] | undefined {
+export function numbersOf(v: Value | undefined): number[] | undefined {
   if (!v) return undefined;
-  if (v.kind === 'list') return v.items.map((i) => num(i, what) as number);
-  const n = num(v, what);
+  if (v.kind === 'list') return v.items.map((i) => numberOf(i)!);
+  const n = numberOf(v);
   return n === undefined ? undefined : [n];
-}
-
-export function word(v: Value | undefined): string | undefined {
-  if (!v) return undefined;
-  if (v.kind === 'word' || v.kind === 'string') return v.value;
-  return undefined;
 }
 
 /** Options as a plain record for plan output: name → source text of its values. */

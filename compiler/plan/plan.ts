@@ -1,23 +1,24 @@
-// The per-layer plan: every lossy statement's selectors resolved against the model's layers,
-// then the cascade (last statement wins per layer and action kind, `keep` always wins) and the
-// check that the actions left on one layer can compose.
+// The per-layer plan: every statement that acts on layers (the statement table's `action`) resolved
+// against the model's layers, then the cascade (last statement wins per layer and action kind,
+// `keep` always wins) and the check that the actions left on one layer can compose.
 
-import type { Expr, Selector, Statement } from '../../dsl/ast.ts';
-import type { Diagnostic } from '../../dsl/diagnostics.ts';
-import { UserError } from '../../runtime/errors.ts';
-import { at, describe, optionsText } from './options.ts';
+import type { Expr, Selector, Statement, TableStatement } from '../../dsl/ast.ts';
+import { type Diagnostic, diag } from '../../dsl/diagnostics.ts';
+import {
+  ACTION_KINDS,
+  actionKindOf,
+  defOf,
+  isTableStatement,
+  statementTitle,
+} from '../../dsl/table/index.ts';
+import { at, optionsText } from './options.ts';
 import { type Settings, settingsOf } from './settings.ts';
 
-/** Kinds of action; for one layer and one kind the last statement wins. */
-export type ActionKind =
-  | 'prune-structure' // layers, channels (tensors shrink)
-  | 'prune-sparse' // kernels, blocks, N:M, weights (zeros)
-  | 'factorize'
-  | 'cluster'
-  | 'quantize-weights'
-  | 'quantize-activations';
+/** A kind of action (the table's action kinds: `prune-structure`, `quantize-weights`, `distill` …). */
+export type ActionKind = string;
 
-export type LayerStatement = Extract<Statement, { kind: 'prune' | 'factorize' | 'quantize' | 'cluster' }>;
+/** A statement that acts on layers. */
+export type LayerStatement = TableStatement;
 
 export interface PlannedAction {
   kind: ActionKind;
@@ -44,12 +45,14 @@ export interface Plan {
   settings: Settings;
   /** Statements that select layers, in recipe order, with how many layers each ended up on. */
   statements: { statement: string; from: string; selected: number; applied: number }[];
+  /** Errors of resolving the recipe on this model (selectors that match nothing, conflicts). */
+  diagnostics: Diagnostic[];
 }
 
 export interface LayerRef {
   name: string;
   op: string;
-  /** Constant inputs; `quantize activations` without selectors applies to Conv/Gemm/MatMul layers that have some. */
+  /** Constant inputs (layers without selectors default to those that have some). */
   weightNames?: string[];
 }
 
@@ -64,41 +67,29 @@ const INCOMPATIBLE: [ActionKind, ActionKind, string][] = [
   ['cluster', 'quantize-weights', 'a weight is either shared through a codebook or quantized, not both'],
 ];
 
-export function actionKind(s: LayerStatement): ActionKind {
-  switch (s.kind) {
-    case 'prune':
-      return s.granularity.kind === 'layers' || s.granularity.kind === 'channels'
-        ? 'prune-structure'
-        : 'prune-sparse';
-    case 'factorize':
-      return 'factorize';
-    case 'cluster':
-      return 'cluster';
-    case 'quantize':
-      return s.what === 'weights' ? 'quantize-weights' : 'quantize-activations';
-  }
-}
+/** The fixed pipeline order of RECIPE-LANGUAGE.md ("Meaning"), by action kind (from the table). */
+export const PIPELINE: ActionKind[] = ACTION_KINDS.map((k) => k.kind);
 
-function isLayerStatement(s: Statement): s is LayerStatement {
-  return s.kind === 'prune' || s.kind === 'factorize' || s.kind === 'quantize' || s.kind === 'cluster';
-}
-
-/** A diagnostics list as one UserError (every error, one a line). */
-export function diagnosticsError(diags: Diagnostic[], render?: (d: Diagnostic) => string): UserError {
-  const lines = diags.map((d) =>
-    render
-      ? render(d)
-      : `${d.span.file}:${d.span.line}:${d.span.column}: ${d.severity}[${d.code}]: ${d.message}${d.help ? `\n  help: ${d.help}` : ''}`,
-  );
-  return new UserError(lines.join('\n'));
-}
-
-export function buildPlan(
-  statements: Statement[],
+/** Layers a statement without selectors acts on (the table's `defaultLayers`), filtered by its where. */
+function defaultLayers(
+  s: LayerStatement,
   layers: LayerRef[],
   resolve: ResolveSelectors,
-  render?: (d: Diagnostic) => string,
-): Plan {
+): ReturnType<ResolveSelectors> {
+  const which = defOf(s).action?.defaultLayers ?? 'weights';
+  const where = s.where
+    ? new Set(resolve([{ kind: 'all', span: s.keywordSpan }], s.where).matches)
+    : undefined;
+  const matches = layers
+    .filter(
+      (l) => l.weightNames?.length && (which === 'weights' || ['Conv', 'Gemm', 'MatMul'].includes(l.op)),
+    )
+    .map((l) => l.name)
+    .filter((n) => !where || where.has(n));
+  return { matches, diagnostics: [] };
+}
+
+export function buildPlan(statements: Statement[], layers: LayerRef[], resolve: ResolveSelectors): Plan {
   const byName = new Map<string, LayerPlan>();
   for (const l of layers) byName.set(l.name, { name: l.name, op: l.op, actions: [], overridden: [] });
   const errors: Diagnostic[] = [];
@@ -115,26 +106,18 @@ export function buildPlan(
       summary.push({ statement: 'keep', from: at(s.span), selected: matches.length, applied: 0 });
       continue;
     }
-    if (!isLayerStatement(s)) continue;
-    const res =
-      s.kind === 'quantize' && s.what === 'activations' && !s.selectors
-        ? {
-            // layers with weights that have a quantized kernel (QLinearConv, QGemm, QLinearMatMul)
-            matches: layers
-              .filter((l) => l.weightNames?.length && ['Conv', 'Gemm', 'MatMul'].includes(l.op))
-              .map((l) => l.name),
-            diagnostics: [],
-          }
-        : resolve(s.selectors, s.where);
+    const kind = actionKindOf(s);
+    if (kind === undefined || !isTableStatement(s)) continue;
+    const res = s.selectors ? resolve(s.selectors, s.where) : defaultLayers(s, layers, resolve);
     errors.push(...res.diagnostics.filter((d) => d.severity === 'error'));
-    summary.push({ statement: describe(s), from: at(s.span), selected: res.matches.length, applied: 0, s });
+    const title = statementTitle(s);
+    summary.push({ statement: title, from: at(s.span), selected: res.matches.length, applied: 0, s });
     const action: Omit<PlannedAction, 'kind'> = {
-      action: describe(s),
+      action: title,
       options: optionsText(s.options),
       from: at(s.span),
       statement: s,
     };
-    const kind = actionKind(s);
     for (const m of res.matches) {
       const lp = byName.get(m);
       if (!lp) continue;
@@ -145,8 +128,8 @@ export function buildPlan(
       mine.set(kind, { kind, ...action });
     }
   }
-  if (errors.length) throw diagnosticsError(errors, render);
   const applied = new Map<LayerStatement, number>();
+  const conflicts = new Set<string>();
   for (const lp of byName.values()) {
     const mine = winners.get(lp.name);
     if (!mine) continue;
@@ -158,10 +141,17 @@ export function buildPlan(
     for (const [a, b, why] of INCOMPATIBLE) {
       const x = mine.get(a);
       const y = mine.get(b);
-      if (x && y) {
-        throw new UserError(
-          `${x.action} (${x.from}) and ${y.action} (${y.from}) cannot both apply to layer ${lp.name}: ${why}`,
-          'narrow one of the two selectors, or keep the layer',
+      const key = `${x?.from}\0${y?.from}`;
+      if (x && y && !conflicts.has(key)) {
+        conflicts.add(key);
+        const [first, later] = x.statement.span.offset <= y.statement.span.offset ? [x, y] : [y, x];
+        errors.push(
+          diag(
+            'SQ406',
+            later.statement.keywordSpan,
+            `${later.action} and ${first.action} (${first.from}) cannot both apply to layer ${lp.name}: ${why}`,
+            'narrow one of the two selectors, or keep the layer',
+          ),
         );
       }
     }
@@ -172,15 +162,6 @@ export function buildPlan(
     layers: layers.map((l) => byName.get(l.name)!),
     settings: settingsOf(statements),
     statements: summary.map(({ s, ...rest }) => ({ ...rest, applied: s ? (applied.get(s) ?? 0) : 0 })),
+    diagnostics: errors,
   };
 }
-
-/** The fixed pipeline order of RECIPE-LANGUAGE.md ("Meaning"), by action kind. */
-export const PIPELINE: ActionKind[] = [
-  'prune-structure',
-  'factorize',
-  'prune-sparse',
-  'cluster',
-  'quantize-weights',
-  'quantize-activations',
-];

@@ -1,13 +1,22 @@
 // The recipe's non-layer statements as compile settings: model inputs, calibration data, output
 // (opset, format), cleanup and targets.
 
-import type { Statement } from '../../dsl/ast.ts';
+import type { Statement, StatementOf, TableStatement } from '../../dsl/ast.ts';
+import type { Span } from '../../dsl/span.ts';
+import { findOption, wordOf } from '../../dsl/table/index.ts';
 import { valueText } from '../../dsl/values.ts';
-import { UserError } from '../../runtime/errors.ts';
 import type { CalibrationSpec } from '../data/calibration.ts';
-import { at, num, nums, option, word } from './options.ts';
+import { at, atCol, numberOf, numberOption, numbersOf, wordOption } from './options.ts';
 
-export type TargetMetric = 'size' | 'params' | 'flops' | 'agreement' | 'cosine' | 'snr';
+export type TargetMetric =
+  | 'size'
+  | 'params'
+  | 'flops'
+  | 'latency'
+  | 'agreement'
+  | 'accuracy'
+  | 'cosine'
+  | 'snr';
 export interface TargetSpec {
   metric: TargetMetric;
   op: '==' | '!=' | '<' | '<=' | '>' | '>=';
@@ -16,52 +25,61 @@ export interface TargetSpec {
   /** When the recipe gave a percentage of the original (size/params/flops ≤ 50%). */
   relative: boolean;
   text: string;
+  /** `file:line` of the statement (plan output), and the metric's span (messages). */
   where: string;
+  span: Span;
 }
 
 export interface Settings {
   name?: string;
   cleanup: boolean;
   opset?: number;
+  opsetSpan?: Span;
   format: 'onnx' | 'sqz';
   inputs: { name: string; dtype: string; dims: (number | string)[] }[];
   calibration?: CalibrationSpec;
   targets: TargetSpec[];
 }
 
-function calibration(s: Extract<Statement, { kind: 'calibrate' }>): CalibrationSpec {
-  const spec: CalibrationSpec = { source: 'random', file: s.span.file, where: at(s.span) };
-  for (const o of s.options) {
+function calibration(s: TableStatement): CalibrationSpec {
+  const spec: CalibrationSpec = {
+    source: 'random',
+    file: s.span.file,
+    where: atCol(s.keywordSpan),
+    span: s.keywordSpan,
+  };
+  for (const o of s.options ?? []) {
     const v = o.values[0];
     switch (o.name) {
       case 'images':
       case 'tensors':
         spec.source = o.name;
-        spec.glob = word(v);
+        spec.glob = wordOf(v);
+        if (v) spec.globSpan = v.span;
         break;
       case 'random':
         spec.source = 'random';
         break;
       case 'samples':
-        spec.samples = num(v, 'samples');
+        spec.samples = numberOf(v);
         break;
       case 'seed':
-        spec.seed = num(v, 'seed');
+        spec.seed = numberOf(v);
         break;
       case 'resize':
         if (v?.kind === 'dims') spec.resize = [v.a, v.b];
         break;
       case 'channels':
-        spec.channels = word(v) as 'rgb' | 'bgr';
+        spec.channels = wordOf(v) as 'rgb' | 'bgr';
         break;
       case 'layout':
-        spec.layout = word(v) as 'nchw' | 'nhwc';
+        spec.layout = wordOf(v) as 'nchw' | 'nhwc';
         break;
       case 'normalize':
         for (let i = 0; i < o.values.length; i++) {
-          const w = word(o.values[i]);
-          if (w === 'mean') spec.mean = nums(o.values[++i], 'normalize mean');
-          else if (w === 'std') spec.std = nums(o.values[++i], 'normalize std');
+          const w = wordOf(o.values[i]);
+          if (w === 'mean') spec.mean = numbersOf(o.values[++i]);
+          else if (w === 'std') spec.std = numbersOf(o.values[++i]);
         }
         break;
     }
@@ -69,24 +87,20 @@ function calibration(s: Extract<Statement, { kind: 'calibrate' }>): CalibrationS
   return spec;
 }
 
-function target(s: Extract<Statement, { kind: 'target' }>): TargetSpec {
+function target(s: StatementOf<'target'>): TargetSpec {
   const metric = s.metric as TargetMetric;
-  const where = at(s.span);
   const text = `target ${s.metric} ${s.op} ${valueText(s.value)}`;
-  if (s.value.kind === 'range') {
-    throw new UserError(`${where}: ${text}: searching ranges is not implemented yet`, 'give a single value');
-  }
   const v = s.value;
-  if (v.kind !== 'number') throw new UserError(`${where}: ${text}: the value must be a number`);
-  const pct = v.unit === '%';
-  let value = v.value;
+  const value0 = numberOf(v)!;
+  const pct = v.kind === 'number' && v.unit === '%';
+  let value = value0;
   let relative = false;
-  if (metric === 'agreement' || metric === 'cosine') value = pct ? v.value / 100 : v.value;
+  if (metric === 'agreement' || metric === 'cosine') value = pct ? value0 / 100 : value0;
   else if (pct && (metric === 'size' || metric === 'params' || metric === 'flops')) {
-    value = v.value / 100;
+    value = value0 / 100;
     relative = true;
   }
-  return { metric, op: s.op, value, relative, text, where };
+  return { metric, op: s.op, value, relative, text, where: at(s.span), span: s.metricSpan };
 }
 
 export function settingsOf(statements: Statement[]): Settings {
@@ -99,9 +113,12 @@ export function settingsOf(statements: Statement[]): Settings {
     else if (s.kind === 'calibrate') out.calibration = calibration(s);
     else if (s.kind === 'target') out.targets.push(target(s));
     else if (s.kind === 'output') {
-      const opset = option(s.options, 'opset');
-      if (opset) out.opset = num(opset.values[0], 'opset');
-      const format = word(option(s.options, 'format')?.values[0]);
+      const opset = numberOption(s, 'opset');
+      if (opset !== undefined) {
+        out.opset = opset;
+        out.opsetSpan = findOption(s.options, 'opset')!.values[0]!.span;
+      }
+      const format = wordOption(s, 'format');
       if (format === 'sqz' || format === 'onnx') out.format = format;
     }
   }

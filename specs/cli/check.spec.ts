@@ -15,18 +15,26 @@ function recipe(name: string, text: string): string {
 
 describe('squish check', () => {
   it.each([
-    ['cls-int8', 'cls'],
-    ['det-slim', 'det'],
-    ['rec-int4', 'rec'],
-    ['deep-compression', 'cls'],
-  ] as const)('%s against the %s model resolves every selector (exit 0)', async (name, which) => {
-    const r = await runCli(['check', join(RECIPES, `${name}.squish`), '--model', MODELS[which]]);
+    ['cls-int8', 'cls', []],
+    ['det-slim', 'det', []],
+    ['rec-int4', 'rec', []],
+    ['deep-compression', 'cls', ['--shape', 'x=1x3x48x192']],
+  ] as const)('%s against the %s model resolves every selector (exit 0)', async (name, which, shape) => {
+    const r = await runCli(['check', join(RECIPES, `${name}.squish`), '--model', MODELS[which], ...shape]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('ok (0 errors, 0 warnings), selectors resolved against');
     const listed = r.stdout.split('\n').filter((l) => / → \d+ layers?$/.test(l));
     expect(listed.length).toBeGreaterThan(0);
     for (const l of listed) expect(Number(/→ (\d+)/.exec(l)![1])).toBeGreaterThan(0);
+  });
+
+  it('deep-compression on cls without a pinned shape: the error compile would stop at (random data needs a fixed shape)', async () => {
+    const r = await runCli(['check', join(RECIPES, 'deep-compression.squish'), '--model', MODELS.cls]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /deep-compression\.squish:4:1: error\[SQ407\]: random calibration data needs a fixed shape for input x/,
+    );
   });
 
   it('without a model it checks the language only', async () => {

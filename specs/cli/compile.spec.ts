@@ -175,17 +175,19 @@ describe('squish compile output', () => {
     expect(readFileSync(out).length).toBeGreaterThan(1000);
   });
 
-  it('unimplemented options fail with "not implemented yet" naming file:line; ranges and missed targets fail clearly', async () => {
+  it('what the compiler does not run yet fails at file:line:col (SQ501); ranges and missed targets fail clearly', async () => {
     const q = recipe('q.squish', 'recipe "q"\n\nprune channels of conv { sparsity 10%  criterion taylor }\n');
     const r = await runCli(['compile', MODELS.cls, '--recipe', q, '-o', join(dir, 'q.onnx')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/q\.squish:3: prune channels \{ criterion taylor \} is not implemented yet/);
+    expect(r.stderr).toMatch(
+      /q\.squish:3:50: error\[SQ501\]: prune channels \{ criterion taylor \} is not available yet/,
+    );
     expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
     const range = recipe('range.squish', 'prune weights of conv {\n  sparsity 20%..60%\n}\n');
     const r2 = await runCli(['compile', MODELS.cls, '--recipe', range, '-o', join(dir, 'range.onnx')]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(
-      /range\.squish:1: prune weights \{ sparsity 20%\.\.60% \}: searching ranges is not implemented yet/,
+      /range\.squish:2:12: error\[SQ501\]: prune weights \{ sparsity … \}: searching ranges is not available yet/,
     );
     const miss = recipe('miss.squish', 'target size <= 200KB\n');
     const rp = join(dir, 'miss.json');

@@ -74,7 +74,7 @@ describe('plan cascade', () => {
     expect(() =>
       planOf('cluster weights of conv[3] { clusters 16 }\nquantize weights of conv { bits 8 }\n'),
     ).toThrow(
-      /cluster .*r\.squish:1.* and quantize weights \(r\.squish:2\) cannot both apply to layer p2o\.Conv\.3/,
+      /r\.squish:2:1: error\[SQ406\]: quantize weights and cluster \(r\.squish:1\) cannot both apply to layer p2o\.Conv\.3/,
     );
   });
 

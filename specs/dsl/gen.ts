@@ -1,5 +1,6 @@
 // fast-check arbitraries that generate recipes from the grammar, with random layout and comments.
 import fc from 'fast-check';
+import { STATEMENTS } from '../../dsl/table/index.ts';
 
 const sp = fc.constantFrom(' ', '  ', '\t', ' \t ');
 const nl = fc.constantFrom('\n', '\n\n', '  \n', '\n# between\n', '\n\n\n', '\r\n');
@@ -75,63 +76,45 @@ function block(options: string[]): fc.Arbitrary<string> {
   );
 }
 
+/** Every statement of the table that is built from parts, with its options' own examples. */
+const tableStatement = fc.constantFrom(...STATEMENTS.filter((d) => !d.shape.argument)).chain((d) => {
+  const sh = d.shape;
+  const none = fc.constant('');
+  const granularity = sh.granularity
+    ? fc
+        .constantFrom('layers', 'channels', 'filters', 'kernels', 'blocks 4x4', '2:4', 'weights')
+        .map((g) => ` ${g}`)
+    : none;
+  const ofSelectors = selectors.map((x) => ` of ${x}`);
+  const sel =
+    sh.selectors === 'of'
+      ? ofSelectors
+      : sh.selectors === 'of?'
+        ? fc.option(ofSelectors, { nil: '' })
+        : sh.selectors === 'bare'
+          ? selectors.map((x) => ` ${x}`)
+          : none;
+  const opts = sh.block ? block((d.options ?? []).map((o) => o.example)) : none;
+  const head = `${d.keyword}${d.variant ? ` ${d.variant}` : ''}`;
+  return fc
+    .tuple(granularity, sel, sh.where ? where : none, opts)
+    .map(([g, x, w, b]) => `${head}${g}${x}${w}${sh.block === 'required' ? b || ' {}' : b}`);
+});
+
 const statement = fc.oneof(
   fc.constantFrom('recipe "r"', 'recipe "ünïcode ✓"', 'include "base.squish"', 'cleanup none'),
   fc.constantFrom(
     'model { input x: float32[1, 3, 48, 192] }',
     'model {\n  input "onnx::Flatten_0": float32[1,25,96]\n  input y: int64[2]\n}',
   ),
-  block([
-    'images "a/*.png"',
-    'samples 32',
-    'resize 192x48',
-    'normalize mean 0.5 std [0.2, 0.3, 0.4]',
-    'channels bgr',
-    'layout nchw',
-    'seed 4',
-  ]).map((b) => `calibrate${b || ' {}'}`),
-  block(['opset 17', 'format sqz']).map((b) => `output${b || ' {}'}`),
-  fc
-    .tuple(
-      fc.constantFrom('layers', 'channels', 'filters', 'kernels', 'blocks 4x4', '2:4', 'weights'),
-      selectors,
-      where,
-      block([
-        'sparsity 25%',
-        'criterion l1',
-        'scope global',
-        'round 8',
-        'min 4',
-        'reconstruct least-squares',
-        'seed 2',
-      ]),
-    )
-    .map(([g, s, w, b]) => `prune ${g} of ${s}${w}${b}`),
-  fc
-    .tuple(selectors, where, block(['rank 25%', 'method svd', 'reconstruct none']))
-    .map(([s, w, b]) => `factorize ${s}${w}${b}`),
-  fc
-    .tuple(selectors, where, block(['bits 4', 'group 32', 'symmetric', 'method gptq']))
-    .map(([s, w, b]) => `quantize weights of ${s}${w}${b}`),
-  fc
-    .tuple(
-      fc.option(
-        selectors.map((s) => ` of ${s}`),
-        { nil: '' },
-      ),
-      block(['bits 8', 'signed', 'calibration percentile 99.99']),
-    )
-    .map(([s, b]) => `quantize activations${s}${b}`),
-  fc
-    .tuple(selectors, where, block(['clusters 16', 'init kmeans++']))
-    .map(([s, w, b]) => `cluster weights of ${s}${w}${b}`),
-  fc.tuple(selectors, where).map(([s, w]) => `keep ${s}${w}`),
+  tableStatement,
   fc.constantFrom(
     'target size <= 200KB',
     'target agreement >= 99%',
     'target flops <= 50%',
     'target cosine >= 0.99',
     'target params < 1.5M',
+    'target latency <= 60%',
   ),
 );
 

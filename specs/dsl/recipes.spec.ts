@@ -9,9 +9,11 @@ import {
   type IncludeHost,
   parseRecipe,
   renderDiagnostic,
+  type StatementOf,
   stripSpans,
 } from '../../dsl/index.ts';
-import { SCHEMA } from '../../dsl/schema.ts';
+import { REFERENCE_BEGIN, REFERENCE_END, statementsReference } from '../../dsl/reference.ts';
+import { type OptionSpec, STATEMENT_KEYWORDS, STATEMENTS } from '../../dsl/table/index.ts';
 import { RECIPES, ROOT, SHARED } from '../support/paths.ts';
 
 function clean(text: string, file: string, include?: IncludeHost): void {
@@ -67,7 +69,7 @@ describe('RECIPE-LANGUAGE.md examples', () => {
       'target',
       'target',
     ]);
-    const prune = s[3] as Extract<(typeof s)[number], { kind: 'prune' }>;
+    const prune = s[3] as StatementOf<'prune'>;
     expect(prune.granularity).toMatchObject({ kind: 'channels' });
     expect(stripSpans(prune.where)).toEqual({
       kind: 'and',
@@ -86,19 +88,19 @@ describe('RECIPE-LANGUAGE.md examples', () => {
       ['criterion', ['l1']],
       ['round', [8]],
     ]);
-    const nm = s[4] as Extract<(typeof s)[number], { kind: 'prune' }>;
+    const nm = s[4] as StatementOf<'prune'>;
     expect(nm.granularity).toMatchObject({ kind: 'nm', n: 2, m: 4 });
-    const fact = s[6] as Extract<(typeof s)[number], { kind: 'factorize' }>;
+    const fact = s[6] as StatementOf<'factorize'>;
     expect(stripSpans(fact.where)).toMatchObject({ value: { unit: 'count', value: 64000 } });
-    const keep = s[11] as Extract<(typeof s)[number], { kind: 'keep' }>;
+    const keep = s[11] as StatementOf<'keep'>;
     expect(stripSpans(keep.selectors)).toEqual([
       { kind: 'position', op: 'conv', from: 0 },
       { kind: 'position', op: 'conv', from: -1 },
       { kind: 'regex', source: '.*classifier.*', flags: '' },
     ]);
-    const size = s[12] as Extract<(typeof s)[number], { kind: 'target' }>;
+    const size = s[12] as StatementOf<'target'>;
     expect(size).toMatchObject({ metric: 'size', op: '<=', value: { unit: 'bytes', value: 200_000 } });
-    const model = s[1] as Extract<(typeof s)[number], { kind: 'model' }>;
+    const model = s[1] as StatementOf<'model'>;
     expect(model.inputs.map((i) => [i.name, i.dtype, i.dims])).toEqual([['x', 'float32', [1, 3, 48, 192]]]);
   });
 
@@ -107,10 +109,10 @@ describe('RECIPE-LANGUAGE.md examples', () => {
       'model { input "onnx::Flatten_0": float32[1, 25, 96] }',
       'include "base.squish"',
       'cleanup none',
-      'output { opset 17  format sqz }',
+      'output { opset 21  format sqz }',
       'calibrate { tensors "calib/*.npy"  layout nhwc  seed 3 }',
-      'prune layers of conv { sparsity 20%..60%  scope global  min 8  reconstruct least-squares  seed 1 }',
-      'prune filters of conv { criterion bn-gamma }',
+      'prune layers of conv { sparsity 20%..60%  seed 1 }',
+      'prune filters of conv { criterion bn-gamma  scope global  min 8  reconstruct least-squares }',
       'prune kernels of conv where kernel == 3x3',
       'prune blocks 4x4 of gemm',
       'factorize linear where params >= 1.5M { rank 4..8  method tucker }',
@@ -140,31 +142,32 @@ describe('RECIPE-LANGUAGE.md examples', () => {
 describe('dsl/README.md', () => {
   const readme = readFileSync(join(ROOT, 'dsl/README.md'), 'utf8');
   const blocks = [...readme.matchAll(/```squish\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  it('documents every statement and option with an example', () => {
+  it('documents every statement and option (nested ones too) with an example', () => {
     const all = blocks.join('\n');
-    for (const word of [
-      'recipe',
-      'include',
-      'model',
-      'calibrate',
-      'prune',
-      'factorize',
-      'quantize',
-      'cluster',
-      'keep',
-      'cleanup',
-      'output',
-      'target',
-    ]) {
-      expect(all).toMatch(new RegExp(`^${word} `, 'm'));
-    }
-    for (const kind of Object.values(SCHEMA))
-      for (const o of kind)
-        expect(all).toMatch(new RegExp(`(^|[{ ])${o.name.replace(/[+]/g, '\\+')}( |$)`, 'm'));
+    for (const word of STATEMENT_KEYWORDS) expect(all).toMatch(new RegExp(`^${word} `, 'm'));
+    const names = (specs: readonly OptionSpec[]): string[] =>
+      specs.flatMap((o) => [
+        o.name,
+        ...o.forms.flat().flatMap((v) => (v.type === 'block' ? names(v.options) : [])),
+      ]);
+    for (const d of STATEMENTS)
+      for (const name of names(d.options ?? []))
+        expect(all, `${d.id} ${name}`).toMatch(
+          new RegExp(`(^|[{ ])${name.replace(/[+]/g, '\\+')}( |$)`, 'm'),
+        );
   });
+
+  it('its statements section is the one generated from the table (npm run docs:dsl)', () => {
+    const from = readme.indexOf(REFERENCE_BEGIN);
+    const to = readme.indexOf(REFERENCE_END) + REFERENCE_END.length;
+    expect(from).toBeGreaterThan(0);
+    expect(readme.slice(from, to)).toBe(statementsReference());
+  });
+
   blocks.forEach((block, i) => {
-    it(`example ${i + 1} parses and checks with no diagnostics`, () => {
-      clean(block, `README.md#${i + 1}`, () => ({ file: 'base.squish', text: '' }));
+    it(`example ${i + 1} parses and checks with no diagnostics (in a recipe with calibration data)`, () => {
+      const text = /^calibrate /m.test(block) ? block : `calibrate { random }\n${block}`;
+      clean(text, `README.md#${i + 1}`, () => ({ file: 'base.squish', text: '' }));
     });
   });
 });

@@ -1,7 +1,13 @@
 // Selectors against a layer model: op types, pseudo-types, globs, regexes, positions, unions, where; "did you mean".
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LayerInfo, parseRecipe, resolveSelectors, type Statement } from '../../dsl/index.ts';
+import {
+  type LayerInfo,
+  parseRecipe,
+  resolveSelectors,
+  type Statement,
+  type StatementOf,
+} from '../../dsl/index.ts';
 
 function layer(index: number, name: string, op: string, extra: Partial<LayerInfo> = {}): LayerInfo {
   return { name, op, index, weightNames: [], params: 0, flops: 0, depthwise: false, ...extra };
@@ -59,22 +65,22 @@ const LAYERS: LayerInfo[] = [
 ];
 
 /** The selectors and where of `keep SELECTORS [where …]`, parsed by the real parser. */
-function sel(text: string): Extract<Statement, { kind: 'keep' }> {
+function sel(text: string): StatementOf<'keep'> {
   const { ast, diagnostics } = parseRecipe(`keep ${text}`);
   expect(diagnostics).toEqual([]);
-  return ast.statements[0] as Extract<Statement, { kind: 'keep' }>;
+  return ast.statements[0] as StatementOf<'keep'>;
 }
 
 function names(text: string): string[] {
   const s = sel(text);
-  const r = resolveSelectors(s.selectors, LAYERS, s.where);
+  const r = resolveSelectors(s.selectors!, LAYERS, s.where);
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return r.matches.map((l) => l.name);
 }
 
 function problems(text: string): { code: string; message: string; help?: string }[] {
   const s = sel(text);
-  return resolveSelectors(s.selectors, LAYERS, s.where).diagnostics.map((d) => ({
+  return resolveSelectors(s.selectors!, LAYERS, s.where).diagnostics.map((d) => ({
     code: d.code,
     message: d.message,
     ...(d.help ? { help: d.help } : {}),

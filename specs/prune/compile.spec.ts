@@ -196,21 +196,26 @@ describe('prune-sparse in compile()', () => {
   });
 
   const errors: [string, RegExp][] = [
-    ['prune weights of conv { criterion taylor }', /taylor.*not implemented yet: it needs gradients/],
+    [
+      'prune weights of conv { criterion taylor }',
+      /SQ501\]: prune weights \{ criterion taylor \} is not available yet[\s\S]*gradients/,
+    ],
     [
       'prune kernels of conv { criterion sparsegpt  scope global }',
-      /sparsegpt {2}scope global } is not implemented yet for kernels/,
+      /SQ501\]: prune kernels \{ criterion sparsegpt {2}scope global \} is not available yet/,
     ],
-    ['prune weights of conv { criterion activation }', /applies to prune channels only/],
-    ['prune 2:4 of conv { sparsity 10% }', /N:M fixes the sparsity/],
-    ['prune 2:4 of conv { scope global }', /nothing to rank across layers/],
-    ['prune weights of conv { sparsity 100% }', /must be 0%..100%/],
+    [
+      'prune weights of conv { criterion activation }',
+      /SQ324\]: criterion activation does not apply to weights pruning/,
+    ],
+    ['prune 2:4 of conv { scope global }', /SQ324\]: 'scope global' does not apply to 2:4/],
+    ['prune weights of conv { sparsity 100% }', /SQ303\]: 'sparsity' must be ≥ 0 and < 100, got 100%/],
   ];
   for (const [stmt, re] of errors) {
-    it(`${stmt} → UserError naming the statement`, async () => {
+    it(`${stmt} → a recipe error at file:line:col`, async () => {
       const e = await compile(`${HEAD}${stmt}\n`).catch((x: unknown) => x);
       expect(isUserError(e)).toBe(true);
-      expect((e as Error).message).toMatch(/spec\.squish:\d+/);
+      expect((e as Error).message).toMatch(/spec\.squish:\d+:\d+: error\[SQ\d+\]/);
       expect((e as Error).message).toMatch(re);
     });
   }

@@ -180,7 +180,7 @@ describe('quantize activations: static QDQ in onnxruntime', () => {
     const { model } = net('conv', 2, 1);
     const recipe = 'quantize weights of conv { bits 8 }\nquantize activations { bits 8 }\n';
     await expect(compileModel(bytesOf(model), recipe, { recipeFile: 'r.squish' })).rejects.toThrow(
-      /r\.squish:2: quantize activations needs calibration data/,
+      /r\.squish:2:1: error\[SQ322\]: quantize activations needs calibration data/,
     );
   });
 });

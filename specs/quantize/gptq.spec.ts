@@ -165,7 +165,7 @@ describe('quantize weights { method gptq } through compile', () => {
   it('without calibration data is a UserError naming the statement', async () => {
     const recipe = 'quantize weights of matmul { bits 4  group 8  method gptq }\n';
     await expect(compileModel(bytesOf(model), recipe, { recipeFile: 'g.squish' })).rejects.toThrow(
-      /g\.squish:1: quantize weights \{ method gptq \} needs calibration data/,
+      /g\.squish:1:\d+: error\[SQ322\]: 'method gptq' needs calibration data/,
     );
   });
 });

@@ -78,11 +78,13 @@ describe('quantize weights: code storage by output opset', () => {
     });
   }
 
-  it('group N under a pinned opset below 21 is a UserError', async () => {
+  it('group N under a pinned opset below 21 is a recipe error (SQ324)', async () => {
     await expect(
       compileModel(bytesOf(src), 'output { opset 13 }\nquantize weights of * { bits 4  group 4 }\n', {
         recipeFile: 's.squish',
       }),
-    ).rejects.toThrow(/s\.squish:2: quantize weights \{ group 4 \} needs opset 21/);
+    ).rejects.toThrow(
+      /s\.squish:2:\d+: error\[SQ324\]: grouped scales \(blocked DequantizeLinear\) need opset 21/,
+    );
   });
 });

@@ -1,19 +1,28 @@
-// `squish check RECIPE [--model MODEL] [--strict]`: validate a recipe; with a model, resolve every selector.
+// `squish check RECIPE [--model MODEL] [--shape N=DIMS] [--strict]`: validate a recipe — the language,
+// what the compiler does not run yet, calibration files; with a model, every check compile makes
+// before it starts (selectors, options that do not fit a layer, calibration data, opset, targets).
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { headerText } from '../../../dsl/format.ts';
 import {
-  checkRecipe,
   type Diagnostic,
-  type IncludeHost,
+  diag,
   renderDiagnostic,
   resolveRecipe,
+  sortDiagnostics,
 } from '../../../dsl/index.ts';
+import { actionKindOf, isTableStatement } from '../../../dsl/table/index.ts';
 import { UserError } from '../../../runtime/errors.ts';
+import type { Dim } from '../../../runtime/ops/registry.ts';
+import { calibrationFiles } from '../../data/calibration.ts';
+import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
-import { selectorsText } from '../../select/describe.ts';
+import { inspectRecipe, type LoadedRecipe } from '../../plan/recipe.ts';
+import { settingsOf } from '../../plan/settings.ts';
 import { layersForRecipe, modelInputs } from '../../select/layers.ts';
 import type { CliIO } from '../io.ts';
+import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** Read a recipe file or fail with a clear message. */
@@ -29,73 +38,89 @@ export function readRecipeFile(path: string, shown = path): string {
   }
 }
 
-/** Includes are read relative to the including file. */
-export const fileIncludeHost: IncludeHost = (path, from) => {
-  const file = resolve(dirname(from), path);
-  try {
-    return { file, text: readFileSync(file, 'utf8') };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(
-      code === 'ENOENT' ? `no such file ${file}` : `cannot read ${file} (${code ?? (e as Error).message})`,
-    );
-  }
-};
-
 export function printDiagnostics(io: CliIO, diags: Diagnostic[], sources: Map<string, string>): void {
   for (const d of diags) io.err(renderDiagnostic(d, (f) => sources.get(f)));
+}
+
+/** A calibrate glob that matches no file (what compile would stop at when it loads the data). */
+async function calibrationProblems(recipe: LoadedRecipe, cwd: string): Promise<Diagnostic[]> {
+  if (recipe.diagnostics.some((d) => d.severity === 'error')) return [];
+  const spec = settingsOf(recipe.statements).calibration;
+  if (!spec || spec.source === 'random') return [];
+  const files = await calibrationFiles(spec, nodeHost(cwd));
+  if (Array.isArray(files) || !files.span) return [];
+  return [diag('SQ408', files.span, files.message, files.help)];
+}
+
+/** With a model: compile's own checks, or (when the recipe has errors) the selectors alone. */
+async function modelProblems(
+  recipe: LoadedRecipe,
+  modelPath: string,
+  shapes: Record<string, Dim[]>,
+  lines: string[],
+): Promise<Diagnostic[]> {
+  const model = loadModelFile(modelPath);
+  const listing = (s: { span: Diagnostic['span'] }, text: string, n: number) =>
+    lines.push(`  ${s.span.file}:${s.span.line}: ${text} → ${n} layer${n === 1 ? '' : 's'}`);
+  if (recipe.diagnostics.some((d) => d.severity === 'error')) {
+    const resolved = resolveRecipe(recipe.ast, layersForRecipe(model, recipe.ast), modelInputs(model));
+    return resolved.diagnostics;
+  }
+  const { analyzeModel } = await import('../../plan/model-plan.ts');
+  await import('../../passes/lossy.ts');
+  const { plan, diagnostics } = analyzeModel(model, recipe, shapes);
+  const listed = recipe.statements
+    .filter(isTableStatement)
+    .filter((s) => s.kind === 'keep' || actionKindOf(s));
+  listed.forEach((s, k) => {
+    listing(s, headerText(s), plan.statements[k]!.selected);
+  });
+  return diagnostics;
 }
 
 export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setCode) => {
   program
     .command('check')
-    .description('validate a recipe; with --model, resolve every selector against the model')
+    .description('validate a recipe; with --model, every check compile makes on that model')
     .argument('<recipe>', 'the .squish recipe file')
-    .option('--model <model>', 'an ONNX model to resolve the selectors against')
+    .option('--model <model>', 'an ONNX model to resolve the selectors and options against')
+    .option('--shape <name=dims>', `${SHAPE_HELP}; overrides the recipe's model { input … }`, parseShape, {})
     .option('--strict', 'fail on warnings too')
-    .action((recipePath: string, opts: { model?: string; strict?: boolean }) => {
-      const path = resolve(io.cwd, recipePath);
-      const text = readRecipeFile(path, recipePath);
-      const checked = checkRecipe(text, { file: recipePath, include: fileIncludeHost });
-      let diags = checked.diagnostics;
-      const lines: string[] = [];
-      if (opts.model) {
-        const model = loadModelFile(resolve(io.cwd, opts.model));
-        const layers = layersForRecipe(model, checked.ast);
-        const resolved = resolveRecipe(checked.ast, layers, modelInputs(model));
-        // With a model, "matches nothing" (with the model's own names) replaces "unknown op type".
-        const unmatched = new Set(
-          resolved.diagnostics
-            .filter((d) => d.code === 'SQ401')
-            .map((d) => `${d.span.file}:${d.span.offset}`),
-        );
-        diags = [
-          ...diags.filter((d) => !(d.code === 'SQ309' && unmatched.has(`${d.span.file}:${d.span.offset}`))),
-          ...resolved.diagnostics,
-        ];
-        for (const s of resolved.statements) {
-          const st = s.statement;
-          lines.push(
-            `  ${st.span.file}:${st.span.line}: ${selectorsText(st)} → ${s.matches.length} layer${s.matches.length === 1 ? '' : 's'}`,
+    .action(
+      async (
+        recipePath: string,
+        opts: { model?: string; strict?: boolean; shape: Record<string, Dim[]> },
+      ) => {
+        const text = readRecipeFile(resolve(io.cwd, recipePath), recipePath);
+        const recipe = inspectRecipe(text, recipePath, nodeHost(io.cwd));
+        let diags = [...recipe.diagnostics, ...(await calibrationProblems(recipe, io.cwd))];
+        const lines: string[] = [];
+        if (opts.model) {
+          const found = await modelProblems(recipe, resolve(io.cwd, opts.model), opts.shape, lines);
+          // With a model, "matches nothing" (with the model's own names) replaces "unknown op type".
+          const unmatched = new Set(
+            found.filter((d) => d.code === 'SQ401').map((d) => `${d.span.file}:${d.span.offset}`),
           );
+          diags = [
+            ...diags.filter((d) => !(d.code === 'SQ309' && unmatched.has(`${d.span.file}:${d.span.offset}`))),
+            ...found,
+          ];
         }
-      }
-      diags.sort((a, b) =>
-        a.span.file === b.span.file ? a.span.offset - b.span.offset : a.span.file < b.span.file ? -1 : 1,
-      );
-      printDiagnostics(io, diags, checked.sources);
-      const errors = diags.filter((d) => d.severity === 'error').length;
-      const warnings = diags.length - errors;
-      const failed = errors > 0 || (opts.strict === true && warnings > 0);
-      const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-      if (failed) {
-        io.err(`${recipePath}: ${counts}\n`);
-        setCode(1);
-        return;
-      }
-      io.out(
-        `${recipePath}: ok (${counts})${opts.model ? `, selectors resolved against ${opts.model}:` : ''}\n`,
-      );
-      if (lines.length) io.out(`${lines.join('\n')}\n`);
-    });
+        diags = sortDiagnostics(diags);
+        printDiagnostics(io, diags, recipe.sources);
+        const errors = diags.filter((d) => d.severity === 'error').length;
+        const warnings = diags.length - errors;
+        const failed = errors > 0 || (opts.strict === true && warnings > 0);
+        const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+        if (failed) {
+          io.err(`${recipePath}: ${counts}\n`);
+          setCode(1);
+          return;
+        }
+        io.out(
+          `${recipePath}: ok (${counts})${opts.model ? `, selectors resolved against ${opts.model}:` : ''}\n`,
+        );
+        if (lines.length) io.out(`${lines.join('\n')}\n`);
+      },
+    );
 };

@@ -39,7 +39,8 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIO) => {
         const path = resolve(io.cwd, modelArg);
         const model = loadModelFile(path, modelArg);
         const text = readText(resolve(io.cwd, opts.recipe), 'recipe');
-        const recipe = loadRecipe(text, opts.recipe, nodeHost(io.cwd));
+        // the plan shows what a recipe asks for, also what compile cannot run yet (compile says so)
+        const recipe = loadRecipe(text, opts.recipe, nodeHost(io.cwd), { pending: false });
         for (const w of recipe.warnings) io.err(`${recipe.render(w)}\n`);
         const plan = planModel(model, recipe, opts.shape);
         // --explain: what the exact cleanups would rewrite, and where a rule matched but declined

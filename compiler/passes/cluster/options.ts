@@ -1,9 +1,8 @@
-// Reading one `cluster weights` action's options (clusters N, init linear|kmeans++|density); a
-// UserError naming the statement for anything else.
+// Reading one `cluster weights` action's options (clusters N, init linear|kmeans++|density), checked
+// by the statement table.
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { KmeansInit } from '../../codec/kmeans.ts';
-import { num, word } from '../../plan/options.ts';
+import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
 
 export interface ClusterSettings {
@@ -13,35 +12,10 @@ export interface ClusterSettings {
   from: string;
 }
 
-const INITS: KmeansInit[] = ['linear', 'kmeans++', 'density'];
-
 export function clusterSettings(a: PlannedAction): ClusterSettings {
-  const s: ClusterSettings = { clusters: 16, init: 'linear', from: a.from };
-  for (const o of a.statement.options ?? []) {
-    if (o.name === 'clusters') {
-      const n = num(o.values[0], 'clusters');
-      if (n === undefined || !Number.isInteger(n) || n < 2 || n > 65535) {
-        throw new UserError(
-          `${a.from}: cluster weights { clusters ${n} }: need an integer from 2 to 65535`,
-          'e.g. clusters 16',
-        );
-      }
-      s.clusters = n;
-    } else if (o.name === 'init') {
-      const w = word(o.values[0]) as KmeansInit | undefined;
-      if (!w || !INITS.includes(w)) {
-        throw new UserError(
-          `${a.from}: cluster weights { init ${w ?? '?'} }: unknown init`,
-          `use one of ${INITS.join(', ')}`,
-        );
-      }
-      s.init = w;
-    } else {
-      throw new UserError(
-        `${a.from}: cluster weights { ${o.name} } is not implemented yet`,
-        'remove it (implemented: clusters N, init linear|kmeans++|density)',
-      );
-    }
-  }
-  return s;
+  return {
+    clusters: numberOption(a.statement, 'clusters') ?? 16,
+    init: (wordOption(a.statement, 'init') ?? 'linear') as KmeansInit,
+    from: a.from,
+  };
 }

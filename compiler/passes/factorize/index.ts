@@ -6,7 +6,6 @@
 // input Grams (rows, or sampled im2col patches per group) come from the original model's activations
 // on the calibration samples, one executor run over them before any rewrite.
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Sample } from '../../data/calibration.ts';
@@ -46,12 +45,8 @@ export async function factorizeModel(
   const dataNodes: Parameters<typeof inputGrams>[1] = [];
   for (const { node, s } of work) {
     if (!node || !s.dataAware) continue;
-    if (!samples?.length) {
-      throw new UserError(
-        `${s.from}: factorize { reconstruct least-squares } needs calibration data`,
-        'add a calibrate { … } block to the recipe',
-      );
-    }
+    if (!samples?.length)
+      throw new Error(`${s.from}: reconstruct least-squares without samples passed the checks`);
     if (node.opType === 'Conv') {
       const w = model.graph.constant(node.inputs[1] ?? '');
       if (w?.dims.length !== 4) continue;

@@ -1,8 +1,9 @@
-// Reading one `factorize` action's options: rank spec, method, reconstruct, round (UserError on misuse).
+// Reading one `factorize` action's options: rank spec, method, reconstruct, round (checked by the
+// statement table).
 
-import { UserError } from '../../../runtime/errors.ts';
+import { findOption } from '../../../dsl/table/index.ts';
 import type { RankSpec } from '../../linalg/rank.ts';
-import { num, option, word } from '../../plan/options.ts';
+import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
 
 export type FactorMethod = 'svd' | 'tucker' | 'spatial' | 'channel';
@@ -25,44 +26,20 @@ export interface FactorizeSettings {
   rankFrom?: 'weights' | 'output';
 }
 
-const KNOWN = new Set(['rank', 'energy', 'method', 'reconstruct', 'round']);
-
 /** Without `rank` or `energy` the default is `energy 95%`. */
 export function factorizeSettings(a: PlannedAction): FactorizeSettings {
-  const opts = a.statement.options;
-  for (const o of opts ?? []) {
-    if (!KNOWN.has(o.name)) {
-      throw new UserError(
-        `${a.from}: factorize { ${o.name} } is not implemented yet`,
-        'remove the option (factorize knows rank, energy, method, reconstruct, round)',
-      );
-    }
-  }
-  const rank = option(opts, 'rank')?.values[0];
-  const energy = option(opts, 'energy')?.values[0];
-  let spec: RankSpec = { kind: 'energy', p: 95 };
-  if (rank?.kind === 'number') {
-    const v = num(rank, 'rank') as number;
-    spec = rank.unit === '%' ? { kind: 'percent', p: v } : { kind: 'rank', n: v };
-  } else if (energy) {
-    spec = { kind: 'energy', p: num(energy, 'energy') as number };
-  } else if (rank) {
-    num(rank, 'rank');
-  }
-  const m = word(option(opts, 'method')?.values[0]);
-  if (m !== undefined && m !== 'svd' && m !== 'tucker' && m !== 'spatial' && m !== 'channel') {
-    throw new UserError(
-      `${a.from}: factorize { method ${m} }: unknown method`,
-      'use svd, tucker, spatial or channel',
-    );
-  }
-  const rec = word(option(opts, 'reconstruct')?.values[0]) ?? 'none';
-  const round = option(opts, 'round')?.values[0];
+  const st = a.statement;
+  const rank = findOption(st.options, 'rank')?.values[0];
+  const energy = numberOption(st, 'energy');
+  let spec: RankSpec = { kind: 'energy', p: energy ?? 95 };
+  if (rank?.kind === 'number')
+    spec = rank.unit === '%' ? { kind: 'percent', p: rank.value } : { kind: 'rank', n: rank.value };
+  const round = numberOption(st, 'round');
   return {
     spec,
-    method: m as FactorMethod | undefined,
-    dataAware: rec === 'least-squares',
-    roundTo: round ? (num(round, 'round') as number) : undefined,
+    method: wordOption(st, 'method') as FactorMethod | undefined,
+    dataAware: wordOption(st, 'reconstruct') === 'least-squares',
+    roundTo: round,
     from: a.from,
   };
 }

@@ -1,10 +1,9 @@
 // Reading one `prune channels` / `prune layers` action's options: sparsity, criterion, scope, round,
 // min, reconstruct, seed; globalCounts for `prune channels { scope global }`.
 
-import { UserError } from '../../../runtime/errors.ts';
-import { num, option, word } from '../../plan/options.ts';
+import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
-import { criterionWord, scopeWord, sparsityOf } from './options.ts';
+import { sparsityOf } from './options.ts';
 
 export type ChannelCriterion = 'l1' | 'l2' | 'bn-gamma' | 'apoz' | 'activation' | 'random';
 
@@ -22,61 +21,19 @@ export interface ChannelSettings {
   action: string;
 }
 
-const KNOWN = new Set(['sparsity', 'criterion', 'scope', 'seed', 'round', 'min', 'reconstruct']);
-
+/** One `prune channels`/`prune layers` action (checked: round/min/scope/reconstruct do nothing on layers). */
 export function channelSettings(a: PlannedAction): ChannelSettings {
   const s = a.statement;
-  if (s.kind !== 'prune') throw new Error('channelSettings: not a prune statement');
-  const layers = s.granularity.kind === 'layers';
-  if (layers) {
-    for (const o of ['round', 'min', 'reconstruct'])
-      if (option(s.options, o))
-        throw new UserError(`${a.from}: prune layers { ${o} } is not implemented yet`, `remove ${o}`);
-  }
-  for (const o of s.options ?? []) {
-    if (!KNOWN.has(o.name)) {
-      throw new UserError(
-        `${a.from}: ${a.action} { ${o.name} } is not an option of prune`,
-        'prune channels knows sparsity, criterion, round, min, reconstruct, seed',
-      );
-    }
-  }
-  const c = criterionWord(a, 'l1');
-  if (c === 'sparsegpt') {
-    throw new UserError(
-      `${a.from}: ${a.action} { criterion sparsegpt }: sparsegpt prunes single weights (weights, N:M), not channels`,
-      'use l1, l2, bn-gamma, apoz, activation or random',
-    );
-  }
-  const scope = scopeWord(a);
-  if (scope === 'global' && layers) {
-    throw new UserError(
-      `${a.from}: prune layers { scope global } is not implemented yet (layers are always ranked across the selection)`,
-      'remove scope',
-    );
-  }
-  const rec = word(option(s.options, 'reconstruct')?.values[0]) ?? 'none';
-  if (rec !== 'none' && rec !== 'least-squares') {
-    throw new UserError(`${a.from}: ${a.action} { reconstruct ${rec} }: use none or least-squares`);
-  }
-  const int = (name: string, dflt: number): number => {
-    const v = option(s.options, name)?.values[0];
-    if (!v) return dflt;
-    const n = num(v, name) as number;
-    if (!(Number.isInteger(n) && n >= 1))
-      throw new UserError(`${a.from}: ${a.action} { ${name} ${a.options[name]} }: needs a whole number ≥ 1`);
-    return n;
-  };
-  const seedV = option(s.options, 'seed')?.values[0];
+  const layers = s.granularity?.kind === 'layers';
   return {
     granularity: layers ? 'layers' : 'channels',
     p: sparsityOf(a, 0.25),
-    criterion: c as ChannelCriterion,
-    round: int('round', 1),
-    min: int('min', 1),
-    reconstruct: rec === 'least-squares',
-    scope,
-    seed: seedV ? (num(seedV, 'seed') as number) : 0,
+    criterion: (wordOption(s, 'criterion') ?? 'l1') as ChannelCriterion,
+    round: layers ? 1 : (numberOption(s, 'round') ?? 1),
+    min: layers ? 1 : Math.max(1, numberOption(s, 'min') ?? 1),
+    reconstruct: !layers && wordOption(s, 'reconstruct') === 'least-squares',
+    scope: layers ? 'local' : ((wordOption(s, 'scope') ?? 'local') as 'local' | 'global'),
+    seed: numberOption(s, 'seed') ?? 0,
     from: a.from,
     action: a.action,
   };

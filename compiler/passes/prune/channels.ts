@@ -4,7 +4,6 @@
 // (calibration data), random; round/min; optional least-squares refit of consumer convs on the
 // calibration activations ([x; 1], so the removed channels' means move into the bias).
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
@@ -29,7 +28,7 @@ export interface GroupOutcome {
   skipped?: string;
 }
 
-type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[]; hasBn: boolean };
+export type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[]; hasBn: boolean };
 
 const hasBnAction = (units: ChannelUnit[]) =>
   units.some((u) => u.actions.some((a) => a.kind === 'bn' && a.node.opType === 'BatchNormalization'));
@@ -80,6 +79,44 @@ function scores(model: Model, job: Job, stats: Map<string, ChannelStats>, seed: 
   });
 }
 
+/**
+ * The groups the selected layers lead, as jobs; the others skipped with the reason (coupled with a
+ * layer the statement does not select, split across statements, or blocked by an op).
+ */
+export function groupJobs(
+  groups: LayerGroup[],
+  settingsOf: Map<Node, ChannelSettings>,
+  nameOf: Map<Node, string>,
+): {
+  jobs: Job[];
+  outcomes: GroupOutcome[];
+  skipped: { s: ChannelSettings; leaders: string[]; why: string }[];
+} {
+  const jobs: Job[] = [];
+  const outcomes: GroupOutcome[] = [];
+  const skipped: { s: ChannelSettings; leaders: string[]; why: string }[] = [];
+  for (const group of groups) {
+    const mine = group.leaders.filter((l) => settingsOf.has(l));
+    if (!mine.length) continue;
+    const leaders = group.leaders.map((l) => nameOf.get(l) ?? l.name);
+    const s = settingsOf.get(mine[0]!)!;
+    const other = group.leaders.find((l) => !settingsOf.has(l));
+    const why = other
+      ? `its channels are coupled with ${other.opType} ${nameOf.get(other) ?? other.name}, which the statement does not select (or a keep protects)`
+      : mine.some((l) => settingsOf.get(l) !== s)
+        ? 'its coupled layers are selected by different prune statements'
+        : group.blocked;
+    if (why) {
+      outcomes.push({ leaders, channels: group.units.length, removed: 0, skipped: why });
+      skipped.push({ s, leaders, why });
+      continue;
+    }
+    jobs.push({ group, s, units: group.units.filter((u) => !u.blocked), hasBn: hasBnAction(group.units) });
+    outcomes.push({ leaders, channels: group.units.length, removed: 0 });
+  }
+  return { jobs, outcomes, skipped };
+}
+
 /** Runs channel pruning for the given layers and settings (model edited in place). */
 export async function pruneChannels(
   model: Model,
@@ -101,44 +138,12 @@ export async function pruneChannels(
   for (const [k, v] of Object.entries(ctx.samples?.[0] ?? {})) inputShapes[k] = [...v.dims];
   const types = inferShapes(g, { opset: model.opset('') ?? 17, inputShapes }).types;
   const groups = channelGroups(g, (n) => types.get(n) ?? g.declaredType(n));
-  const outcomes: GroupOutcome[] = [];
-  const jobs: Job[] = [];
-  for (const group of groups) {
-    const mine = group.leaders.filter((l) => settingsOf.has(l));
-    if (!mine.length) continue;
-    const leaders = group.leaders.map((l) => nameOf.get(l) ?? l.name);
-    const s = settingsOf.get(mine[0]!)!;
-    const total = group.units.length;
-    const skip = (why: string) => {
-      outcomes.push({ leaders, channels: total, removed: 0, skipped: why });
-      (ctx.warn ?? ctx.log)?.(`${s.from}: ${s.action} cannot prune ${leaders.join(' + ')}: ${why}`);
-    };
-    const other = group.leaders.find((l) => !settingsOf.has(l));
-    if (other) {
-      skip(
-        `its channels are coupled with ${other.opType} ${nameOf.get(other) ?? other.name}, which the statement does not select (or a keep protects)`,
-      );
-      continue;
-    }
-    if (mine.some((l) => settingsOf.get(l) !== s)) {
-      skip('its coupled layers are selected by different prune statements');
-      continue;
-    }
-    if (group.blocked) {
-      skip(group.blocked);
-      continue;
-    }
-    const hasBn = hasBnAction(group.units);
-    if (s.criterion === 'bn-gamma' && !hasBn && !hasCaptured(group.units)) {
-      throw new UserError(
-        `${s.from}: ${s.action} { criterion bn-gamma }: ${leaders[0]} is not followed by a BatchNormalization to read γ from`,
-        'use l1, l2 or activation for layers without BN',
-      );
-    }
-    const units = group.units.filter((u) => !u.blocked);
-    jobs.push({ group, s, units, hasBn });
-    outcomes.push({ leaders, channels: total, removed: 0 });
-  }
+  const { jobs, outcomes, skipped } = groupJobs(groups, settingsOf, nameOf);
+  for (const k of skipped)
+    (ctx.warn ?? ctx.log)?.(`${k.s.from}: ${k.s.action} cannot prune ${k.leaders.join(' + ')}: ${k.why}`);
+  const noBn = jobs.find((j) => j.s.criterion === 'bn-gamma' && !j.hasBn && !hasCaptured(j.group.units));
+  if (noBn)
+    throw new Error(`${noBn.s.from}: bn-gamma on a group without BatchNormalization passed the model checks`);
   const needData = jobs.some(
     (j) => j.s.reconstruct || j.s.criterion === 'activation' || j.s.criterion === 'apoz',
   );
@@ -148,16 +153,7 @@ export async function pruneChannels(
     j.units.flatMap((u) =>
       u.actions.filter((a) => a.kind === 'in' && a.node.opType === 'Conv').map((a) => a.node),
     );
-  if (needData) {
-    if (!ctx.samples?.length) {
-      const s = jobs.find(
-        (j) => j.s.reconstruct || j.s.criterion === 'activation' || j.s.criterion === 'apoz',
-      )!.s;
-      throw new UserError(
-        `${s.from}: ${s.action} { criterion ${s.criterion}${s.reconstruct ? '  reconstruct least-squares' : ''} } needs calibration data`,
-        'add a calibrate { … } block',
-      );
-    }
+  if (needData && ctx.samples?.length) {
     const values = new Set<string>();
     for (const j of jobs) for (const n of consumerConvs(j)) values.add(n.inputs[0]!);
     const ls = [...new Set(jobs.filter((j) => j.s.reconstruct).flatMap(consumerConvs))];

@@ -34,7 +34,7 @@ export function explainChannelGroups(
       (x) =>
         x.kind === 'prune-structure' &&
         x.statement.kind === 'prune' &&
-        x.statement.granularity.kind === 'channels',
+        x.statement.granularity?.kind === 'channels',
     );
     const n = byLayer.get(l.name);
     if (n) names.set(n, l.name);

@@ -8,7 +8,7 @@
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Pass } from '../../engine/pass.ts';
-import { option, word } from '../../plan/options.ts';
+import { wordOption } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
 
 interface CapturedBn {
@@ -58,7 +58,7 @@ export function captureBn(model: Model): number {
 function readsBn(plan: Plan): boolean {
   return plan.layers.some((l) =>
     l.actions.some((a) => {
-      const c = word(option(a.statement.options, 'criterion')?.values[0]);
+      const c = wordOption(a.statement, 'criterion');
       if (a.kind === 'prune-structure') return c === 'bn-gamma';
       return a.kind === 'prune-sparse' && (c === undefined || c === 'l1' || c === 'l2');
     }),

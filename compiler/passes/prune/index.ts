@@ -1,7 +1,13 @@
 // The prune pass family: registers 'prune-sparse' (weights, N:M, kernels, blocks) and
 // 'prune-structure' (channels, layers) with the lowering.
-import { registerLossyPass, registerLossyPrepass, registerLossyPreview } from '../../plan/lower.ts';
+import {
+  registerLossyCheck,
+  registerLossyPass,
+  registerLossyPrepass,
+  registerLossyPreview,
+} from '../../plan/lower.ts';
 import { channelPass } from './channels.ts';
+import { pruneChecks } from './checks.ts';
 import { explainChannelGroups } from './explain.ts';
 import { bnPass } from './gamma.ts';
 import { sparsePass } from './sparse.ts';
@@ -12,6 +18,7 @@ export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
 registerLossyPass('prune-structure', channelPass);
+registerLossyCheck('prune-structure', pruneChecks);
 // bn-gamma and l1/l2 weight masks read BN before the cleanups fold it into the convs
 registerLossyPrepass('prune-structure', (plan) => bnPass(plan, 'prune-structure'));
 registerLossyPrepass('prune-sparse', (plan) => bnPass(plan, 'prune-sparse'));

@@ -2,7 +2,6 @@
 // all selects are ranked — activation: RMS(f(x)) / RMS(x) on the calibration data; l1 / l2: mean
 // |w| / RMS of the branch weights; random — and the lowest share `sparsity` become identity.
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { inferShapes } from '../../../runtime/ir/shape/index.ts';
@@ -55,10 +54,7 @@ export async function pruneLayers(
     let score: number[];
     if (s.criterion === 'activation') {
       if (!ctx.samples?.length)
-        throw new UserError(
-          `${s.from}: prune layers { criterion activation } needs calibration data`,
-          'add a calibrate { … } block',
-        );
+        throw new Error(`${s.from}: criterion activation without samples passed the checks`);
       const { createSession } = await import('../../../runtime/exec/index.ts');
       const observe = branches.flatMap((b) => [b.out, b.skip]);
       const session = await createSession(model, { observe });
@@ -88,10 +84,7 @@ export async function pruneLayers(
         return s.criterion === 'l1' ? sum / Math.max(1, n) : Math.sqrt(sum / Math.max(1, n));
       });
     } else {
-      throw new UserError(
-        `${s.from}: prune layers { criterion ${s.criterion} } is not implemented yet`,
-        'use activation, l1, l2 or random',
-      );
+      throw new Error(`${s.from}: prune layers { criterion ${s.criterion} } passed the checks`);
     }
     const k = removedCount(s.p, branches.length);
     for (const i of lowest(score, k)) {

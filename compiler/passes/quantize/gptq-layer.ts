@@ -4,7 +4,6 @@
 // and returned in the weight's own layout as quantizeTensor would give it (blocked along the
 // reduction axis for `group N`, per output channel otherwise).
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
@@ -35,6 +34,25 @@ export function hessianShape(n: Node, dims: readonly number[]): { width: number;
   return { width: storedKxN(n) ? dims[0]! : dims[1]!, groups: 1 };
 }
 
+/** Why method gptq cannot quantize this layer's weight (a Conv with group N, an N-D MatMul weight), or undefined. */
+export function gptqMismatch(
+  n: Node,
+  dims: readonly number[],
+  s: Pick<WeightSettings, 'group'>,
+): { message: string; help: string } | undefined {
+  if (dims.length !== 2 && n.opType !== 'Conv')
+    return {
+      message: `method gptq: ${n.name} has a ${dims.length}-D weight`,
+      help: 'use method minmax for it, or narrow the selectors',
+    };
+  if (n.opType === 'Conv' && s.group)
+    return {
+      message: `method gptq with group ${s.group} does not apply to Conv ${n.name}`,
+      help: 'use per-channel with method gptq on convs, or group N with method minmax',
+    };
+  return undefined;
+}
+
 /** GPTQ codes for layer n's float weight w given its Hessian(s) (one per conv group). */
 export function gptqLayer(
   n: Node,
@@ -45,18 +63,8 @@ export function gptqLayer(
 ): QuantizedTensor {
   const bits = s.bits ?? 8;
   const src = w.data as Float32Array;
-  if (w.dims.length !== 2 && n.opType !== 'Conv') {
-    throw new UserError(
-      `${s.from}: quantize weights { method gptq }: ${n.name} has a ${w.dims.length}-D weight`,
-      'use method minmax for it',
-    );
-  }
-  if (n.opType === 'Conv' && s.group) {
-    throw new UserError(
-      `${s.from}: quantize weights { method gptq  group ${s.group} } on Conv ${n.name} is not implemented yet`,
-      'use per-channel with method gptq on convs, or group N with method minmax',
-    );
-  }
+  const mismatch = gptqMismatch(n, w.dims, s);
+  if (mismatch) throw new Error(`${s.from}: ${mismatch.message} (passed the model checks)`);
   const opts = { bits, symmetric: s.symmetric, groupSize: s.group ?? 0, damp: tuning.damp ?? 0.01 };
   if (n.opType === 'Conv') {
     const M = w.dims[0]!;

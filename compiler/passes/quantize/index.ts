@@ -2,16 +2,16 @@
 // gptq: gptq-layer.ts with Hessians from the calibration samples) and
 // `quantize activations` (activations.ts: static QDQ calibrated on the samples). Options: options.ts.
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engine/pass.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import { upgradeOpset } from '../../opset/convert.ts';
-import { registerLossyPass } from '../../plan/lower.ts';
+import { registerLossyCheck, registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { quantizeActivationsPass } from './activations.ts';
 import { inputMeans } from './bias-correct.ts';
+import { quantizeChecks } from './checks.ts';
 import { gptqHessians } from './gptq-layer.ts';
 import { type WeightSettings, weightSettings } from './options.ts';
 import { type LayerData, quantizeLayerWeight } from './weights.ts';
@@ -49,12 +49,8 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
       const gptqJobs = jobs.filter((j) => j.s.method === 'gptq');
       let hessians = new Map<Node, Matrix[]>();
       if (gptqJobs.length) {
-        if (!ctx.samples?.length) {
-          throw new UserError(
-            `${gptqJobs[0]!.s.from}: quantize weights { method gptq } needs calibration data`,
-            'add a calibrate { images "…" samples N } block, or use method minmax',
-          );
-        }
+        if (!ctx.samples?.length)
+          throw new Error(`${gptqJobs[0]!.s.from}: method gptq without samples passed the checks`);
         const g = model.graph;
         const nodes = gptqJobs
           .map((j) => byLayer.get(j.layer))
@@ -104,4 +100,5 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
 }
 
 registerLossyPass('quantize-weights', (plan) => quantizeWeightsPass(plan));
+registerLossyCheck('quantize-weights', quantizeChecks);
 registerLossyPass('quantize-activations', quantizeActivationsPass);

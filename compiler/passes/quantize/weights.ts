@@ -1,7 +1,6 @@
 // Weight quantization of one Conv/Gemm/MatMul: float weight → int8, or int4 for 4-bit/2-bit/binary/
 // ternary codes, initializer + DequantizeLinear (per-tensor, per-axis, blocked `group N` at opset 21).
 
-import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor } from '../../../runtime/ir/tensor.ts';
@@ -66,12 +65,8 @@ export function quantizeLayerWeight(
   const bits = s.bits ?? 8;
   const kind = s.kind ?? 'uniform';
   const cap = data.maxOpset;
-  if (s.group && cap !== undefined && cap < 21) {
-    throw new UserError(
-      `${s.from}: quantize weights { group ${s.group} } needs opset 21 (blocked DequantizeLinear), but the output opset is pinned to ${cap}`,
-      'raise output { opset } to 21 or more, or use per-channel',
-    );
-  }
+  if (s.group && cap !== undefined && cap < 21)
+    throw new Error(`${s.from}: group ${s.group} with output opset ${cap} passed the checks`);
   const store = storage(bits, kind, cap);
   if (!store.int4 && (bits <= 4 || kind !== 'uniform')) {
     data.widened = `${kind === 'uniform' ? `${bits}-bit` : kind} codes stored as int8: output { opset ${cap} } cannot hold int4 (opset 21)`;

@@ -1,0 +1,166 @@
+// Recipe language the compiler does not run yet: each use is one catalogued diagnostic (SQ501) at
+// its place, reported by `squish check` and by compile before any work. An engineer who implements
+// one removes its entry here and registers the pass (compiler/plan/lower.ts) or handles the option.
+
+import { flattenStatements, type Option, type RecipeAst, type Statement, type Value } from '../../dsl/ast.ts';
+import { type Diagnostic, diag } from '../../dsl/diagnostics.ts';
+import {
+  isTableStatement,
+  type OptionSpec,
+  optionSpecs,
+  statementTitle,
+  wordOf,
+} from '../../dsl/table/index.ts';
+
+interface Pending {
+  /** Statement keyword, or `target` with a metric. */
+  statement: string;
+  option?: string;
+  /** A word value of the option (`criterion taylor`). */
+  value?: string;
+  metric?: string;
+  /** Why it cannot run yet / what to do meanwhile. */
+  help: string;
+}
+
+const REMOVE = 'remove it to compile with the rest of the recipe';
+
+const PENDING: Pending[] = [
+  { statement: 'search', help: `searching ranges is not available yet; ${REMOVE}` },
+  {
+    statement: 'calibrate',
+    option: 'augment',
+    help: `augmentation is for training, not available yet; ${REMOVE}`,
+  },
+  {
+    statement: 'calibrate',
+    option: 'holdout',
+    help: `fidelity is measured on every sample for now; ${REMOVE}`,
+  },
+  {
+    statement: 'calibrate',
+    option: 'task',
+    help: `the metric follows the model's outputs for now; ${REMOVE}`,
+  },
+  { statement: 'calibrate', option: 'threshold', help: `segment-map IoU is not measured yet; ${REMOVE}` },
+  {
+    statement: 'calibrate',
+    option: 'trust',
+    help: `random data is not judged yet, so there is nothing to trust; ${REMOVE}`,
+  },
+  {
+    statement: 'prune',
+    option: 'slimming',
+    help: `Network Slimming trains first; training is not available yet; ${REMOVE}`,
+  },
+  {
+    statement: 'prune',
+    option: 'criterion',
+    value: 'taylor',
+    help: 'taylor needs gradients of the loss; use l1, l2, activation or apoz (channels), or sparsegpt (weights)',
+  },
+  {
+    statement: 'factorize',
+    option: 'method',
+    value: 'separable',
+    help: 'use svd, tucker, spatial or channel meanwhile',
+  },
+  {
+    statement: 'factorize',
+    option: 'method',
+    value: 'stacked',
+    help: 'use svd, tucker, spatial or channel meanwhile',
+  },
+  { statement: 'target', metric: 'latency', help: `use target flops meanwhile, or ${REMOVE}` },
+  { statement: 'target', metric: 'accuracy', help: `use target agreement meanwhile, or ${REMOVE}` },
+];
+
+/** SQ501 for every use of what the compiler does not run yet (includes inlined). */
+export function pendingDiagnostics(ast: RecipeAst): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const s of flattenStatements(ast)) {
+    if (s.kind === 'target') {
+      const p = PENDING.find((x) => x.metric === s.metric);
+      if (p) out.push(diag('SQ501', s.metricSpan, `target ${s.metric} is not available yet`, p.help));
+      continue;
+    }
+    const whole = PENDING.find((x) => x.statement === s.kind && !x.option && !x.metric);
+    if (whole) {
+      out.push(diag('SQ501', s.keywordSpan, `${statementTitle(s)} is not available yet`, whole.help));
+      continue;
+    }
+    if (!isTableStatement(s)) continue;
+    const specs = optionSpecs(s);
+    for (const o of s.options ?? []) {
+      const w = wordOf(o.values[0]);
+      const p = PENDING.find(
+        (x) => x.statement === s.kind && x.option === o.name && (x.value === undefined || x.value === w),
+      );
+      if (p) {
+        const at = p.value ? o.values[0]!.span : o.nameSpan;
+        out.push(
+          diag(
+            'SQ501',
+            at,
+            `${statementTitle(s)} { ${o.name}${p.value ? ` ${p.value}` : ''} } is not available yet`,
+            p.help,
+          ),
+        );
+        continue;
+      }
+      const range = searchRange(o, specs);
+      if (range)
+        out.push(
+          diag(
+            'SQ501',
+            range.span,
+            `${statementTitle(s)} { ${o.name} … }: searching ranges is not available yet`,
+            'give a single value for now',
+          ),
+        );
+    }
+    out.push(...sparsegptGlobal(s));
+  }
+  return out;
+}
+
+/** A range value on an option whose ranges are search spaces. */
+function searchRange(o: Option, specs: OptionSpec[]): Value | undefined {
+  const spec = specs.find((x) => x.name === o.name);
+  const search = spec?.forms.flat().some((v) => v.type === 'bits' || ('range' in v && v.range === 'search'));
+  return search ? o.values.find((v) => v.kind === 'range') : undefined;
+}
+
+/** `criterion sparsegpt  scope global` ranks whole kernels/blocks across layers: not run yet. */
+function sparsegptGlobal(s: Statement): Diagnostic[] {
+  if (
+    s.kind !== 'prune' ||
+    !s.granularity ||
+    (s.granularity.kind !== 'kernels' && s.granularity.kind !== 'blocks')
+  )
+    return [];
+  const criterion = s.options?.find((o) => o.name === 'criterion');
+  const scope = s.options?.find((o) => o.name === 'scope');
+  if (wordOf(criterion?.values[0]) !== 'sparsegpt' || wordOf(scope?.values[0]) !== 'global') return [];
+  return [
+    diag(
+      'SQ501',
+      scope!.values[0]!.span,
+      `${statementTitle(s)} { criterion sparsegpt  scope global } is not available yet`,
+      'use scope local (each layer loses the same share), or criterion l1/l2 with scope global',
+    ),
+  ];
+}
+
+/** Statements with a use the compiler does not run yet (plan-time previews and checks skip them). */
+export function pendingStatements(ast: RecipeAst): Set<Statement> {
+  const found = pendingDiagnostics(ast);
+  const within = (s: Statement) =>
+    found.some(
+      (d) =>
+        d.span.file === s.span.file &&
+        d.span.offset >= s.span.offset &&
+        d.span.offset < s.span.offset + s.span.length,
+    );
+  return new Set(flattenStatements(ast).filter(within));
+}
