@@ -6,6 +6,7 @@ import { calibrate } from './calibrate.ts';
 import { cluster, factorize, keep, quantizeActivations, quantizeWeights } from './layers.ts';
 import { prune } from './prune.ts';
 import { cleanup, include, model, output, recipe, search, target } from './settings.ts';
+import { distill, finetune } from './train.ts';
 import type { OptionSpec, StatementDef } from './types.ts';
 
 export const STATEMENTS = [
@@ -20,6 +21,8 @@ export const STATEMENTS = [
   cluster,
   keep,
   cleanup,
+  distill,
+  finetune,
   output,
   search,
   target,
@@ -37,6 +40,8 @@ export type StatementKeyword =
   | 'cluster'
   | 'keep'
   | 'cleanup'
+  | 'distill'
+  | 'finetune'
   | 'output'
   | 'search'
   | 'target';

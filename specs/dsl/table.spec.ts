@@ -22,6 +22,8 @@ const KEYWORDS: Record<StatementKeyword, true> = {
   cluster: true,
   keep: true,
   cleanup: true,
+  distill: true,
+  finetune: true,
   output: true,
   search: true,
   target: true,
@@ -49,6 +51,8 @@ describe('the statement table', () => {
       'cluster',
       'quantize-weights',
       'quantize-activations',
+      'distill',
+      'finetune',
     ]);
   });
 
@@ -79,9 +83,12 @@ describe('hover docs from the table', () => {
   });
 
   it('an option (nested ones too) shows its values, meaning and example', () => {
-    const text = 'calibrate {\n  images "a/*.png"\n  augment { crop 0.8..1  flip }\n}\n';
+    const text =
+      'calibrate {\n  images "a/*.png"\n  augment { crop 0.8..1  flip }\n}\ndistill { loss kl  temperature 4 }\n';
     expect(hoverAt(text, text.indexOf('images'))!.markdown).toContain('a quoted glob of images');
     expect(hoverAt(text, text.indexOf('crop'))!.markdown).toContain('random crop');
+    expect(hoverAt(text, text.indexOf('temperature'))!.markdown).toContain('softmax temperature');
+    expect(hoverAt(text, text.indexOf('distill'))!.markdown).toContain('knowledge distillation');
   });
 
   it('a target metric shows what it compares', () => {
