@@ -14,7 +14,7 @@ import {
 } from '../../../dsl/index.ts';
 import { actionKindOf, isTableStatement } from '../../../dsl/table/index.ts';
 import { UserError } from '../../../runtime/errors.ts';
-import type { Dim } from '../../../runtime/ops/registry.ts';
+import type { Dim } from '../../../runtime/ir/types.ts';
 import { calibrationFiles } from '../../data/calibration.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
