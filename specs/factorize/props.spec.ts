@@ -328,7 +328,9 @@ describe('factorize in compile', () => {
         (x: unknown) => x,
       );
       expect(isUserError(e)).toBe(true);
-      expect((e as Error).message).toMatch(/r\.squish:2: .*needs calibration data/);
+      expect((e as Error).message).toMatch(
+        /r\.squish:2:\d+: error\[SQ322\]: 'reconstruct least-squares' needs calibration data/,
+      );
     }
   });
 });

@@ -154,23 +154,41 @@ describe('prune channels options', () => {
   });
 
   const errors: [string, RegExp][] = [
-    ['prune channels of conv { criterion taylor }', /taylor.*needs gradients/],
-    ['prune channels of conv { criterion sparsegpt }', /sparsegpt prunes single weights/],
-    ['prune channels of conv { criterion bn-gamma }', /not followed by a BatchNormalization/],
-    ['prune layers of conv { scope global }', /prune layers \{ scope global \} is not implemented yet/],
-    ['prune layers of conv { round 8 }', /prune layers \{ round \} is not implemented yet/],
-    ['prune layers of conv { criterion apoz }', /prune layers \{ criterion apoz \} is not implemented yet/],
+    ['prune channels of conv { criterion taylor }', /SQ501\][\s\S]*taylor needs gradients/],
+    [
+      'prune channels of conv { criterion sparsegpt }',
+      /SQ324\]: criterion sparsegpt does not apply to prune channels/,
+    ],
+    [
+      'prune channels of conv { criterion bn-gamma }',
+      /SQ405\]: criterion bn-gamma: .* is not followed by a BatchNormalization/,
+    ],
+    [
+      'prune layers of conv { reconstruct least-squares }',
+      /SQ324\]: 'reconstruct least-squares' does not apply to prune layers/,
+    ],
+    ['prune layers of conv { criterion apoz }', /SQ324\]: criterion apoz does not apply to prune layers/],
   ];
   for (const [stmt, re] of errors) {
-    it(`${stmt} → UserError`, async () => {
+    it(`${stmt} → a recipe error at file:line:col`, async () => {
       const e = await compileModel(resNet(-1), `${HEAD}${stmt}\nkeep conv[-1]\n`, {
         recipeFile: 'spec.squish',
       }).catch((x: unknown) => x);
       expect(isUserError(e)).toBe(true);
-      expect((e as Error).message).toMatch(/spec\.squish:\d+/);
+      expect((e as Error).message).toMatch(/spec\.squish:\d+:\d+: error\[SQ\d+\]/);
       expect((e as Error).message).toMatch(re);
     });
   }
+
+  it('round, min and scope on prune layers do nothing: warnings, and the compile goes on', async () => {
+    const warnings: string[] = [];
+    await compileModel(resNet(-1), `${HEAD}prune layers of conv { scope global  round 8 }\nkeep conv[-1]\n`, {
+      recipeFile: 'spec.squish',
+      warn: (l) => warnings.push(l),
+    });
+    expect(warnings.join('\n')).toMatch(/warning\[SQ317\]: 'scope global' has no effect on prune layers/);
+    expect(warnings.join('\n')).toMatch(/warning\[SQ317\]: 'round' only applies to channel pruning/);
+  });
 });
 
 describe('explainChannelGroups', () => {
