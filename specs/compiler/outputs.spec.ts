@@ -48,7 +48,7 @@ const CASES: {
 
 describe('shared recipes compile to the bytes the code before the refactor wrote', () => {
   for (const c of CASES) {
-    it(`${c.recipe}.squish`, { timeout: 300_000 }, async () => {
+    it(`${c.recipe}.squish`, { timeout: 600_000 }, async () => {
       const file = join(RECIPES, `${c.recipe}.squish`);
       const r = await compileModel(new Uint8Array(readFileSync(c.model)), readFileSync(file, 'utf8'), {
         recipeFile: file,

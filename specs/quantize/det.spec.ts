@@ -14,7 +14,7 @@ import { MODELS, RECIPES } from '../support/paths.ts';
 
 describe('quantize det int8 weights + activations', () => {
   it('one page: text-map IoU ≥ 0.9 against the original (onnxruntime-node)', {
-    timeout: 120_000,
+    timeout: 300_000,
   }, async () => {
     const original = readFileSync(MODELS.det);
     const r = await compileModel(original, DET_INT8_RECIPE('mse', 1), {
