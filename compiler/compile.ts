@@ -219,6 +219,7 @@ export async function compileModel(
     timings_ms: timings,
     ...(passWarnings.length ? { warnings: passWarnings } : {}),
     ...(packed ? { pack: packed.report } : {}),
+    recipe: { file: recipe.file, sources: Object.fromEntries(recipe.sources) },
   };
   return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
 }

@@ -50,4 +50,12 @@ export interface Report {
   /** output { format sqz }: where the file's bytes go — per weight layer the Deep Compression stages and
    * bits per weight, the graph's share (compiler/pack/report.ts). */
   pack?: PackReport;
+  /** The recipe as compiled: its file name (as `layers[].actions` cite it) and the text of it and of
+   * every file it includes, by the same names (the HTML report links statements to layers). */
+  recipe?: RecipeSources;
+}
+
+export interface RecipeSources {
+  file: string;
+  sources: Record<string, string>;
 }

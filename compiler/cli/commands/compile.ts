@@ -1,4 +1,4 @@
-// `squish compile MODEL --recipe R -o OUT [--report R.json] [--force] [--quiet|--verbose]`: the
+// `squish compile MODEL --recipe R -o OUT [--report R.json|R.html] [--force] [--quiet|--verbose]`: the
 // main job. Output is written atomically (temp + rename), never over the input, not over an
 // existing file without --force; progress bars on a TTY only.
 
@@ -124,6 +124,13 @@ function kb(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} KB`;
 }
 
+/** The report as JSON, or as the HTML page for a path ending in .html. */
+async function reportBytes(path: string, report: Report, modelArg: string): Promise<Uint8Array> {
+  if (!/\.html?$/i.test(path)) return new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`);
+  const { htmlBytes } = await import('./report.ts');
+  return htmlBytes(report, `model ${modelArg}`);
+}
+
 export function summary(out: string, r: Report): string {
   const pct = (a: number, b: number) => (b ? `${(((a - b) / b) * 100).toFixed(1)}%` : 'n/a');
   let s = `wrote ${out}: ${kb(r.before.bytes)} → ${kb(r.after.bytes)} (${pct(r.after.bytes, r.before.bytes)}), params ${r.before.params} → ${r.after.params}`;
@@ -137,7 +144,7 @@ export function summary(out: string, r: Report): string {
 interface Opts {
   recipe: string;
   output: string;
-  report?: string;
+  report: string[];
   force?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -152,7 +159,12 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .argument('<model>', 'the ONNX model to compress')
     .requiredOption('--recipe <recipe>', 'the .squish recipe')
     .requiredOption('-o, --output <out>', 'where to write the compressed model')
-    .option('--report <report.json>', 'write the compile report (JSON) here')
+    .option(
+      '--report <path>',
+      'write the compile report here: JSON, or one HTML page with charts when the name ends in .html (may be repeated)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--force', 'overwrite existing output files')
     .option('-q, --quiet', 'print nothing but errors')
     .option('-v, --verbose', 'log every pass and timing to stderr')
@@ -161,11 +173,17 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .action(async (modelArg: string, opts: Opts) => {
       const modelPath = resolve(io.cwd, modelArg);
       const out = resolve(io.cwd, opts.output);
-      const reportPath = opts.report ? resolve(io.cwd, opts.report) : undefined;
+      const reportPaths = opts.report.map((r) => resolve(io.cwd, r));
       const recipePath = resolve(io.cwd, opts.recipe);
       checkOutputPath(out, [modelPath, recipePath], Boolean(opts.force));
-      if (reportPath)
-        checkOutputPath(reportPath, [modelPath, recipePath, out], Boolean(opts.force), 'report');
+      reportPaths.forEach((r, i) => {
+        checkOutputPath(
+          r,
+          [modelPath, recipePath, out, ...reportPaths.slice(0, i)],
+          Boolean(opts.force),
+          'report',
+        );
+      });
       const bytes = readModelBytes(modelPath);
       const recipeText = readText(recipePath, 'recipe');
       const progress = progressReporter(io, Boolean(opts.quiet));
@@ -184,8 +202,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
       } finally {
         progress.stop();
       }
-      if (reportPath)
-        writeAtomic(reportPath, new TextEncoder().encode(`${JSON.stringify(result.report, null, 2)}\n`));
+      for (const path of reportPaths) writeAtomic(path, await reportBytes(path, result.report, modelArg));
       if (result.missed) throw result.missed;
       writeAtomic(out, result.model);
       if (opts.verbose) {

@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   bench: async () => (await import('./bench.ts')).registerBench,
   grad: async () => (await import('./grad.ts')).registerGrad,
   unpack: async () => (await import('./unpack.ts')).registerUnpack,
+  report: async () => (await import('./report.ts')).registerReport,
 };
 
 /**
