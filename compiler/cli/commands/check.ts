@@ -78,6 +78,30 @@ async function modelProblems(
   return diagnostics;
 }
 
+/** What `squish check` finds in a recipe text (the file at `recipePath` under `cwd`, maybe unsaved). */
+export async function checkRecipeText(
+  text: string,
+  recipePath: string,
+  cwd: string,
+  opts: { model?: string; shape?: Record<string, Dim[]> } = {},
+): Promise<{ diagnostics: Diagnostic[]; sources: Map<string, string>; lines: string[] }> {
+  const recipe = inspectRecipe(text, recipePath, nodeHost(cwd));
+  let diags = [...recipe.diagnostics, ...(await calibrationProblems(recipe, cwd))];
+  const lines: string[] = [];
+  if (opts.model) {
+    const found = await modelProblems(recipe, resolve(cwd, opts.model), opts.shape ?? {}, lines);
+    // With a model, "matches nothing" (with the model's own names) replaces "unknown op type".
+    const unmatched = new Set(
+      found.filter((d) => d.code === 'SQ401').map((d) => `${d.span.file}:${d.span.offset}`),
+    );
+    diags = [
+      ...diags.filter((d) => !(d.code === 'SQ309' && unmatched.has(`${d.span.file}:${d.span.offset}`))),
+      ...found,
+    ];
+  }
+  return { diagnostics: sortDiagnostics(diags), sources: recipe.sources, lines };
+}
+
 export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setCode) => {
   program
     .command('check')
@@ -92,22 +116,8 @@ export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setC
         opts: { model?: string; strict?: boolean; shape: Record<string, Dim[]> },
       ) => {
         const text = readRecipeFile(resolve(io.cwd, recipePath), recipePath);
-        const recipe = inspectRecipe(text, recipePath, nodeHost(io.cwd));
-        let diags = [...recipe.diagnostics, ...(await calibrationProblems(recipe, io.cwd))];
-        const lines: string[] = [];
-        if (opts.model) {
-          const found = await modelProblems(recipe, resolve(io.cwd, opts.model), opts.shape, lines);
-          // With a model, "matches nothing" (with the model's own names) replaces "unknown op type".
-          const unmatched = new Set(
-            found.filter((d) => d.code === 'SQ401').map((d) => `${d.span.file}:${d.span.offset}`),
-          );
-          diags = [
-            ...diags.filter((d) => !(d.code === 'SQ309' && unmatched.has(`${d.span.file}:${d.span.offset}`))),
-            ...found,
-          ];
-        }
-        diags = sortDiagnostics(diags);
-        printDiagnostics(io, diags, recipe.sources);
+        const { diagnostics: diags, sources, lines } = await checkRecipeText(text, recipePath, io.cwd, opts);
+        printDiagnostics(io, diags, sources);
         const errors = diags.filter((d) => d.severity === 'error').length;
         const warnings = diags.length - errors;
         const failed = errors > 0 || (opts.strict === true && warnings > 0);

@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   grad: async () => (await import('./grad.ts')).registerGrad,
   unpack: async () => (await import('./unpack.ts')).registerUnpack,
   report: async () => (await import('./report.ts')).registerReport,
+  lsp: async () => (await import('./lsp.ts')).registerLsp,
 };
 
 /**
