@@ -27,6 +27,7 @@ const ENTRIES = {
   node: 'compiler/io/node.ts',
   browser: 'compiler/io/browser.ts',
   cli: 'compiler/cli/main.ts',
+  vite: 'compiler/vite/index.ts',
 };
 
 function filesUnder(dir, out = []) {

@@ -85,7 +85,7 @@ async function checkHeads(name: string): Promise<string[]> {
 function lspHeads(name: string, diags: Diagnostic[]): string[] {
   return diags.map(
     (d) =>
-      `${name}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity === 1 ? 'error' : 'warning'}[${d.code}]: ${d.message.split('\n')[0]}`,
+      `${name}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${d.severity === 1 ? 'error' : 'warning'}[${d.code}]: ${(d.message as string).split('\n')[0]}`,
   );
 }
 
