@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { buildPlayground } from '../examples/playground/build.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(ROOT, 'dist');
@@ -43,7 +44,9 @@ function filesUnder(dir, out = []) {
 function inputsHash() {
   const h = createHash('sha256');
   const files = [
-    ...['compiler', 'dsl', 'runtime', 'patches'].flatMap((d) => filesUnder(join(ROOT, d))),
+    ...['compiler', 'dsl', 'runtime', 'patches', 'examples/playground'].flatMap((d) =>
+      filesUnder(join(ROOT, d)),
+    ),
     join(ROOT, 'package.json'),
     join(ROOT, 'tsconfig.json'),
     join(ROOT, 'tsconfig.build.json'),
@@ -204,7 +207,8 @@ async function build({ ifStale = false } = {}) {
   const srcDir = patchedGpujsDir();
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
-  writeLicenses(await Promise.all([buildGpujs(srcDir), buildLibrary()]));
+  const [gpu, lib] = await Promise.all([buildGpujs(srcDir), buildLibrary()]);
+  writeLicenses([gpu, lib, await buildPlayground(join(DIST, 'playground'))]);
   buildDeclarations();
   writeFileSync(STAMP, hash);
   return true;

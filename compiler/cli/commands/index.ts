@@ -20,6 +20,7 @@ export const COMMANDS: Record<string, () => Promise<RegisterCommand>> = {
   grad: async () => (await import('./grad.ts')).registerGrad,
   unpack: async () => (await import('./unpack.ts')).registerUnpack,
   report: async () => (await import('./report.ts')).registerReport,
+  serve: async () => (await import('./serve.ts')).registerServe,
   lsp: async () => (await import('./lsp.ts')).registerLsp,
 };
 
