@@ -63,10 +63,13 @@ describe('installed into an empty project', () => {
   it('brings only what the code imports at run time (sharp optional), within 100 MB', () => {
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules/squish/package.json'), 'utf8'));
     expect(Object.keys(manifest.dependencies).sort()).toEqual([
+      'chart.js',
       'cli-progress',
       'commander',
       'fflate',
       'tinyglobby',
+      'vscode-languageserver',
+      'vscode-languageserver-textdocument',
     ]);
     expect(Object.keys(manifest.optionalDependencies)).toEqual(['sharp']);
     const installed = readdirSync(join(app, 'node_modules'));

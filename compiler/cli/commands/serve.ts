@@ -39,7 +39,9 @@ export const registerServe: RegisterCommand = (program: Command, io: CliIO) => {
       if (!existsSync(root) || !statSync(root).isDirectory())
         throw new UserError(
           `cannot serve '${folder ?? root}': not a folder`,
-          folder ? 'pass a folder' : 'build the package first: npm run build',
+          folder
+            ? 'pass a folder'
+            : 'the playground is built in a squish checkout (npm run build), not shipped in the npm package',
         );
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
