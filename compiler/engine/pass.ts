@@ -24,6 +24,25 @@ export interface PassContext {
    * names. Later passes give each part the layer's actions (quantize, cluster, sparse pruning).
    */
   parts?: Map<string, string[]>;
+  /** What a pass leaves for later passes of the same run, by typed key (see `passData`). */
+  data?: Map<PassDataKey<unknown>, unknown>;
+}
+
+/** A typed slot in the pass context: the only way data goes from one pass to a later one. */
+export interface PassDataKey<T> {
+  name: string;
+  init: () => T;
+}
+
+export function passDataKey<T>(name: string, init: () => T): PassDataKey<T> {
+  return { name, init };
+}
+
+/** The value under `key` in this run's context, made by its `init` the first time. */
+export function passData<T>(ctx: Pick<PassContext, 'data'>, key: PassDataKey<T>): T {
+  ctx.data ??= new Map();
+  if (!ctx.data.has(key)) ctx.data.set(key, key.init());
+  return ctx.data.get(key) as T;
 }
 
 /** Records that `layer` now also consists of the nodes named `parts`. */

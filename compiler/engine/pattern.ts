@@ -1,6 +1,7 @@
 // Patterns that mirror the IR: `p.op('BatchNormalization', p.op('Conv', x, w, p.opt(b)).as('conv'), …)`.
 // Leaves capture values (`p.v('x')`) or constants (`p.c('w')`); captures become the rewrite's
 // named arguments. Interior op nodes must feed only the pattern (one use, not a graph output).
+// `.commute()` on a two-input op also matches its inputs swapped (Add(c, x) as Add(x, c)).
 
 import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Node } from '../../runtime/ir/node.ts';
@@ -27,7 +28,10 @@ export interface OpPattern {
   inputs: Pattern[];
   /** Capture name for the matched node. */
   capture?: string;
+  /** The two inputs may come in either order. */
+  commutative?: boolean;
   as(name: string): OpPattern;
+  commute(): OpPattern;
 }
 
 function opPattern(op: string, inputs: Pattern[], domain = ''): OpPattern {
@@ -38,6 +42,12 @@ function opPattern(op: string, inputs: Pattern[], domain = ''): OpPattern {
     inputs,
     as(name: string) {
       pat.capture = name;
+      return pat;
+    },
+    commute() {
+      if (inputs.length !== 2)
+        throw new Error(`commute() on ${op} with ${inputs.length} inputs: only two-input ops`);
+      pat.commutative = true;
       return pat;
     },
   };
@@ -84,6 +94,25 @@ export class Match {
     if (!n) throw new Error(`node capture ${name} is not bound`);
     return n;
   }
+
+  /** What is bound so far, to undo a failed try (a commutative op's first order). */
+  save(): () => void {
+    const values = { ...this.values };
+    const tensors = { ...this.tensors };
+    const nodes = { ...this.nodes };
+    const matched = this.matched.length;
+    return () => {
+      for (const [k, o] of [
+        [this.values, values],
+        [this.tensors, tensors],
+        [this.nodes, nodes],
+      ] as const) {
+        for (const key of Object.keys(k)) if (!(key in o)) delete (k as Record<string, unknown>)[key];
+        Object.assign(k, o);
+      }
+      this.matched.length = matched;
+    };
+  }
 }
 
 /** Why a pattern did not match at a node (null when it matched). */
@@ -111,8 +140,18 @@ function matchOp(pattern: OpPattern, node: Node, m: Match, root: boolean): strin
   if (present > pattern.inputs.length) return `${node.label} has more inputs (${present}) than the pattern`;
   m.matched.push(node);
   if (pattern.capture) m.nodes[pattern.capture] = node;
-  for (let i = 0; i < pattern.inputs.length; i++) {
-    const sub = pattern.inputs[i];
+  if (!pattern.commutative) return matchInputs(pattern.inputs, node, m);
+  const undo = m.save();
+  const why = matchInputs(pattern.inputs, node, m);
+  if (why === null) return null;
+  undo();
+  return matchInputs([pattern.inputs[1]!, pattern.inputs[0]!], node, m) === null ? null : why;
+}
+
+/** The node's inputs against the pattern's, in this order. */
+function matchInputs(inputs: Pattern[], node: Node, m: Match): string | null {
+  for (let i = 0; i < inputs.length; i++) {
+    const sub = inputs[i]!;
     const name = node.inputs[i] ?? '';
     if (sub.kind === 'optional') {
       if (!name) {

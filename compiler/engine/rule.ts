@@ -1,9 +1,10 @@
-// Rewrite rules as values {name, pattern, check?, rewrite}, validated when their module loads:
-// unique names, captures bound once, op types known.
+// Rewrite rules as values {name, pattern, check?, rewrite, priority?}, validated when their module
+// loads: unique names, captures bound once, op types known. A rule set is indexed by root op type.
 
 import type { Graph } from '../../runtime/ir/graph.ts';
 import { ONNX_OPS } from '../../runtime/ops/onnx-ops.ts';
 import { captures, type Match, type OpPattern, opsOf } from './pattern.ts';
+import type { Replacement } from './replace.ts';
 
 /** What a rewrite guarantees (ARCHITECTURE.md convention 6). */
 export type Contract = { kind: 'exact' } | { kind: 'lossy'; bound: string };
@@ -17,15 +18,20 @@ export interface Rule {
   /** true to rewrite, or a reason why not (kept as a near-miss). */
   check?: (m: Match, g: Graph) => true | string;
   /**
-   * Build the replacement; returns the value names that replace the root's outputs, in order
-   * (the driver reroutes uses, keeps graph output names and sweeps what became dead).
+   * Build the replacement (new nodes through `r`, placed before the root); returns the value names
+   * that replace the root's outputs, in order (the driver reroutes uses, keeps graph output names
+   * and removes what became dead).
    */
-  rewrite: (m: Match, g: Graph) => (string | undefined)[];
+  rewrite: (m: Match, g: Graph, r: Replacement) => (string | undefined)[];
+  /** Where several rules match one node, the highest priority goes first (default 0; ties: set order). */
+  priority?: number;
 }
 
 export interface RuleSet {
   name: string;
   rules: Rule[];
+  /** Rules by the op type of their pattern's root, highest priority first. */
+  byOp: Map<string, Rule[]>;
 }
 
 /** ONNX default-domain op types squish's rules may mention. */
@@ -58,5 +64,8 @@ export function defineRules(name: string, rules: Rule[]): RuleSet {
     if (r.contract.kind === 'lossy' && !r.contract.bound)
       throw new Error(`rule ${r.name}: lossy without a bound`);
   }
-  return { name, rules };
+  const byOp = new Map<string, Rule[]>();
+  for (const r of rules) byOp.set(r.pattern.op, [...(byOp.get(r.pattern.op) ?? []), r]);
+  for (const list of byOp.values()) list.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
+  return { name, rules, byOp };
 }

@@ -42,13 +42,13 @@ function convWeight(m: Match): Tensor | string {
 
 const convOf = () => p.op('Conv', p.v('x'), p.c('w'), p.opt(p.c('b'))).as('conv');
 
-/** Conv → Mul(c): scale each output channel's weights and bias. */
-function outputScale(constantFirst: boolean): Rule {
+// Conv → Mul(c) ⇒ Conv with each output channel's weights and bias scaled
+function outputScale(): Rule {
   return {
-    name: `fold-mul-into-conv${constantFirst ? '-swapped' : ''}`,
+    name: 'fold-mul-into-conv',
     summary: 'Conv → Mul(per-channel constant) ⇒ Conv with scaled weights and bias',
     contract: { kind: 'exact' },
-    pattern: constantFirst ? p.op('Mul', p.c('c'), convOf()) : p.op('Mul', convOf(), p.c('c')),
+    pattern: p.op('Mul', convOf(), p.c('c')).commute(),
     check: (m) => {
       const w = convWeight(m);
       if (typeof w === 'string') return w;
@@ -74,13 +74,6 @@ function outputScale(constantFirst: boolean): Rule {
   };
 }
 
-/** Input channel read by weight row (o, j) of a grouped conv. */
-function inputChannel(conv: Node, w: Tensor, o: number, j: number): number {
-  const group = Number(conv.attrs.group ?? 1);
-  const cinPer = w.dims[1]!;
-  return Math.floor(o / (w.dims[0]! / group)) * cinPer + j;
-}
-
 function unpadded(conv: Node): boolean {
   const autoPad = String(conv.attrs.auto_pad ?? 'NOTSET');
   if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return false;
@@ -96,11 +89,11 @@ function forEachInput(conv: Node, w: Tensor, f: (i: number, channel: number) => 
   const cout = w.dims[0]!;
   const cinPer = w.dims[1]!;
   const k = w.data.length / (cout * cinPer);
-  for (let o = 0; o < cout; o++)
-    for (let j = 0; j < cinPer; j++) {
-      const ch = inputChannel(conv, w, o, j);
-      for (let t = 0; t < k; t++) f((o * cinPer + j) * k + t, ch);
-    }
+  const coutPer = cout / Number(conv.attrs.group ?? 1);
+  for (let o = 0; o < cout; o++) {
+    const first = Math.floor(o / coutPer) * cinPer; // the group's first input channel
+    for (let j = 0; j < cinPer; j++) for (let t = 0; t < k; t++) f((o * cinPer + j) * k + t, first + j);
+  }
 }
 
 /** The conv's weight with each input channel's slice multiplied by s[channel]. */
@@ -112,11 +105,11 @@ function scaleInputs(g: Graph, conv: Node, w: Tensor, s: Float64Array): void {
   setConstantInput(g, conv, 1, float32Like(w.dims, wd), `${conv.name || 'w'}_scaled`);
 }
 
-/** Mul(x, c) or Add(x, c) → Conv: fold the constant into the weights (Mul) or the bias (Add). */
-function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
-  const pre = (constantFirst ? p.op(op, p.c('c'), p.v('x')) : p.op(op, p.v('x'), p.c('c'))).as('pre');
+// Mul(x, c) | Add(x, c) → Conv ⇒ Conv with the constant in its weights (Mul) or its bias (Add)
+function inputAffine(op: 'Mul' | 'Add'): Rule {
+  const pre = p.op(op, p.v('x'), p.c('c')).commute().as('pre');
   return {
-    name: `fold-input-${op.toLowerCase()}-into-conv${constantFirst ? '-swapped' : ''}`,
+    name: `fold-input-${op.toLowerCase()}-into-conv`,
     summary: `${op}(x, per-channel constant) → Conv ⇒ Conv${op === 'Add' ? ' (no padding)' : ''}`,
     contract: { kind: 'exact' },
     pattern: p.op('Conv', pre, p.c('w'), p.opt(p.c('b'))).as('conv'),
@@ -155,12 +148,12 @@ function inputAffine(op: 'Mul' | 'Add', constantFirst: boolean): Rule {
   };
 }
 
-/** Mul(x, s) → Add(·, c) → Conv ⇒ Add(x, c/s) → Conv(W·s): one pass over the tensor fewer. */
-function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
-  const mul = (mulSwapped ? p.op('Mul', p.c('s'), p.v('x')) : p.op('Mul', p.v('x'), p.c('s'))).as('mul');
-  const add = (addSwapped ? p.op('Add', p.c('c'), mul) : p.op('Add', mul, p.c('c'))).as('add');
+// Mul(x, s) → Add(·, c) → Conv ⇒ Add(x, c/s) → Conv(W·s): one pass over the tensor fewer
+function scaleThroughShift(): Rule {
+  const mul = p.op('Mul', p.v('x'), p.c('s')).commute().as('mul');
+  const add = p.op('Add', mul, p.c('c')).commute().as('add');
   return {
-    name: `fold-input-mul-through-add-into-conv${mulSwapped ? '-m' : ''}${addSwapped ? '-a' : ''}`,
+    name: 'fold-input-mul-through-add-into-conv',
     summary: 'Mul(x, s) → Add(·, c) → Conv ⇒ Add(x, c/s) → Conv with W·s (s per channel, nonzero)',
     contract: { kind: 'exact' },
     pattern: p.op('Conv', add, p.c('w'), p.opt(p.c('b'))).as('conv'),
@@ -174,7 +167,7 @@ function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
       const c = perChannel(m.tensor('c'), cin, w.dims.length);
       return typeof c === 'string' ? c : true;
     },
-    rewrite: (m, g) => {
+    rewrite: (m, g, r) => {
       const conv = m.node('conv');
       const w = m.tensor('w')!;
       const cinPer = w.dims[1]!;
@@ -187,13 +180,8 @@ function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
       for (let i = 0; i < shift.length; i++) shift[i] = c[i]! / s[i]!;
       const shiftDims = scalars ? [] : [cin, ...w.dims.slice(2).map(() => 1)];
       const add = m.node('add');
-      const name = g.uniqueName(`${add.name || m.value('x')}_shift`);
-      g.addInitializer(name, float32Like(shiftDims, shift));
-      const out = g.uniqueName(`${m.value('x')}_shifted`);
-      g.addNode(
-        { op: 'Add', name: add.name, inputs: [m.value('x'), name], outputs: [out] },
-        { before: conv },
-      );
+      const name = r.constant(float32Like(shiftDims, shift), `${add.name || m.value('x')}_shift`);
+      const out = r.op('Add', [m.value('x'), name], { name: add.name, output: `${m.value('x')}_shifted` });
       conv.setInput(0, out);
       return [conv.outputs[0]];
     },
@@ -202,15 +190,9 @@ function scaleThroughShift(mulSwapped: boolean, addSwapped: boolean): Rule {
 
 /** The affine folds, with Conv → Add (bias-fold) so that Conv → Mul → Add collapses in one pass. */
 export const AFFINE_FOLD_RULES = defineRules('affine-fold', [
-  outputScale(false),
-  outputScale(true),
-  inputAffine('Mul', false),
-  inputAffine('Mul', true),
-  inputAffine('Add', false),
-  inputAffine('Add', true),
-  scaleThroughShift(false, false),
-  scaleThroughShift(true, false),
-  scaleThroughShift(false, true),
-  scaleThroughShift(true, true),
+  outputScale(),
+  inputAffine('Mul'),
+  inputAffine('Add'),
+  scaleThroughShift(),
   ...BIAS_FOLD_RULES.rules,
 ]);

@@ -45,21 +45,16 @@ function rewrite(m: Match, g: import('../../runtime/ir/graph.ts').Graph): string
   return [conv.outputs[0]];
 }
 
-function rule(op: 'Conv' | 'ConvTranspose', constantFirst: boolean): Rule {
+function rule(op: 'Conv' | 'ConvTranspose'): Rule {
   const conv: OpPattern = p.op(op, p.v('x'), p.c('w'), p.opt(p.c('b'))).as('conv');
   return {
-    name: `fold-add-into-${op.toLowerCase()}${constantFirst ? '-swapped' : ''}`,
+    name: `fold-add-into-${op.toLowerCase()}`,
     summary: `${op} → Add(per-channel constant) ⇒ ${op} with bias`,
     contract: { kind: 'exact' },
-    pattern: constantFirst ? p.op('Add', p.c('c'), conv) : p.op('Add', conv, p.c('c')),
+    pattern: p.op('Add', conv, p.c('c')).commute(),
     check,
     rewrite,
   };
 }
 
-export const BIAS_FOLD_RULES = defineRules('bias-fold', [
-  rule('Conv', false),
-  rule('Conv', true),
-  rule('ConvTranspose', false),
-  rule('ConvTranspose', true),
-]);
+export const BIAS_FOLD_RULES = defineRules('bias-fold', [rule('Conv'), rule('ConvTranspose')]);

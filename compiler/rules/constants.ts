@@ -13,8 +13,7 @@ export function setConstantInput(g: Graph, user: Node, index: number, tensor: Te
   const name = user.inputs[index] ?? '';
   const sole = name !== '' && g.consumers(name).length === 1 && !g.isOutput(name) && !g.isInput(name);
   if (sole && g.initializers.has(name)) {
-    g.initializers.set(name, tensor);
-    g.touch();
+    g.initializers.set(name, tensor); // same name, new data: the graph's lookups stay right
     return;
   }
   const producer = name ? g.producer(name) : undefined;

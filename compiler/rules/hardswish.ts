@@ -24,42 +24,42 @@ function clipBounds(m: Match): [number | undefined, number | undefined] {
   return [bound(1, 'min'), bound(2, 'max')];
 }
 
-function rule(mulSwapped: boolean, addSwapped: boolean): Rule {
-  const add = addSwapped ? p.op('Add', p.c('three'), p.v('x2')) : p.op('Add', p.v('x2'), p.c('three'));
-  const clip = p.op('Clip', add, p.opt(p.c('lo')), p.opt(p.c('hi'))).as('clip');
-  const mul = mulSwapped ? p.op('Mul', clip, p.v('x')) : p.op('Mul', p.v('x'), clip);
-  return {
-    name: `hardswish-to-hardsigmoid${mulSwapped ? '-m' : ''}${addSwapped ? '-a' : ''}`,
-    summary: 'x · Clip(x + 3, 0, 6) / 6 ⇒ x · HardSigmoid(x)',
-    contract: { kind: 'exact' },
-    pattern: p.op('Div', mul, p.c('six')),
-    check: (m) => {
-      if (m.value('x') !== m.value('x2')) return 'the Add and the Mul read different values';
-      if (scalar(m.tensor('three')) !== 3) return 'the added constant is not 3';
-      if (scalar(m.tensor('six')) !== 6) return 'the divisor is not 6';
-      const [lo, hi] = clipBounds(m);
-      if (lo !== 0 || hi !== 6) return 'the Clip is not Clip(·, 0, 6)';
-      return true;
-    },
-    rewrite: (m, g) => {
-      const div = m.root;
-      const x = m.value('x');
-      const hs = g.uniqueName(`${x}_hardsigmoid`);
-      const out = g.uniqueName(`${x}_hardswish`);
-      const name = div.name ? `${div.name}_hardswish` : '';
-      g.addNode(
-        { op: 'HardSigmoid', name, inputs: [x], outputs: [hs], attrs: { alpha: 1 / 6, beta: 0.5 } },
-        { before: div },
-      );
-      g.addNode({ op: 'Mul', name: name && `${name}_mul`, inputs: [x, hs], outputs: [out] }, { before: div });
-      return [out];
-    },
-  };
-}
+// x · Clip(x + 3, 0, 6) / 6 ⇒ x · HardSigmoid(x; α = 1/6, β = 1/2)
+const hardswish: Rule = {
+  name: 'hardswish-to-hardsigmoid',
+  summary: 'x · Clip(x + 3, 0, 6) / 6 ⇒ x · HardSigmoid(x)',
+  contract: { kind: 'exact' },
+  pattern: p.op(
+    'Div',
+    p
+      .op(
+        'Mul',
+        p.v('x'),
+        p
+          .op('Clip', p.op('Add', p.v('x2'), p.c('three')).commute(), p.opt(p.c('lo')), p.opt(p.c('hi')))
+          .as('clip'),
+      )
+      .commute(),
+    p.c('six'),
+  ),
+  check: (m) => {
+    if (m.value('x') !== m.value('x2')) return 'the Add and the Mul read different values';
+    if (scalar(m.tensor('three')) !== 3) return 'the added constant is not 3';
+    if (scalar(m.tensor('six')) !== 6) return 'the divisor is not 6';
+    const [lo, hi] = clipBounds(m);
+    if (lo !== 0 || hi !== 6) return 'the Clip is not Clip(·, 0, 6)';
+    return true;
+  },
+  rewrite: (m, _g, r) => {
+    const x = m.value('x');
+    const name = m.root.name ? `${m.root.name}_hardswish` : '';
+    const hs = r.op('HardSigmoid', [x], {
+      attrs: { alpha: 1 / 6, beta: 0.5 },
+      name,
+      output: `${x}_hardsigmoid`,
+    });
+    return [r.op('Mul', [x, hs], { name: name && `${name}_mul`, output: `${x}_hardswish` })];
+  },
+};
 
-export const HARDSWISH_RULES = defineRules('hardswish', [
-  rule(false, false),
-  rule(true, false),
-  rule(false, true),
-  rule(true, true),
-]);
+export const HARDSWISH_RULES = defineRules('hardswish', [hardswish]);

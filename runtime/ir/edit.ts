@@ -1,5 +1,6 @@
 // Safe graph edits: insert, remove, replace all uses (into subgraphs that see the name), rename,
-// dead-code sweep, fresh names. Every edit drops the graph's cached lookups.
+// dead-code sweep, fresh names. Inserting, removing and rewiring uses keep the graph's cached
+// lookups right (no rebuild); the other edits drop them.
 
 import type { Graph } from './graph.ts';
 import type { Node } from './node.ts';
@@ -11,7 +12,7 @@ export function insertNode(g: Graph, n: Node, where?: { before?: Node; after?: N
   g.nodes.splice(at, 0, n);
   n.graph = g;
   for (const sg of n.subgraphs()) sg.parent = g;
-  g.touch();
+  g.noteAdded(n);
   return n;
 }
 
@@ -24,7 +25,7 @@ function indexOf(g: Graph, n: Node): number {
 export function removeNode(g: Graph, n: Node): void {
   g.nodes.splice(indexOf(g, n), 1);
   n.graph = undefined;
-  g.touch();
+  g.noteRemoved(n);
 }
 
 /** Replace uses of `from` by `to` in this graph and in nested subgraphs where `from` is free. */
@@ -35,7 +36,19 @@ export function replaceAllUsesWith(
   opts?: { graphOutputs?: boolean },
 ): number {
   if (from === to) return 0;
-  let count = 0;
+  let count = g.rewireUses(from, to);
+  if (count !== undefined) {
+    if (opts?.graphOutputs) {
+      for (const o of g.outputs) {
+        if (o.name === from) {
+          o.name = to;
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+  count = 0;
   for (const n of g.nodes) {
     for (let i = 0; i < n.inputs.length; i++) {
       if (n.inputs[i] === from) {
@@ -76,6 +89,7 @@ export function renameValue(g: Graph, from: string, to: string): void {
     const entries = [...g.initializers].map(([k, v]) => [k === from ? to : k, v] as const);
     g.initializers = new Map(entries);
   }
+  g.touch(); // producers, inputs and initializers were renamed in place
   replaceAllUsesWith(g, from, to, { graphOutputs: true });
 }
 

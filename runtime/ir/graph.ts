@@ -29,6 +29,8 @@ interface Index {
   producer: Map<string, Node>;
   consumers: Map<string, Node[]>;
   defined: Set<string>;
+  /** Some node holds a subgraph (its free names count as uses): small edits then rebuild. */
+  subgraphs: boolean;
 }
 
 export class Graph {
@@ -86,9 +88,13 @@ export class Graph {
         defined.add(o);
       }
     }
+    let subgraphs = false;
     for (const n of this.nodes) {
       for (const i of n.inputs) use(i, n);
-      for (const g of n.subgraphs()) for (const name of g.freeNames()) use(name, n);
+      for (const g of n.subgraphs()) {
+        subgraphs = true;
+        for (const name of g.freeNames()) use(name, n);
+      }
     }
     this.index = {
       nodes: this.nodes,
@@ -98,8 +104,110 @@ export class Graph {
       producer,
       consumers,
       defined,
+      subgraphs,
     };
     return this.index;
+  }
+
+  /**
+   * The cached lookups when a small edit can keep them right (the index is current but for
+   * `nodeDelta` nodes, no subgraph is involved), else undefined after dropping them.
+   */
+  private followable(nodeDelta: number, node?: Node): Index | undefined {
+    const ix = this.index;
+    if (
+      ix &&
+      !this.parent &&
+      !ix.subgraphs &&
+      ix.nodes === this.nodes &&
+      ix.count + nodeDelta === this.nodes.length &&
+      ix.inits === this.initializers.size &&
+      ix.ios === this.inputs.length &&
+      !(node && node.subgraphs().length)
+    ) {
+      ix.count = this.nodes.length;
+      return ix;
+    }
+    this.touch();
+    return undefined;
+  }
+
+  /**
+   * `n` reads `name`: a new use list with it in node order. Lists are replaced, never edited, so a
+   * caller iterating `consumers(v)` while it rewires those nodes sees the list as it was.
+   */
+  private addUse(ix: Index, name: string, n: Node): void {
+    if (!name) return;
+    const l = ix.consumers.get(name) ?? [];
+    if (l.includes(n)) return;
+    const at = this.nodes.indexOf(n);
+    let k = l.length;
+    while (k > 0 && this.nodes.indexOf(l[k - 1]!) > at) k--;
+    ix.consumers.set(name, [...l.slice(0, k), n, ...l.slice(k)]);
+  }
+
+  /** `n` may no longer read `name` (it stays a use while another of its inputs reads it). */
+  private dropUse(ix: Index, name: string, n: Node): void {
+    if (!name || (n.graph === this && n.inputs.includes(name))) return;
+    const l = ix.consumers.get(name);
+    if (!l?.includes(n)) return;
+    const rest = l.filter((x) => x !== n);
+    if (rest.length) ix.consumers.set(name, rest);
+    else ix.consumers.delete(name);
+  }
+
+  /** Bookkeeping after node `n` was inserted (edit.ts): its outputs and uses, without a rebuild. */
+  noteAdded(n: Node): void {
+    const ix = this.followable(+1, n);
+    if (!ix) return;
+    for (const o of n.outputs) {
+      if (!o) continue;
+      ix.producer.set(o, n);
+      ix.defined.add(o);
+    }
+    for (const i of n.inputs) this.addUse(ix, i, n);
+  }
+
+  /** Bookkeeping after node `n` was removed (edit.ts). */
+  noteRemoved(n: Node): void {
+    const ix = this.followable(-1);
+    if (!ix) return;
+    for (const o of n.outputs) {
+      if (!o || ix.producer.get(o) !== n) continue;
+      ix.producer.delete(o);
+      if (!this.initializers.has(o) && !this.inputs.some((v) => v.name === o)) ix.defined.delete(o);
+    }
+    for (const i of n.inputs) this.dropUse(ix, i, n);
+  }
+
+  /** Bookkeeping after one of `n`'s inputs changed from `from` to `to`. */
+  noteRewired(n: Node, from: string, to: string): void {
+    const ix = this.followable(0, n);
+    if (!ix) return;
+    this.dropUse(ix, from, n);
+    this.addUse(ix, to, n);
+  }
+
+  /**
+   * Every use of `from` in this graph's nodes becomes `to` through the use lists (no scan of the
+   * nodes); false when that is not possible here (subgraphs), and the caller scans.
+   */
+  rewireUses(from: string, to: string): number | undefined {
+    const ix = this.followable(0);
+    if (!ix) return undefined;
+    const users = [...(ix.consumers.get(from) ?? [])];
+    let count = 0;
+    for (const n of users) {
+      for (let i = 0; i < n.inputs.length; i++) {
+        if (n.inputs[i] === from) {
+          n.inputs[i] = to;
+          count++;
+        }
+      }
+      this.dropUse(ix, from, n);
+      this.addUse(ix, to, n);
+    }
+    return count;
   }
 
   /** The node in this graph that produces `name`, if any. */
@@ -262,8 +370,20 @@ export class Graph {
   }
 
   addInitializer(name: string, tensor: Tensor): void {
+    const ix = this.index;
+    const fresh = !this.initializers.has(name);
     this.initializers.set(name, tensor);
-    this.touch();
+    if (
+      ix &&
+      !this.parent &&
+      ix.nodes === this.nodes &&
+      ix.count === this.nodes.length &&
+      ix.inits + (fresh ? 1 : 0) === this.initializers.size &&
+      ix.ios === this.inputs.length
+    ) {
+      ix.inits = this.initializers.size;
+      ix.defined.add(name);
+    } else this.touch();
   }
 
   /** The outermost graph. */

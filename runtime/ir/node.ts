@@ -81,8 +81,9 @@ export class Node {
 
   /** Set input `i` to value `name` (keeps the graph's use lists right). */
   setInput(i: number, name: string): void {
+    const from = this.inputs[i] ?? '';
     this.inputs[i] = name;
-    this.graph?.touch();
+    this.graph?.noteRewired(this, from, name);
   }
 
   setOutput(i: number, name: string): void {

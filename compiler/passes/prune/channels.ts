@@ -32,8 +32,10 @@ export type Job = { group: LayerGroup; s: ChannelSettings; units: ChannelUnit[];
 
 const hasBnAction = (units: ChannelUnit[]) =>
   units.some((u) => u.actions.some((a) => a.kind === 'bn' && a.node.opType === 'BatchNormalization'));
-const hasCaptured = (units: ChannelUnit[]) =>
-  units.some((u) => u.actions.some((a) => (a.kind === 'out' || a.kind === 'dw') && capturedGamma(a.node)));
+const hasCaptured = (ctx: Pick<PassContext, 'data'>, units: ChannelUnit[]) =>
+  units.some((u) =>
+    u.actions.some((a) => (a.kind === 'out' || a.kind === 'dw') && capturedGamma(ctx, a.node)),
+  );
 
 function rowNorm(model: Model, node: Node, axis: number, c: number, l2: boolean): number {
   const w = model.graph.constant(node.inputs[1]!)!;
@@ -53,7 +55,13 @@ function rowNorm(model: Model, node: Node, axis: number, c: number, l2: boolean)
 const inAxis = (n: Node) => (n.opType === 'ConvTranspose' ? 0 : 1);
 const outAxis = (n: Node) => (n.opType === 'ConvTranspose' ? 1 : 0);
 
-function scores(model: Model, job: Job, stats: Map<string, ChannelStats>, seed: number): Float64Array {
+function scores(
+  model: Model,
+  job: Job,
+  stats: Map<string, ChannelStats>,
+  seed: number,
+  ctx: Pick<PassContext, 'data'>,
+): Float64Array {
   const { s, units } = job;
   const next = rng(seed);
   return Float64Array.from(units, (u) => {
@@ -68,7 +76,7 @@ function scores(model: Model, job: Job, stats: Map<string, ChannelStats>, seed: 
           score += Math.abs((model.graph.constant(a.node.inputs[1]!)!.data as Float32Array)[a.c]!);
         // BN already folded by the cleanups: γ as read before them
         if (!job.hasBn && (a.kind === 'out' || a.kind === 'dw'))
-          score += Math.abs(capturedGamma(a.node)?.[a.c] ?? 0);
+          score += Math.abs(capturedGamma(ctx, a.node)?.[a.c] ?? 0);
       } else if (a.kind === 'in') {
         const st = stats.get(a.node.inputs[0]!)!;
         if (s.criterion === 'apoz') score += 1 - st.zeros[a.c]!;
@@ -121,7 +129,7 @@ export function groupJobs(
 export async function pruneChannels(
   model: Model,
   selected: Map<string, ChannelSettings>,
-  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError'>,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'data'>,
 ): Promise<GroupOutcome[]> {
   const g = model.graph;
   const byLayer = nodesByLayer(model);
@@ -141,7 +149,7 @@ export async function pruneChannels(
   const { jobs, outcomes, skipped } = groupJobs(groups, settingsOf, nameOf);
   for (const k of skipped)
     (ctx.warn ?? ctx.log)?.(`${k.s.from}: ${k.s.action} cannot prune ${k.leaders.join(' + ')}: ${k.why}`);
-  const noBn = jobs.find((j) => j.s.criterion === 'bn-gamma' && !j.hasBn && !hasCaptured(j.group.units));
+  const noBn = jobs.find((j) => j.s.criterion === 'bn-gamma' && !j.hasBn && !hasCaptured(ctx, j.group.units));
   if (noBn)
     throw new Error(`${noBn.s.from}: bn-gamma on a group without BatchNormalization passed the model checks`);
   const needData = jobs.some(
@@ -162,7 +170,7 @@ export async function pruneChannels(
   const removed: ChannelUnit[] = [];
   const removedIn = new Map<Node, Set<number>>();
   const outIdx = outcomes.filter((o) => !o.skipped);
-  const scored = jobs.map((j, i) => scores(model, j, stats, j.s.seed + i));
+  const scored = jobs.map((j, i) => scores(model, j, stats, j.s.seed + i, ctx));
   const counts = jobs.map((j) => {
     const n = j.group.units.length;
     const kept = keptCount(n, j.s) - (n - j.units.length);

@@ -7,7 +7,7 @@
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
-import type { Pass } from '../../engine/pass.ts';
+import { type Pass, type PassContext, passData, passDataKey } from '../../engine/pass.ts';
 import { wordOption } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
 
@@ -16,17 +16,21 @@ interface CapturedBn {
   scale: Float64Array;
 }
 
-const BN = new WeakMap<Node, CapturedBn>();
+/** Per conv node, what its BatchNormalization was before the cleanups folded it (this run only). */
+const BN = passDataKey('prune: BatchNormalization before the cleanups', () => new Map<Node, CapturedBn>());
+
+type WithData = Pick<PassContext, 'data'>;
 
 /** γ of the BatchNormalization that followed this conv before the cleanups, if one did. */
-export const capturedGamma = (node: Node): Float32Array | undefined => BN.get(node)?.gamma;
+export const capturedGamma = (ctx: WithData, node: Node): Float32Array | undefined =>
+  passData(ctx, BN).get(node)?.gamma;
 
 /**
  * Per output channel, the factor the cleanups multiplied this conv's weight rows by (γ/√(var + ε)),
  * when its BN was folded; undefined when it had none or the BN is still in the graph.
  */
-export function foldedScale(model: Model, node: Node): Float64Array | undefined {
-  const c = BN.get(node);
+export function foldedScale(ctx: WithData, model: Model, node: Node): Float64Array | undefined {
+  const c = passData(ctx, BN).get(node);
   if (!c) return undefined;
   const g = model.graph;
   const out = node.outputs[0] ?? '';
@@ -35,8 +39,9 @@ export function foldedScale(model: Model, node: Node): Float64Array | undefined 
 }
 
 /** Records γ and s for every Conv/ConvTranspose → BatchNormalization pair of the model. */
-export function captureBn(model: Model): number {
+export function captureBn(ctx: WithData, model: Model): number {
   const g = model.graph;
+  const captured = passData(ctx, BN);
   let n = 0;
   for (const bn of g.nodes) {
     if (bn.opType !== 'BatchNormalization') continue;
@@ -48,7 +53,7 @@ export function captureBn(model: Model): number {
     const gd = gamma.data as Float32Array;
     const vd = v.data as Float32Array;
     const scale = Float64Array.from(gd, (x, i) => x / Math.sqrt(vd[i]! + eps));
-    BN.set(conv, { gamma: gd.slice(), scale });
+    captured.set(conv, { gamma: gd.slice(), scale });
     n++;
   }
   return n;
@@ -73,7 +78,7 @@ export function bnPass(plan: Plan, owner: 'prune-structure' | 'prune-sparse'): P
     name: `prune-read-bn:${owner}`,
     run: (model, ctx) => {
       if (!wanted) return { changed: false };
-      const n = captureBn(model);
+      const n = captureBn(ctx, model);
       ctx.log?.(`prune: read ${n} BatchNormalization nodes before the cleanups`);
       return { changed: false };
     },

@@ -53,8 +53,8 @@ export function weightTarget(g: Graph, node: Node): { view: WeightView; orig: Fl
  * The weights as the source model has them: a conv whose BN the cleanups folded has each output row
  * divided back by the fold scale |γ/√(var + ε)| (rows with scale 0 are all zero anyway).
  */
-function sourceMagnitudes(model: Model, t: Target): Float32Array {
-  const scale = t.node.opType === 'Conv' ? foldedScale(model, t.node) : undefined;
+function sourceMagnitudes(model: Model, t: Target, ctx: Pick<PassContext, 'data'>): Float32Array {
+  const scale = t.node.opType === 'Conv' ? foldedScale(ctx, model, t.node) : undefined;
   const d = t.view.data;
   if (!scale || scale.length === 0 || d.length % scale.length !== 0) return d;
   const per = d.length / scale.length;
@@ -79,7 +79,7 @@ export async function pruneSparse(
   model: Model,
   layers: string[],
   s: SparseSettings,
-  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress' | 'parts'>,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress' | 'parts' | 'data'>,
 ): Promise<Target[]> {
   const byLayer = nodesByLayer(model);
   const targets: Target[] = [];
@@ -136,7 +136,7 @@ export async function pruneSparse(
       return {
         data: t.view.data,
         units,
-        scores: unitScores(sourceMagnitudes(model, t), units, s.criterion as 'l1', s.seed + i),
+        scores: unitScores(sourceMagnitudes(model, t, ctx), units, s.criterion as 'l1', s.seed + i),
       };
     });
     pruneUnits(masks, s.p, s.scope);
