@@ -3,6 +3,7 @@
 
 import type { RecipeAst } from '../dsl/ast.ts';
 import '../runtime/ops/reference/index.ts';
+import { diag } from '../dsl/diagnostics.ts';
 import { UserError } from '../runtime/errors.ts';
 import type { Model } from '../runtime/ir/model.ts';
 import type { Dim } from '../runtime/ir/shape/index.ts';
@@ -10,7 +11,7 @@ import type { Tensor } from '../runtime/ir/tensor.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importModel } from '../runtime/onnx/import.ts';
 import { importAnyModel } from '../runtime/sqz/read.ts';
-import { type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
+import { calibrationFiles, type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
 import { measureFidelity, type Runner } from './fidelity/compare.ts';
@@ -20,7 +21,7 @@ import { preloadIncludes } from './io/includes.ts';
 import { packSqz, sqzReport } from './pack/index.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
-import { type LoadedRecipe, loadRecipe } from './plan/recipe.ts';
+import { type LoadedRecipe, loadRecipe, RecipeError } from './plan/recipe.ts';
 import { planJson } from './plan/render.ts';
 import { measure } from './report/stats.ts';
 import { evaluateTargets, missedTargets } from './report/targets.ts';
@@ -55,7 +56,7 @@ export interface CompileResult {
   report: Report;
   plan: ModelPlan;
   /** Set when targets were missed: the report is complete, the model must not be used. */
-  missed?: UserError;
+  missed?: RecipeError;
 }
 
 /** The squish runtime as a fidelity runner, on a backend ('auto' picks the fastest available). */
@@ -139,6 +140,9 @@ export async function compileModel(
   let samples: Sample[] | undefined;
   if (cal) {
     t = performance.now();
+    const files = cal.source === 'random' ? [] : await calibrationFiles(cal, host ?? (await noHost()));
+    if (!Array.isArray(files) && files.span)
+      throw new RecipeError([diag('SQ408', files.span, files.message, files.help)], recipe.render);
     samples = await loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
     mark('calibration_data', t);
   }
@@ -221,7 +225,13 @@ export async function compileModel(
     ...(packed ? { pack: packed.report } : {}),
     recipe: { file: recipe.file, sources: Object.fromEntries(recipe.sources) },
   };
-  return { model: out, report, plan, missed: missedTargets(plan.settings.targets, targets) };
+  const missed = missedTargets(plan.settings.targets, targets);
+  return {
+    model: out,
+    report,
+    plan,
+    ...(missed.length ? { missed: new RecipeError(missed, recipe.render) } : {}),
+  };
 }
 
 /** `a/./b/../c` → `a/c` ('/'-separated; leading `..` stay). */
@@ -265,8 +275,10 @@ async function noHost(): Promise<Host> {
 
 /** A missed target: the UserError carries the full report. */
 export class TargetsMissedError extends UserError {
+  /** The message is rendered diagnostics (see RecipeError). */
+  readonly rendered = true;
   constructor(
-    cause: UserError,
+    cause: RecipeError,
     readonly report: Report,
   ) {
     super(cause.message, cause.help);

@@ -189,6 +189,8 @@ function selector(ctx: BuildContext, n: CstNode): Selector {
   if (c.Star) return { kind: 'all', span };
   const str = tok(c, 'String');
   if (str) return { kind: 'glob', pattern: unquote(str.image), span };
+  const dotted = tok(c, 'Word');
+  if (dotted?.tokenType.name === 'DottedName') return { kind: 'glob', pattern: dotted.image, span };
   const re = tok(c, 'Regex');
   if (re) {
     const m = /^\/(.*)\/([A-Za-z]*)$/s.exec(re.image);
@@ -259,6 +261,7 @@ function atom(ctx: BuildContext, n: CstNode): Value {
   const span = tokenSpan(ctx, t);
   if (t.tokenType.name === 'Number') return numberValue(t.image, span, ctx.diagnostics);
   if (t.tokenType.name === 'Word') return { kind: 'word', value: t.image, span };
+  if (t.tokenType.name === 'DottedName') return { kind: 'string', value: t.image, span };
   return { kind: 'string', value: unquote(t.image), span };
 }
 

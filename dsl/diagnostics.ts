@@ -63,9 +63,17 @@ export const CATALOG = {
 
 export type DiagnosticCode = keyof typeof CATALOG;
 
+/** A word of a message longer than this (a pasted blob echoed back) is cut, with an ellipsis. */
+const MAX_WORD = 60;
+
+/** Messages quote what the user wrote: a very long word is shown in part (the code frame shows where). */
+function clip(text: string): string {
+  return text.replace(/\S{61,}/g, (w) => `${w.slice(0, MAX_WORD - 12)}…${w.slice(-8)}`);
+}
+
 export function diag(code: DiagnosticCode, span: Span, message: string, help?: string): Diagnostic {
-  const d: Diagnostic = { severity: CATALOG[code].severity, code, message, span };
-  if (help) d.help = help;
+  const d: Diagnostic = { severity: CATALOG[code].severity, code, message: clip(message), span };
+  if (help) d.help = clip(help);
   return d;
 }
 
@@ -111,10 +119,13 @@ export function renderDiagnostic(
     // A long line shows a window around the span.
     if (span.offset - from > MAX_FRAME / 2) from = span.offset - Math.floor(MAX_FRAME / 2);
     const to = Math.min(lineEnd, from + MAX_FRAME);
-    const shown = printable(text.slice(from, to).replace(/\r$/, ''));
+    // a cut line says so: … where text is left out on either side
+    const before = from > lineStart ? '…' : '';
+    const after = to < lineEnd && text.slice(to, lineEnd).trim() !== '' ? '…' : '';
+    const shown = before + printable(text.slice(from, to).replace(/\r$/, '')) + after;
     const gutter = String(span.line);
     const pad = ' '.repeat(gutter.length);
-    const caretAt = span.offset - from;
+    const caretAt = span.offset - from + before.length;
     const caretLen = Math.max(1, Math.min(span.length, to - span.offset));
     out.push(`${pad} |`);
     out.push(`${gutter} | ${shown}`);

@@ -8,6 +8,16 @@ const WORD_START = 'A-Za-z_\\u00C0-\\uFFFF';
 const WORD_PATTERN = new RegExp(`[${WORD_START}][${WORD_START}0-9-]*(?:\\+\\+)?`);
 
 export const Word = createToken({ name: 'Word', pattern: WORD_PATTERN, label: 'a word' });
+/**
+ * A name with dots written without quotes (`p2o.Conv.99`): one diagnostic asks for quotes, and it
+ * parses as the quoted name would, so it costs no cascade of errors.
+ */
+export const DottedName = createToken({
+  name: 'DottedName',
+  pattern: new RegExp(`[${WORD_START}][${WORD_START}0-9-]*(?:\\.[${WORD_START}0-9][${WORD_START}0-9-]*)+`),
+  categories: [Word],
+  label: 'a word',
+});
 
 function keyword(name: string): TokenType {
   return createToken({
@@ -113,6 +123,7 @@ export const ALL_TOKENS: TokenType[] = [
   Comma,
   Colon,
   Star,
+  DottedName,
   ...Object.values(KW),
   ...TABLE_KEYWORDS.values(),
   Word,
@@ -176,7 +187,16 @@ export function lex(text: string, file: string): LexResult {
     lastEnd = e.offset + e.length;
   }
   for (const t of r.tokens) {
-    if (t.tokenType === BadString)
+    if (t.tokenType === DottedName)
+      diagnostics.push(
+        diag(
+          'SQ326',
+          spanAt(file, text, t.startOffset, t.image.length),
+          'names that contain dots are quoted',
+          `write "${t.image}"`,
+        ),
+      );
+    else if (t.tokenType === BadString)
       diagnostics.push(
         diag(
           'SQ102',

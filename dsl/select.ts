@@ -153,31 +153,47 @@ function nothing(s: Selector, layers: LayerInfo[]): Diagnostic {
     return diag('SQ401', s.span, "selector '*' matches nothing: the model has no layer with weights");
   const probe =
     s.kind === 'glob' ? s.pattern.replace(/[*?]/g, '') : s.source.replace(/[.*+?^${}()|[\]\\]/g, '');
-  const names = layers.flatMap((l) => [l.name, ...l.weightNames]).filter(Boolean);
+  // the layers a recipe acts on (weights, not BatchNormalization, which the cleanups fold away)
+  const acting = layers.filter((l) => l.weightNames.length > 0 && l.op !== 'BatchNormalization');
+  const names = [...acting.map((l) => l.name), ...acting.flatMap((l) => l.weightNames)].filter(Boolean);
   const near = nearestNames(probe, names);
+  const quoted = (list: string[]) => list.map((n) => `"${n}"`).join(', ');
   const help = near.length
-    ? `did you mean ${near.map((n) => `"${n}"`).join(', ')}?`
-    : `names look like ${names
-        .slice(0, 3)
-        .map((n) => `"${n}"`)
-        .join(', ')}`;
+    ? `did you mean ${quoted(near)}?`
+    : `the nearest layer names are ${quoted(
+        closest(
+          probe,
+          acting.map((l) => l.name),
+        ),
+      )}; \`squish inspect MODEL\` lists every layer`;
   return diag('SQ401', s.span, `selector ${text} matches no layer or weight name`, help);
 }
 
-/** Nearest names: edit distance against the whole name and against each path segment. */
+/** Distance of a probe to a name: the whole name, or its nearest path segment. */
+function nameDistance(probe: string, name: string): number {
+  const parts = name.split(/[/.:]/).filter(Boolean);
+  return Math.min(editDistance(probe, name), ...parts.map((p) => editDistance(probe, p)));
+}
+
+/** Names close enough to be a plausible typo of the probe, nearest first. */
 function nearestNames(probe: string, names: string[]): string[] {
   if (probe === '') return [];
   const direct = nearest(probe, names, 3);
   if (direct.length) return direct;
   const scored = names
-    .map((n) => {
-      const parts = n.split(/[/.:]/).filter(Boolean);
-      const d = Math.min(...parts.map((p) => editDistance(probe, p)));
-      return [n, d] as const;
-    })
+    .map((n) => [n, nameDistance(probe, n)] as const)
     .filter(([, d]) => d <= Math.max(1, Math.floor(probe.length / 3)))
     .sort((a, b) => a[1] - b[1]);
   return [...new Set(scored.map(([n]) => n))].slice(0, 3);
+}
+
+/** The `k` names nearest to the probe, however far (ties: model order). */
+function closest(probe: string, names: string[], k = 3): string[] {
+  return names
+    .map((n, i) => [n, nameDistance(probe, n), i] as const)
+    .sort((a, b) => a[1] - b[1] || a[2] - b[2])
+    .slice(0, k)
+    .map(([n]) => n);
 }
 
 /** a OP b for the recipe comparison operators (where predicates, targets). */

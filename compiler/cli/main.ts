@@ -42,7 +42,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       return e.exitCode === 0 ? 0 : 1;
     }
     if (isUserError(e)) {
-      io.err(`error: ${e.message}\n`);
+      // recipe diagnostics come rendered (file:line:col: error[CODE]: …): no second "error:"
+      io.err((e as { rendered?: boolean }).rendered ? `${e.message}\n` : `error: ${e.message}\n`);
       if (e.help) io.err(`help: ${e.help}\n`);
       return 1;
     }

@@ -23,14 +23,17 @@ export interface LoadedRecipe {
   sources: Map<string, string>;
 }
 
-/** Errors of a recipe (alone or on a model), rendered with code frames: one message, exit 1. */
+/**
+ * Errors of a recipe (alone, on a model, or missed targets): the diagnostics rendered with code
+ * frames (`file:line:col: error[CODE]: …`), exit 1. `rendered` tells the CLI not to prefix them.
+ */
 export class RecipeError extends UserError {
+  readonly rendered = true;
   constructor(
     readonly diagnostics: Diagnostic[],
     render: (d: Diagnostic) => string,
   ) {
-    const n = diagnostics.length;
-    super(`${n} error${n === 1 ? '' : 's'} in the recipe:\n${diagnostics.map(render).join('\n').trimEnd()}`);
+    super(diagnostics.map(render).join('').trimEnd());
   }
 }
 

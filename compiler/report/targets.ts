@@ -1,6 +1,7 @@
 // Targets: each `target METRIC CMP VALUE` checked against the compiled model's figures; a miss
 // says what was achieved and by how much it missed.
 
+import { type Diagnostic, diag } from '../../dsl/diagnostics.ts';
 import { compare } from '../../dsl/select.ts';
 import { UserError } from '../../runtime/errors.ts';
 import type { Fidelity } from '../fidelity/metrics.ts';
@@ -17,16 +18,12 @@ function achievedOf(t: TargetSpec, before: Totals, after: Totals, fidelity: Fide
     case 'flops':
       return rel(after.flops, before.flops);
     default: {
-      if (!fidelity) {
-        throw new UserError(
-          `${t.where}: ${t.text} needs calibration data to measure ${t.metric}`,
-          'add a calibrate { images "…" } (or tensors, or random) block to the recipe',
-        );
-      }
+      if (!fidelity) throw new Error(`${t.where}: ${t.text} without calibration data passed the checks`);
       if (t.metric === 'agreement') {
         if (fidelity.agreement === null) {
+          const at = `${t.span.file}:${t.span.line}:${t.span.column}`;
           throw new UserError(
-            `${t.where}: ${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
+            `${at}: ${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
             'use target cosine or target snr for this model',
           );
         }
@@ -57,19 +54,22 @@ export function evaluateTargets(
   });
 }
 
-/** The UserError for the targets that were missed (undefined when all were met). */
-export function missedTargets(targets: TargetSpec[], reports: TargetReport[]): UserError | undefined {
-  const lines: string[] = [];
+/** One diagnostic (SQ502, at the target's metric) for each target that was missed. */
+export function missedTargets(targets: TargetSpec[], reports: TargetReport[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
   reports.forEach((r, i) => {
     if (r.met || r.achieved === null) return;
-    const t = targets[i];
+    const t = targets[i]!;
     const gap = Math.abs(r.achieved - r.value);
     const dir = r.achieved > r.value ? 'over' : 'under';
-    lines.push(`${t.where}: ${t.text} missed: achieved ${show(t, r.achieved)}, ${show(t, gap)} ${dir}`);
+    out.push(
+      diag(
+        'SQ502',
+        t.span,
+        `${t.text} missed: achieved ${show(t, r.achieved)}, ${show(t, gap)} ${dir}`,
+        'loosen the target or compress more (stronger settings or more layers)',
+      ),
+    );
   });
-  if (!lines.length) return undefined;
-  return new UserError(
-    lines.join('\n'),
-    'loosen the target or compress more (stronger settings or more layers)',
-  );
+  return out;
 }

@@ -73,7 +73,7 @@ describe('fidelity', () => {
     const res = await runCli(['compile', MODELS.cls, '--recipe', r, '-o', join(dir, 'snr.onnx')]);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(
-      /snr\.squish:\d+: target snr >= 900 missed: achieved [\d.]+ dB, [\d.]+ dB under/,
+      /snr\.squish:\d+:8: error\[SQ502\]: target snr >= 900 missed: achieved [\d.]+ dB, [\d.]+ dB under/,
     );
   });
 

@@ -203,7 +203,7 @@ describe('squish compile output', () => {
     ]);
     expect(r3.code).toBe(1);
     expect(r3.stderr).toMatch(
-      /miss\.squish:1: target size <= 200KB missed: achieved [\d.]+ KB, [\d.]+ KB over/,
+      /miss\.squish:1:8: error\[SQ502\]: target size <= 200KB missed: achieved [\d.]+ KB, [\d.]+ KB over/,
     );
     expect(existsSync(join(dir, 'miss.onnx'))).toBe(false);
     const report = JSON.parse(readFileSync(rp, 'utf8')) as Report;

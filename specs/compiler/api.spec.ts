@@ -37,7 +37,7 @@ describe('public API', () => {
     expect(err).toBeInstanceOf(TargetsMissedError);
     expect(isUserError(err)).toBe(true);
     expect(err.message).toMatch(
-      /recipe\.squish:1: target params <= 10% missed: achieved [\d.]+%, [\d.]+% over/,
+      /recipe\.squish:1:8: error\[SQ502\]: target params <= 10% missed: achieved [\d.]+%, [\d.]+% over/,
     );
     expect(err.report.targets[0].met).toBe(false);
   });
