@@ -46,20 +46,30 @@ function rot(buf: Float64Array, x: number, y: number, len: number, cs: number, s
   }
 }
 
-// m ≥ n. Works on At (n×m): column j of A is the row At[j*m .. j*m+m).
-function svdTall(a: Matrix): Svd {
-  const m = a.rows;
-  const n = a.cols;
-  const at = transpose(a).data;
-  const nu = n;
-  const s = new Float64Array(Math.min(m + 1, n));
-  const ut = new Float64Array(nu * m); // row j = column j of U
-  const vt = new Float64Array(n * n); // row j = column j of V
-  const e = new Float64Array(n);
-  const work = new Float64Array(m);
-  const nct = Math.min(m - 1, n);
-  const nrt = Math.max(0, Math.min(n - 2, m));
+/**
+ * The working state of the Golub–Kahan SVD of an m×n matrix (m ≥ n), LINPACK's dsvdc as JAMA
+ * writes it: At holds A by columns (column j of A is At[j*m .. j*m+m)), s and e the bidiagonal's
+ * diagonal and superdiagonal, ut and vt the columns of U and V as rows.
+ */
+interface SvdState {
+  m: number;
+  n: number;
+  at: Float64Array;
+  s: Float64Array;
+  e: Float64Array;
+  ut: Float64Array;
+  vt: Float64Array;
+  /** Householder steps on columns (nct) and rows (nrt). */
+  nct: number;
+  nrt: number;
+  /** Size of the bidiagonal problem left. */
+  p: number;
+}
 
+/** Householder reflections from both sides: A = U·B·Vᵀ with B bidiagonal (s, e). */
+function bidiagonalize(st: SvdState): void {
+  const { m, n, at, s, e, ut, vt, nct, nrt } = st;
+  const work = new Float64Array(m);
   for (let k = 0; k < Math.max(nct, nrt); k++) {
     const ck = k * m;
     if (k < nct) {
@@ -121,22 +131,24 @@ function svdTall(a: Matrix): Svd {
       for (let i = k + 1; i < n; i++) vt[k * n + i] = e[i]!;
     }
   }
-
-  let p = Math.min(n, m + 1);
+  st.p = Math.min(n, m + 1);
+  const p = st.p;
   if (nct < n) s[nct] = at[nct * m + nct]!;
   if (m < p) s[p - 1] = 0;
   if (nrt + 1 < p) e[nrt] = at[(p - 1) * m + nrt]!;
   e[p - 1] = 0;
+}
 
-  // Generate U.
-  for (let j = nct; j < nu; j++) {
+/** U from the column reflections (kept in ut's rows). */
+function accumulateU({ m, n, s, ut, nct }: SvdState): void {
+  for (let j = nct; j < n; j++) {
     ut.fill(0, j * m, j * m + m);
     ut[j * m + j] = 1;
   }
   for (let k = nct - 1; k >= 0; k--) {
     const ck = k * m;
     if (s[k] !== 0) {
-      for (let j = k + 1; j < nu; j++) {
+      for (let j = k + 1; j < n; j++) {
         const cj = j * m;
         let t = 0;
         for (let i = k; i < m; i++) t += ut[ck + i]! * ut[cj + i]!;
@@ -151,12 +163,14 @@ function svdTall(a: Matrix): Svd {
       ut[ck + k] = 1;
     }
   }
+}
 
-  // Generate V.
+/** V from the row reflections (kept in vt's rows). */
+function accumulateV({ n, e, vt, nrt }: SvdState): void {
   for (let k = n - 1; k >= 0; k--) {
     const ck = k * n;
     if (k < nrt && e[k] !== 0) {
-      for (let j = k + 1; j < nu; j++) {
+      for (let j = k + 1; j < n; j++) {
         const cj = j * n;
         let t = 0;
         for (let i = k + 1; i < n; i++) t += vt[ck + i]! * vt[cj + i]!;
@@ -167,129 +181,144 @@ function svdTall(a: Matrix): Svd {
     vt.fill(0, ck, ck + n);
     vt[ck + k] = 1;
   }
+}
 
-  // Main iteration loop for the singular values.
-  const eps = 2 ** -52;
-  const tiny = 2 ** -966;
+const EPS = 2 ** -52;
+const TINY = 2 ** -966;
+
+/**
+ * Where the bidiagonal problem s[k..p) splits and what to do there: 1 deflate a negligible s[p-1],
+ * 2 split at a negligible s[k-1], 3 a QR step on s[k..p), 4 s[p-1] has converged.
+ */
+function nextCase({ s, e, p }: SvdState): { kase: number; k: number } {
+  let k: number;
+  for (k = p - 2; k >= -1; k--) {
+    if (k === -1) break;
+    if (Math.abs(e[k]!) <= TINY + EPS * (Math.abs(s[k]!) + Math.abs(s[k + 1]!))) {
+      e[k] = 0;
+      break;
+    }
+  }
+  if (k === p - 2) return { kase: 4, k: k + 1 };
+  let ks: number;
+  for (ks = p - 1; ks >= k; ks--) {
+    if (ks === k) break;
+    const t = (ks !== p ? Math.abs(e[ks]!) : 0) + (ks !== k + 1 ? Math.abs(e[ks - 1]!) : 0);
+    if (Math.abs(s[ks]!) <= TINY + EPS * t) {
+      s[ks] = 0;
+      break;
+    }
+  }
+  if (ks === k) return { kase: 3, k: k + 1 };
+  if (ks === p - 1) return { kase: 1, k: k + 1 };
+  return { kase: 2, k: ks + 1 };
+}
+
+/** Case 1: chase a negligible s[p-1]'s superdiagonal entry out (rotations on V). */
+function deflate({ n, s, e, vt, p }: SvdState, k: number): void {
+  let f = e[p - 2]!;
+  e[p - 2] = 0;
+  for (let j = p - 2; j >= k; j--) {
+    const t = hyp(s[j]!, f);
+    const cs = s[j]! / t;
+    const sn = f / t;
+    s[j] = t;
+    if (j !== k) {
+      f = -sn * e[j - 1]!;
+      e[j - 1] = cs * e[j - 1]!;
+    }
+    rot(vt, j * n, (p - 1) * n, n, cs, sn);
+  }
+}
+
+/** Case 2: split at a negligible s[k-1] (rotations on U). */
+function split({ m, s, e, ut, p }: SvdState, k: number): void {
+  let f = e[k - 1]!;
+  e[k - 1] = 0;
+  for (let j = k; j < p; j++) {
+    const t = hyp(s[j]!, f);
+    const cs = s[j]! / t;
+    const sn = f / t;
+    s[j] = t;
+    f = -sn * e[j]!;
+    e[j] = cs * e[j]!;
+    rot(ut, j * m, (k - 1) * m, m, cs, sn);
+  }
+}
+
+/** Case 3: one implicit-shift QR step on s[k..p) (Wilkinson shift from the trailing 2×2). */
+function qrStep({ m, n, s, e, ut, vt, p }: SvdState, k: number): void {
+  const sc = Math.max(
+    Math.abs(s[p - 1]!),
+    Math.abs(s[p - 2]!),
+    Math.abs(e[p - 2]!),
+    Math.abs(s[k]!),
+    Math.abs(e[k]!),
+  );
+  const sp = s[p - 1]! / sc;
+  const spm1 = s[p - 2]! / sc;
+  const epm1 = e[p - 2]! / sc;
+  const sk = s[k]! / sc;
+  const ek = e[k]! / sc;
+  const b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
+  const c = sp * epm1 * (sp * epm1);
+  let shift = 0;
+  if (b !== 0 || c !== 0) {
+    shift = Math.sqrt(b * b + c);
+    if (b < 0) shift = -shift;
+    shift = c / (b + shift);
+  }
+  let f = (sk + sp) * (sk - sp) + shift;
+  let g = sk * ek;
+  for (let j = k; j < p - 1; j++) {
+    let t = hyp(f, g);
+    let cs = f / t;
+    let sn = g / t;
+    if (j !== k) e[j - 1] = t;
+    f = cs * s[j]! + sn * e[j]!;
+    e[j] = cs * e[j]! - sn * s[j]!;
+    g = sn * s[j + 1]!;
+    s[j + 1] = cs * s[j + 1]!;
+    rot(vt, j * n, (j + 1) * n, n, cs, sn);
+    t = hyp(f, g);
+    cs = f / t;
+    sn = g / t;
+    s[j] = t;
+    f = cs * e[j]! + sn * s[j + 1]!;
+    s[j + 1] = -sn * e[j]! + cs * s[j + 1]!;
+    g = sn * e[j + 1]!;
+    e[j + 1] = cs * e[j + 1]!;
+    if (j < m - 1) rot(ut, j * m, (j + 1) * m, m, cs, sn);
+  }
+  e[p - 2] = f;
+}
+
+/** Rotations until the bidiagonal is diagonal: s holds the singular values (≥ 0, unsorted). */
+function diagonalize(st: SvdState): void {
+  const { n, s, vt } = st;
   let iter = 0;
-  while (p > 0) {
-    let k: number;
-    let kase: number;
-    for (k = p - 2; k >= -1; k--) {
-      if (k === -1) break;
-      if (Math.abs(e[k]!) <= tiny + eps * (Math.abs(s[k]!) + Math.abs(s[k + 1]!))) {
-        e[k] = 0;
-        break;
-      }
-    }
-    if (k === p - 2) {
-      kase = 4;
-    } else {
-      let ks: number;
-      for (ks = p - 1; ks >= k; ks--) {
-        if (ks === k) break;
-        const t = (ks !== p ? Math.abs(e[ks]!) : 0) + (ks !== k + 1 ? Math.abs(e[ks - 1]!) : 0);
-        if (Math.abs(s[ks]!) <= tiny + eps * t) {
-          s[ks] = 0;
-          break;
-        }
-      }
-      if (ks === k) kase = 3;
-      else if (ks === p - 1) kase = 1;
-      else {
-        kase = 2;
-        k = ks;
-      }
-    }
-    k++;
+  while (st.p > 0) {
+    const { kase, k } = nextCase(st);
     if (iter > 75 * n) throw new Error('svd: no convergence');
-
-    if (kase === 1) {
-      // Deflate negligible s(p).
-      let f = e[p - 2]!;
-      e[p - 2] = 0;
-      for (let j = p - 2; j >= k; j--) {
-        const t = hyp(s[j]!, f);
-        const cs = s[j]! / t;
-        const sn = f / t;
-        s[j] = t;
-        if (j !== k) {
-          f = -sn * e[j - 1]!;
-          e[j - 1] = cs * e[j - 1]!;
-        }
-        rot(vt, j * n, (p - 1) * n, n, cs, sn);
-      }
-    } else if (kase === 2) {
-      // Split at negligible s(k).
-      let f = e[k - 1]!;
-      e[k - 1] = 0;
-      for (let j = k; j < p; j++) {
-        const t = hyp(s[j]!, f);
-        const cs = s[j]! / t;
-        const sn = f / t;
-        s[j] = t;
-        f = -sn * e[j]!;
-        e[j] = cs * e[j]!;
-        rot(ut, j * m, (k - 1) * m, m, cs, sn);
-      }
-    } else if (kase === 3) {
-      // One QR step.
-      const sc = Math.max(
-        Math.abs(s[p - 1]!),
-        Math.abs(s[p - 2]!),
-        Math.abs(e[p - 2]!),
-        Math.abs(s[k]!),
-        Math.abs(e[k]!),
-      );
-      const sp = s[p - 1]! / sc;
-      const spm1 = s[p - 2]! / sc;
-      const epm1 = e[p - 2]! / sc;
-      const sk = s[k]! / sc;
-      const ek = e[k]! / sc;
-      const b = ((spm1 + sp) * (spm1 - sp) + epm1 * epm1) / 2;
-      const c = sp * epm1 * (sp * epm1);
-      let shift = 0;
-      if (b !== 0 || c !== 0) {
-        shift = Math.sqrt(b * b + c);
-        if (b < 0) shift = -shift;
-        shift = c / (b + shift);
-      }
-      let f = (sk + sp) * (sk - sp) + shift;
-      let g = sk * ek;
-      for (let j = k; j < p - 1; j++) {
-        let t = hyp(f, g);
-        let cs = f / t;
-        let sn = g / t;
-        if (j !== k) e[j - 1] = t;
-        f = cs * s[j]! + sn * e[j]!;
-        e[j] = cs * e[j]! - sn * s[j]!;
-        g = sn * s[j + 1]!;
-        s[j + 1] = cs * s[j + 1]!;
-        rot(vt, j * n, (j + 1) * n, n, cs, sn);
-        t = hyp(f, g);
-        cs = f / t;
-        sn = g / t;
-        s[j] = t;
-        f = cs * e[j]! + sn * s[j + 1]!;
-        s[j + 1] = -sn * e[j]! + cs * s[j + 1]!;
-        g = sn * e[j + 1]!;
-        e[j + 1] = cs * e[j + 1]!;
-        if (j < m - 1) rot(ut, j * m, (j + 1) * m, m, cs, sn);
-      }
-      e[p - 2] = f;
+    if (kase === 1) deflate(st, k);
+    else if (kase === 2) split(st, k);
+    else if (kase === 3) {
+      qrStep(st, k);
       iter++;
     } else {
-      // Convergence: make the singular value non-negative.
+      // converged: make the singular value non-negative
       if (s[k]! <= 0) {
         s[k] = s[k]! < 0 ? -s[k]! : 0;
         for (let i = 0; i < n; i++) vt[k * n + i] = -vt[k * n + i]!;
       }
       iter = 0;
-      p--;
+      st.p--;
     }
   }
+}
 
-  // Sort descending (a permutation, applied once).
+/** U, S, Vᵀ with S descending (one permutation of the columns). */
+function sorted({ m, n, s, ut, vt }: SvdState): Svd {
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => s[y]! - s[x]!);
   const S = new Float64Array(n);
   const U = new Float64Array(m * n);
@@ -301,6 +330,29 @@ function svdTall(a: Matrix): Svd {
     for (let i = 0; i < m; i++) U[i * n + r] = ut[j * m + i]!;
   }
   return { U: { rows: m, cols: n, data: U }, S, Vt: { rows: n, cols: n, data: Vt } };
+}
+
+/** The SVD of a matrix with m ≥ n: bidiagonalize, build U and V, diagonalize, sort. */
+function svdTall(a: Matrix): Svd {
+  const m = a.rows;
+  const n = a.cols;
+  const st: SvdState = {
+    m,
+    n,
+    at: transpose(a).data,
+    s: new Float64Array(Math.min(m + 1, n)),
+    e: new Float64Array(n),
+    ut: new Float64Array(n * m),
+    vt: new Float64Array(n * n),
+    nct: Math.min(m - 1, n),
+    nrt: Math.max(0, Math.min(n - 2, m)),
+    p: 0,
+  };
+  bidiagonalize(st);
+  accumulateU(st);
+  accumulateV(st);
+  diagonalize(st);
+  return sorted(st);
 }
 
 /** Orthonormalise the rows of a k×len matrix in place (modified Gram–Schmidt, twice). */
