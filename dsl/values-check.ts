@@ -26,10 +26,6 @@ export function checkValue(out: Diagnostic[], o: Option, vs: ValueSpec, v: Value
       out.push(diag('SQ303', v.span, `range ${valueText(v)} is empty or reversed`, 'write low..high'));
     return;
   }
-  const outside = (b: Bounds, value: number, shown: string): void => {
-    if (inBounds(b, value)) return;
-    out.push(diag('SQ303', v.span, `'${o.name}' must be ${boundsText(b)}, got ${shown}`));
-  };
   switch (vs.type) {
     case 'keyword':
       if (v.kind !== 'word' || v.value !== vs.word)
@@ -69,6 +65,21 @@ export function checkValue(out: Diagnostic[], o: Option, vs: ValueSpec, v: Value
         out.push(diag('SQ303', v.span, 'std must be greater than 0'));
       return;
     }
+    default:
+      checkNumber(out, o, vs, v, spec);
+  }
+}
+
+/** Numbers: the unit the spec wants, whole or not, and its bounds (or the values it allows). */
+function checkNumber(out: Diagnostic[], o: Option, vs: ValueSpec, v: Value, spec: OptionSpec): void {
+  const bad = (msg: string): void => {
+    out.push(diag('SQ302', v.span, msg, `e.g. ${spec.example}`));
+  };
+  const outside = (b: Bounds, value: number, shown: string): void => {
+    if (inBounds(b, value)) return;
+    out.push(diag('SQ303', v.span, `'${o.name}' must be ${boundsText(b)}, got ${shown}`));
+  };
+  switch (vs.type) {
     case 'duration':
       if (v.kind !== 'number' || v.unit !== 'seconds')
         bad(`'${o.name}' takes a duration such as 90s, 10m or 1h`);

@@ -68,6 +68,133 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
+/** One conv weight split per group, with what every method's factors need. */
+interface ConvSlices {
+  slices: Float32Array[];
+  gshape: ConvShape;
+  group: number;
+  co: number;
+  cog: number;
+  cig: number;
+  kh: number;
+  kw: number;
+  /** ‖W‖: the error's denominator without data. */
+  total: number;
+  stride: readonly [number, number];
+  spec: RankSpec;
+  roundTo: number | undefined;
+  grams: Matrix[] | undefined;
+}
+
+/** Tucker-2: 1×1 (Ci → r2), k×k core (r2 → r1), 1×1 (r1 → Co). */
+function tuckerFactors(c: ConvSlices): ConvFactors {
+  const { slices, gshape, group, co, cog, cig, kh, kw, stride, grams } = c;
+  const [sh, sw] = stride;
+  let errSq = 0;
+  let r1 = 1;
+  let r2 = 1;
+  for (const w of slices) {
+    const [a, b] = tucker2Ranks(w, gshape, c.spec, { roundTo: c.roundTo });
+    r1 = Math.max(r1, a);
+    r2 = Math.max(r2, b);
+  }
+  let outSq = 0;
+  const parts = slices.map((w, gi) => {
+    const gram = grams?.[gi];
+    if (gram) {
+      const d = tuckerDataAware(w, gshape, [r1, r2], gram);
+      errSq += d.errSq;
+      outSq += d.outSq;
+      return d;
+    }
+    const t = tucker2(w, gshape, [r1, r2], { sweeps: 3 });
+    errSq += t.errors[t.errors.length - 1]! ** 2;
+    return tucker2ConvWeights(t);
+  });
+  const denom = grams ? Math.sqrt(outSq) : c.total;
+  return {
+    stages: [
+      { weight: concat(parts.map((p) => p.first)), dims: [group * r2, cig, 1, 1], geometry: 'none' },
+      { weight: concat(parts.map((p) => p.core)), dims: [group * r1, r2, kh, kw], geometry: 'all' },
+      { weight: concat(parts.map((p) => p.last)), dims: [co, r1, 1, 1], geometry: 'none' },
+    ],
+    ranks: [r1, r2],
+    full: [cog, cig],
+    error: denom ? Math.sqrt(errSq) / denom : 0,
+    params: group * (r2 * cig + r1 * r2 * kh * kw + cog * r1),
+    macs: group * (r2 * cig * sh * sw + r1 * r2 * kh * kw + cog * r1),
+  };
+}
+
+/** Channel: k×k conv to r channels, then 1×1 (r → Co). */
+function channelFactors(c: ConvSlices): ConvFactors {
+  const { slices, gshape, group, co, cog, cig, kh, kw, grams } = c;
+  let errSq = 0;
+  const full = Math.min(cog, cig * kh * kw);
+  let r = 1;
+  for (const w of slices) {
+    const f = channelDecompose(w, gshape, c.spec, { roundTo: c.roundTo });
+    r = Math.max(r, f.rank);
+  }
+  const fixed: RankSpec = { kind: 'rank', n: r };
+  let outSq = 0;
+  const parts = slices.map((w, gi) => {
+    // data-aware: the rank plain SVD picks, the factors that minimise the error on the patches
+    const gram = grams?.[gi];
+    const f = channelDecompose(w, gshape, fixed, gram ? { gram } : {});
+    errSq += f.error ** 2;
+    if (gram) outSq += quadratic(w, gram);
+    return f;
+  });
+  const denom = grams ? Math.sqrt(outSq) : c.total;
+  return {
+    stages: [
+      { weight: concat(parts.map((p) => p.first)), dims: [group * r, cig, kh, kw], geometry: 'all' },
+      { weight: concat(parts.map((p) => p.second)), dims: [co, r, 1, 1], geometry: 'none' },
+    ],
+    ranks: [r],
+    full: [full],
+    error: denom ? Math.sqrt(errSq) / denom : 0,
+    params: group * (r * cig * kh * kw + cog * r),
+    macs: group * (r * cig * kh * kw + cog * r),
+  };
+}
+
+/** Spatial: kh×1 to r channels, then 1×kw (r → Co). */
+function spatialFactors(c: ConvSlices): ConvFactors {
+  const { slices, gshape, group, co, cog, cig, kh, kw, stride, grams } = c;
+  const sw = stride[1];
+  let errSq = 0;
+  const full = Math.min(cig * kh, cog * kw);
+  let r = 1;
+  for (const w of slices) r = Math.max(r, spatialDecompose(w, gshape, c.spec, { roundTo: c.roundTo }).rank);
+  let outSq = 0;
+  const parts = slices.map((w, gi) => {
+    const gram = grams?.[gi];
+    if (gram) {
+      const d = spatialDataAware(w, gshape, r, gram);
+      errSq += d.errSq;
+      outSq += d.outSq;
+      return d;
+    }
+    const f = spatialDecompose(w, gshape, { kind: 'rank', n: r });
+    errSq += f.error ** 2;
+    return f;
+  });
+  const denom = grams ? Math.sqrt(outSq) : c.total;
+  return {
+    stages: [
+      { weight: concat(parts.map((p) => p.vertical)), dims: [group * r, cig, kh, 1], geometry: 'h' },
+      { weight: concat(parts.map((p) => p.horizontal)), dims: [co, r, 1, kw], geometry: 'w' },
+    ],
+    ranks: [r],
+    full: [full],
+    error: denom ? Math.sqrt(errSq) / denom : 0,
+    params: group * (r * cig * kh + cog * r * kw),
+    macs: group * (r * cig * kh * sw + cog * r * kw),
+  };
+}
+
 /** The factor convs of weight W [Co, Ci/g, kh, kw] in `group` groups (stride s = [sh, sw] for costs). */
 export function convFactors(
   W: Float32Array,
@@ -82,104 +209,23 @@ export function convFactors(
   const [co, cig, kh, kw] = dims as [number, number, number, number];
   const cog = co / group;
   const per = cog * cig * kh * kw;
-  const gshape: ConvShape = [cog, cig, kh, kw];
-  const slices = Array.from({ length: group }, (_, i) => W.subarray(i * per, (i + 1) * per));
-  const total = Math.sqrt(sumSq(W));
-  const [sh, sw] = stride;
-  let errSq = 0;
-  if (method === 'tucker') {
-    let r1 = 1;
-    let r2 = 1;
-    for (const w of slices) {
-      const [a, b] = tucker2Ranks(w, gshape, spec, { roundTo });
-      r1 = Math.max(r1, a);
-      r2 = Math.max(r2, b);
-    }
-    let outSq = 0;
-    const parts = slices.map((w, gi) => {
-      const gram = grams?.[gi];
-      if (gram) {
-        const d = tuckerDataAware(w, gshape, [r1, r2], gram);
-        errSq += d.errSq;
-        outSq += d.outSq;
-        return d;
-      }
-      const t = tucker2(w, gshape, [r1, r2], { sweeps: 3 });
-      errSq += t.errors[t.errors.length - 1]! ** 2;
-      return tucker2ConvWeights(t);
-    });
-    const denom = grams ? Math.sqrt(outSq) : total;
-    return {
-      stages: [
-        { weight: concat(parts.map((p) => p.first)), dims: [group * r2, cig, 1, 1], geometry: 'none' },
-        { weight: concat(parts.map((p) => p.core)), dims: [group * r1, r2, kh, kw], geometry: 'all' },
-        { weight: concat(parts.map((p) => p.last)), dims: [co, r1, 1, 1], geometry: 'none' },
-      ],
-      ranks: [r1, r2],
-      full: [cog, cig],
-      error: denom ? Math.sqrt(errSq) / denom : 0,
-      params: group * (r2 * cig + r1 * r2 * kh * kw + cog * r1),
-      macs: group * (r2 * cig * sh * sw + r1 * r2 * kh * kw + cog * r1),
-    };
-  }
-  if (method === 'channel') {
-    const full = Math.min(cog, cig * kh * kw);
-    let r = 1;
-    for (const w of slices) {
-      const f = channelDecompose(w, gshape, spec, { roundTo });
-      r = Math.max(r, f.rank);
-    }
-    const fixed: RankSpec = { kind: 'rank', n: r };
-    let outSq = 0;
-    const parts = slices.map((w, gi) => {
-      // data-aware: the rank plain SVD picks, the factors that minimise the error on the patches
-      const gram = grams?.[gi];
-      const f = channelDecompose(w, gshape, fixed, gram ? { gram } : {});
-      errSq += f.error ** 2;
-      if (gram) outSq += quadratic(w, gram);
-      return f;
-    });
-    const denom = grams ? Math.sqrt(outSq) : total;
-    return {
-      stages: [
-        { weight: concat(parts.map((p) => p.first)), dims: [group * r, cig, kh, kw], geometry: 'all' },
-        { weight: concat(parts.map((p) => p.second)), dims: [co, r, 1, 1], geometry: 'none' },
-      ],
-      ranks: [r],
-      full: [full],
-      error: denom ? Math.sqrt(errSq) / denom : 0,
-      params: group * (r * cig * kh * kw + cog * r),
-      macs: group * (r * cig * kh * kw + cog * r),
-    };
-  }
-  const full = Math.min(cig * kh, cog * kw);
-  let r = 1;
-  for (const w of slices) r = Math.max(r, spatialDecompose(w, gshape, spec, { roundTo }).rank);
-  let outSq = 0;
-  const parts = slices.map((w, gi) => {
-    const gram = grams?.[gi];
-    if (gram) {
-      const d = spatialDataAware(w, gshape, r, gram);
-      errSq += d.errSq;
-      outSq += d.outSq;
-      return d;
-    }
-    const f = spatialDecompose(w, gshape, { kind: 'rank', n: r });
-    errSq += f.error ** 2;
-    return f;
-  });
-  const denom = grams ? Math.sqrt(outSq) : total;
-  return {
-    stages: [
-      { weight: concat(parts.map((p) => p.vertical)), dims: [group * r, cig, kh, 1], geometry: 'h' },
-      { weight: concat(parts.map((p) => p.horizontal)), dims: [co, r, 1, kw], geometry: 'w' },
-    ],
-    ranks: [r],
-    full: [full],
-    error: denom ? Math.sqrt(errSq) / denom : 0,
-    params: group * (r * cig * kh + cog * r * kw),
-    macs: group * (r * cig * kh * sw + cog * r * kw),
+  const c: ConvSlices = {
+    slices: Array.from({ length: group }, (_, i) => W.subarray(i * per, (i + 1) * per)),
+    gshape: [cog, cig, kh, kw],
+    group,
+    co,
+    cog,
+    cig,
+    kh,
+    kw,
+    total: Math.sqrt(sumSq(W)),
+    stride,
+    spec,
+    roundTo,
+    grams,
   };
+  if (method === 'tucker') return tuckerFactors(c);
+  return method === 'channel' ? channelFactors(c) : spatialFactors(c);
 }
 
 /** Attributes of one stage, from the original conv's. */
