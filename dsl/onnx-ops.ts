@@ -1,4 +1,5 @@
-// ONNX operator types (default domain), for recognizing op-type selectors and suggesting near misses.
+// ONNX operator types of the default domain (ai.onnx, opset 23): what a selector or a rule pattern
+// (compiler/engine) may name; near misses get suggestions.
 
 export const ONNX_OPS = `Abs Acos Acosh Add AffineGrid And ArgMax ArgMin Asin Asinh Atan Atanh AveragePool
 BatchNormalization Bernoulli BitShift BitwiseAnd BitwiseNot BitwiseOr BitwiseXor BlackmanWindow Cast CastLike

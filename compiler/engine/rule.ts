@@ -1,8 +1,8 @@
 // Rewrite rules as values {name, pattern, check?, rewrite, priority?}, validated when their module
 // loads: unique names, captures bound once, op types known. A rule set is indexed by root op type.
 
+import { ONNX_OPS } from '../../dsl/onnx-ops.ts';
 import type { Graph } from '../../runtime/ir/graph.ts';
-import { ONNX_OPS } from '../../runtime/ops/onnx-ops.ts';
 import { captures, type Match, type OpPattern, opsOf } from './pattern.ts';
 import type { Replacement } from './replace.ts';
 

@@ -4,6 +4,7 @@
 
 import type { Graph } from '../../runtime/ir/graph.ts';
 import type { Node } from '../../runtime/ir/node.ts';
+import { REDUCE_OPS } from '../../runtime/ir/shape/op-kinds.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 
 /** What adapters may ask about the graph beyond its declared types. */
@@ -186,17 +187,7 @@ const batchNorm9: Adapter = (_g, node) => {
   node.removeAttr('consumed_inputs');
 };
 
-const REDUCE_18 = [
-  'ReduceMean',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceL1',
-  'ReduceL2',
-  'ReduceLogSum',
-  'ReduceLogSumExp',
-  'ReduceSumSquare',
-];
+const REDUCE_18 = REDUCE_OPS.filter((op) => op !== 'ReduceSum');
 
 /** op type → [opset where the form changed, adapter] in increasing order. */
 export const ADAPTERS: Record<string, [number, Adapter][]> = {

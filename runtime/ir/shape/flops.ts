@@ -12,6 +12,7 @@
 
 import type { Attrs } from '../types.ts';
 import type { Dim, ValueType } from './dims.ts';
+import { UNARY_ELEMENTWISE } from './op-kinds.ts';
 
 const ZERO = new Set([
   'Reshape',
@@ -65,33 +66,7 @@ const ELEMENTWISE = new Set([
   'Xor',
   'Not',
   'Where',
-  'Relu',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Clip',
-  'Sqrt',
-  'Exp',
-  'Log',
-  'Tanh',
-  'Abs',
-  'Neg',
-  'Erf',
-  'LeakyRelu',
-  'Elu',
-  'Selu',
-  'Gelu',
-  'Floor',
-  'Ceil',
-  'Round',
-  'Reciprocal',
-  'Sign',
-  'Softplus',
-  'Softsign',
-  'Sin',
-  'Cos',
-  'Mish',
-  'Celu',
+  ...UNARY_ELEMENTWISE,
   'Resize',
   'Upsample',
   'QuantizeLinear',

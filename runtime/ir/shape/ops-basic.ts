@@ -3,6 +3,7 @@
 import type { DType } from '../dtype.ts';
 import { dtypeFromCode } from '../dtype.ts';
 import { add, broadcastShapes, type Dim, floorDiv, mul, normAxis, sub, type ValueType } from './dims.ts';
+import { REDUCE_OPS, UNARY_ELEMENTWISE } from './op-kinds.ts';
 import type { OpShape, ShapeFn, ValueFn } from './types.ts';
 
 const same: ShapeFn = (ins) => [
@@ -119,45 +120,7 @@ export const BASIC: Record<string, OpShape> = {
   },
 };
 
-for (const op of [
-  'Relu',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Clip',
-  'Sqrt',
-  'Exp',
-  'Log',
-  'Tanh',
-  'Abs',
-  'Neg',
-  'Erf',
-  'LeakyRelu',
-  'Elu',
-  'Selu',
-  'Gelu',
-  'Floor',
-  'Ceil',
-  'Round',
-  'Reciprocal',
-  'Sign',
-  'Softplus',
-  'Softsign',
-  'Sin',
-  'Cos',
-  'Tan',
-  'Asin',
-  'Acos',
-  'Atan',
-  'Sinh',
-  'Cosh',
-  'Mish',
-  'ThresholdedRelu',
-  'Celu',
-  'Shrink',
-  'IsNaN',
-  'IsInf',
-]) {
+for (const op of UNARY_ELEMENTWISE) {
   BASIC[op] = { shape: op === 'IsNaN' || op === 'IsInf' ? (ins) => [retype(ins[0], 'bool')] : same };
 }
 
@@ -213,18 +176,7 @@ function reduce(op: string): ShapeFn {
   };
 }
 
-for (const op of [
-  'ReduceMean',
-  'ReduceSum',
-  'ReduceMax',
-  'ReduceMin',
-  'ReduceProd',
-  'ReduceL1',
-  'ReduceL2',
-  'ReduceLogSum',
-  'ReduceLogSumExp',
-  'ReduceSumSquare',
-]) {
+for (const op of REDUCE_OPS) {
   BASIC[op] = { shape: reduce(op) };
 }
 

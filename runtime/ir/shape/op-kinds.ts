@@ -1,0 +1,57 @@
+// Op types by kind, shared by shape inference, the FLOPs count and the opset converter (one list
+// each, not one per user).
+
+/** One input, output of the same shape: activations and elementwise math. */
+export const UNARY_ELEMENTWISE = [
+  'Relu',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Clip',
+  'Sqrt',
+  'Exp',
+  'Log',
+  'Tanh',
+  'Abs',
+  'Neg',
+  'Erf',
+  'LeakyRelu',
+  'Elu',
+  'Selu',
+  'Gelu',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Reciprocal',
+  'Sign',
+  'Softplus',
+  'Softsign',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Sinh',
+  'Cosh',
+  'Mish',
+  'ThresholdedRelu',
+  'Celu',
+  'Shrink',
+  'IsNaN',
+  'IsInf',
+];
+
+/** ReduceSum took its axes as an input from opset 13, the others from 18. */
+export const REDUCE_OPS = [
+  'ReduceMean',
+  'ReduceSum',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+];
