@@ -1,7 +1,7 @@
 // parseRecipe: lex, split into statements, parse each with recovery, build the AST, resolve includes.
 import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
 import type { RecipeAst, Statement } from './ast.ts';
-import { type BuildContext, buildStatement } from './build.ts';
+import { type BuildContext, buildStatement, tokenSpan } from './build.ts';
 import { type Diagnostic, diag, sortDiagnostics } from './diagnostics.ts';
 import {
   KW,
@@ -17,7 +17,7 @@ import {
   Word,
 } from './lexer.ts';
 import { HELP_SEP, parser } from './parser.ts';
-import { LineIndex, type Span } from './span.ts';
+import { LineIndex } from './span.ts';
 import { didYouMean } from './suggest.ts';
 
 /** The host reads included files (the core does no I/O). Return undefined (or throw) when missing. */
@@ -93,7 +93,7 @@ function parseFile(
       diagnostics.push(
         diag(
           'SQ201',
-          tokSpan(ctx, t),
+          tokenSpan(ctx, t),
           `too many problems: stopped checking after ${MAX_DIAGNOSTICS}`,
           'fix the ones above first',
         ),
@@ -203,28 +203,18 @@ function splitStatements(tokens: IToken[]): IToken[][] {
   return chunks;
 }
 
-function tokSpan(ctx: BuildContext, t: IToken): Span {
-  return {
-    file: ctx.file,
-    offset: t.startOffset,
-    line: t.startLine ?? 1,
-    column: t.startColumn ?? 1,
-    length: t.image.length,
-  };
-}
-
 function unknownStatement(ctx: BuildContext, t: IToken): Diagnostic {
   if (t.tokenType === Word) {
     return diag(
       'SQ202',
-      tokSpan(ctx, t),
+      tokenSpan(ctx, t),
       `unknown statement '${t.image.length > 40 ? `${t.image.slice(0, 40)}…` : t.image}'`,
       didYouMean(t.image, STATEMENT_KEYWORDS) ?? `statements are ${STATEMENT_KEYWORDS.join(', ')}`,
     );
   }
   return diag(
     'SQ202',
-    tokSpan(ctx, t),
+    tokenSpan(ctx, t),
     `expected a statement but found '${t.image.slice(0, 40)}'`,
     `statements start with ${STATEMENT_KEYWORDS.join(', ')}`,
   );
@@ -247,7 +237,7 @@ function parseStatement(ctx: BuildContext, chunk: IToken[]): Statement | undefin
         depth > MAX_DEPTH
           ? `brackets nested deeper than ${MAX_DEPTH} levels`
           : `more than ${MAX_OPERATORS} and/or/not in one statement`;
-      ctx.diagnostics.push(diag('SQ105', tokSpan(ctx, t), what, 'simplify the expression'));
+      ctx.diagnostics.push(diag('SQ105', tokenSpan(ctx, t), what, 'simplify the expression'));
       return undefined;
     }
   }
@@ -283,7 +273,7 @@ function syntaxError(ctx: BuildContext, e: IRecognitionException, last: IToken):
   const atEnd = t.tokenType === EOF || Number.isNaN(t.startOffset);
   const span = atEnd
     ? new LineIndex(ctx.file, ctx.text).span(last.startOffset + last.image.length, 1)
-    : tokSpan(ctx, t);
+    : tokenSpan(ctx, t);
   // A misspelled connective after a complete statement (`prune weights of conv were …`).
   const late =
     e.name === 'NotAllInputParsedException' && t.tokenType === Word

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
+import { rng } from '../compiler/data/random.ts';
 import { type DType, dtypeBits, dtypeCode } from '../runtime/ir/dtype.ts';
 import { type AttrDef, CASES, type CaseDef, type InputDef } from '../specs/ops/cases/index.ts';
 
@@ -18,17 +19,6 @@ export interface JsonTensor {
   dtype: DType;
   dims: number[];
   data: JsonNum[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const isFloat = (d: DType) => d === 'float32' || d === 'float64';
@@ -124,7 +114,7 @@ function unpack(type: string, data: ArrayLike<number>, n: number): number[] {
 }
 
 async function runCase(c: CaseDef, seed: number) {
-  const rnd = mulberry32(seed);
+  const rnd = rng(seed);
   const inputs = c.inputs.map((d) => (d ? { def: d, v: values(d, rnd) } : null));
   const names = inputs.map((x, i) => (x ? `in${i}` : ''));
   const nOut = c.outputs ?? 1;

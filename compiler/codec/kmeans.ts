@@ -10,7 +10,7 @@
 //   reconstructClusters(r) → Float32Array; codebookIndices(r) → {codebook, indices} with code 0 = 0.0
 //   when zeros exist (indices as Uint8Array up to 256 entries, else Uint16Array) for Gather emission.
 
-import { rng } from '../linalg/matrix.ts';
+import { rng } from '../data/random.ts';
 
 export type KmeansInit = 'linear' | 'kmeans++' | 'density';
 

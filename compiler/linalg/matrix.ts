@@ -5,6 +5,8 @@
 // frobenius, frobeniusDiff, subMatrix, columns, gram (A·Aᵀ), randomNormal (seeded).
 // All products accumulate in Float64 and use i-k-j loop order so inner loops run over contiguous rows.
 
+import { normal, rng } from '../data/random.ts';
+
 export interface Matrix {
   readonly rows: number;
   readonly cols: number;
@@ -230,39 +232,8 @@ export function subMatrix(a: Matrix, r0: number, r1: number, c0: number, c1: num
   return out;
 }
 
-/** The first k columns. */
-export const leadingColumns = (a: Matrix, k: number): Matrix => subMatrix(a, 0, a.rows, 0, k);
-
-/** Seeded PRNG (mulberry32) returning floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal samples by Box–Muller from a seeded PRNG. */
-export function normalSampler(seed: number): () => number {
-  const u = rng(seed);
-  let spare: number | undefined;
-  return () => {
-    if (spare !== undefined) {
-      const v = spare;
-      spare = undefined;
-      return v;
-    }
-    let a = u();
-    while (a <= 1e-300) a = u();
-    const b = u();
-    const r = Math.sqrt(-2 * Math.log(a));
-    spare = r * Math.sin(2 * Math.PI * b);
-    return r * Math.cos(2 * Math.PI * b);
-  };
-}
+/** Standard normal samples from a seed (Box–Muller over compiler/data/random.ts). */
+export const normalSampler = (seed: number): (() => number) => normal(rng(seed));
 
 export function randomNormal(rows: number, cols: number, seed: number): Matrix {
   const g = normalSampler(seed);

@@ -1,5 +1,5 @@
 // Statements that act on layers besides prune: factorize, quantize weights/activations, cluster, keep.
-import type { Option, TableStatement } from '../ast.ts';
+import type { TableStatement } from '../ast.ts';
 import { diag } from '../diagnostics.ts';
 import type { Span } from '../span.ts';
 import {

@@ -2,21 +2,15 @@
 // 5×5, pool, fc 500, fc 10) built as ONNX models with squish's IR, He-initialized from a seed.
 // Input 'image' [N, 1, 28, 28] in [0, 1]; output 'logits' [N, 10].
 
+import { rng } from '../../compiler/data/random.ts';
 import { float32, Graph, Model } from '../../compiler/index.ts';
 
 export type LeNet = 'lenet-300-100' | 'lenet-5';
 export const LENETS: readonly LeNet[] = ['lenet-300-100', 'lenet-5'];
 
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  // standard normal (Box–Muller)
+  const uniform = rng(seed);
+  // standard normal (Box–Muller, the cosine half only)
   return () => Math.sqrt(-2 * Math.log(Math.max(uniform(), 1e-12))) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -123,7 +123,7 @@ export class Graph {
       ix.count + nodeDelta === this.nodes.length &&
       ix.inits === this.initializers.size &&
       ix.ios === this.inputs.length &&
-      !(node && node.subgraphs().length)
+      !node?.subgraphs().length
     ) {
       ix.count = this.nodes.length;
       return ix;

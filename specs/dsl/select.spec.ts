@@ -1,13 +1,7 @@
 // Selectors against a layer model: op types, pseudo-types, globs, regexes, positions, unions, where; "did you mean".
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  type LayerInfo,
-  parseRecipe,
-  resolveSelectors,
-  type Statement,
-  type StatementOf,
-} from '../../dsl/index.ts';
+import { type LayerInfo, parseRecipe, resolveSelectors, type StatementOf } from '../../dsl/index.ts';
 
 function layer(index: number, name: string, op: string, extra: Partial<LayerInfo> = {}): LayerInfo {
   return { name, op, index, weightNames: [], params: 0, flops: 0, depthwise: false, ...extra };

@@ -2,7 +2,7 @@
 // patches p (length Ci/g·kh·kw, ordered as the weight's [c, y, x]) of each group of a Conv.
 
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
-import { rng } from '../../linalg/matrix.ts';
+import { rng } from '../../data/random.ts';
 import { type ConvGeometry, PatchReader } from '../../linalg/patches.ts';
 
 export { type ConvGeometry, convGeometry } from '../../linalg/patches.ts';
