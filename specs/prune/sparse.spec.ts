@@ -16,7 +16,7 @@ import {
   unitsOf,
 } from '../../compiler/passes/prune/masks.ts';
 import { outputError, sparseGpt } from '../../compiler/passes/prune/sparsegpt.ts';
-import { convView, matrixView, type WeightView } from '../../compiler/passes/prune/view.ts';
+import { convView, matrixView, type WeightView } from '../../compiler/passes/weight-view.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
 
 /** Nonzero Gaussian values. */

@@ -5,7 +5,7 @@
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
-import { weightMatrix } from './matrix.ts';
+import { weightView } from '../weight-view.ts';
 import { addNormalEquations, keepBetterRows, obsAssign, outputError, solveCodebook } from './obs.ts';
 
 /** OBS assign → refit rounds. */
@@ -27,13 +27,13 @@ export function dataAware(
   centroids: Float32Array,
   hessians: Float64Array[],
 ): AwareResult | undefined {
-  const m = weightMatrix(model.graph, n);
+  const m = weightView(model.graph, n);
   if (!m || hessians.length !== m.groups) return undefined;
   const K = centroids.length;
   const ws = hessians.map((_, g) => {
     const w = new Float64Array(m.rows * m.cols);
     for (let r = 0; r < m.rows; r++)
-      for (let c = 0; c < m.cols; c++) w[r * m.cols + c] = data[m.index(g, r, c)]!;
+      for (let c = 0; c < m.cols; c++) w[r * m.cols + c] = data[m.idx(g, r, c)]!;
     return w;
   });
   let energy = 0;
@@ -78,7 +78,7 @@ export function dataAware(
   const labels = new Int32Array(data.length).fill(-1);
   for (let g = 0; g < m.groups; g++)
     for (let r = 0; r < m.rows; r++)
-      for (let c = 0; c < m.cols; c++) labels[m.index(g, r, c)] = final.labels[g]![r * m.cols + c]!;
+      for (let c = 0; c < m.cols; c++) labels[m.idx(g, r, c)] = final.labels[g]![r * m.cols + c]!;
   const rel = (x: number) => (energy > 0 ? Math.sqrt(Math.max(0, x) / energy) : 0);
   return {
     labels,

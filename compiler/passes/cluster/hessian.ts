@@ -8,12 +8,12 @@ import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import type { Sample } from '../../data/calibration.ts';
 import { convGeometry, PatchReader } from '../../linalg/patches.ts';
 import { addGram } from '../factorize/activations.ts';
-import { type WeightMatrix, weightMatrix } from './matrix.ts';
+import { type WeightView, weightView } from '../weight-view.ts';
 
 export const MAX_POSITIONS = 512;
 
 /** Lower triangles of the im2col Grams of a 2-D conv input x [N, C, H, W], one per group. */
-function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightMatrix, offset: number): number {
+function addConvGrams(h: Float64Array[], node: Node, x: Tensor, m: WeightView, offset: number): number {
   const reader = new PatchReader(x.dims, convGeometry(node, m.dims), 'yxc');
   const total = reader.positions;
   const cols = m.cols;
@@ -47,9 +47,9 @@ export async function clusterHessians(
 ): Promise<Map<Node, Float64Array[]>> {
   const { createSession } = await import('../../../runtime/exec/index.ts');
   const out = new Map<Node, Float64Array[]>();
-  const mats = new Map<Node, WeightMatrix>();
+  const mats = new Map<Node, WeightView>();
   for (const n of nodes) {
-    const m = weightMatrix(model.graph, n);
+    const m = weightView(model.graph, n);
     if (!m) continue;
     mats.set(n, m);
     out.set(

@@ -9,9 +9,9 @@ import { nodesByLayer, type Pass, type PassContext, withParts } from '../../engi
 import { upgradeOpset } from '../../opset/convert.ts';
 import { registerLossyPass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
+import { weightView } from '../weight-view.ts';
 import { clusterLayerWeight } from './emit.ts';
 import { clusterHessians } from './hessian.ts';
-import { weightMatrix } from './matrix.ts';
 import { type ClusterSettings, clusterSettings } from './options.ts';
 
 export { CLUSTER_OPS, type ClusterResult, clusterLayerWeight } from './emit.ts';
@@ -32,7 +32,7 @@ function stages(model: Model, jobs: Job[], byLayer: Map<string, Node>): Job[][] 
   let bytes = 0;
   for (const j of jobs) {
     const n = byLayer.get(j.layer);
-    const m = n ? weightMatrix(model.graph, n) : undefined;
+    const m = n ? weightView(model.graph, n) : undefined;
     const b = m ? m.groups * m.cols * m.cols * 8 : 0;
     if (cur.length && bytes + b > STAGE_BYTES) {
       out.push(cur);
@@ -74,7 +74,7 @@ export function clusterPass(plan: Plan): Pass {
           const n = byLayer.get(layer);
           // too few calibration vectors for the layer's inputs (e.g. SE convs on pooled vectors): an OBS
           // fit would follow the samples, not the data, so those keep plain nearest-centroid sharing
-          const m = n && weightMatrix(model.graph, n);
+          const m = n && weightView(model.graph, n);
           const enough = m && (rows.get(n!) ?? 0) >= MIN_ROWS_PER_COL * m.cols;
           const r = n
             ? clusterLayerWeight(model, n, s, enough ? hessians?.get(n) : undefined)

@@ -1,5 +1,5 @@
 // Calibration Hessians H = Σ x·xᵀ of the inputs each selected layer's weight sees, in the column
-// order of compiler/prune/view.ts (Conv: im2col vectors per group, kernel position major), and the
+// order of compiler/passes/weight-view.ts (Conv: im2col vectors per group, kernel position major), and the
 // cross Grams X = Σ x̄·xᵀ against the same layer's inputs x̄ in the original (unpruned) model, taken
 // at the same positions. Large feature maps are subsampled (every k-th output position).
 

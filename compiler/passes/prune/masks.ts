@@ -2,7 +2,7 @@
 // by a criterion per layer (scope local) or across layers (scope global), and N:M along the input axis.
 
 import { rng } from '../../data/random.ts';
-import type { WeightView } from './view.ts';
+import type { WeightView } from '../weight-view.ts';
 
 export type SparseUnit = { kind: 'weights' } | { kind: 'kernels' } | { kind: 'blocks'; r: number; c: number };
 export type MagnitudeCriterion = 'l1' | 'l2' | 'random';

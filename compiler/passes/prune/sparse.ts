@@ -12,13 +12,13 @@ import { float32 } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import { nodesByLayer, type Pass, type PassContext } from '../../engine/pass.ts';
 import type { Plan } from '../../plan/plan.ts';
+import { convView, matrixView, type WeightView } from '../weight-view.ts';
 import { foldedScale } from './gamma.ts';
 import { type MaskLayer, pruneNM, pruneUnits, unitScores, unitsOf } from './masks.ts';
 import { obsUnitLayers } from './obs-units.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
-import { convView, matrixView, type WeightView } from './view.ts';
 
 interface Target {
   layer: string;

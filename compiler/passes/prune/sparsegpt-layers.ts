@@ -12,13 +12,13 @@ import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { PassContext } from '../../engine/pass.ts';
 import { choleskyDamped, choleskySolve } from '../../linalg/cholesky.ts';
+import { readGroup, type WeightView, writeGroup } from '../weight-view.ts';
 import { SampleCursor } from './cursor.ts';
 import { addConvPairGrams, addMatrixPairGrams, type LayerGrams, newGrams, symmetrize } from './hessian.ts';
 import { removedCount } from './masks.ts';
 import { ensureBias } from './refit.ts';
 import { setConstInput } from './shrink.ts';
 import { obsSaliency, outputEnergy, type SparseGptMode, sparseGptGroups } from './sparsegpt.ts';
-import { readGroup, type WeightView, writeGroup } from './view.ts';
 
 export interface GptTarget {
   layer: string;
