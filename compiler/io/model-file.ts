@@ -130,7 +130,7 @@ export function loadModelFile(path: string, display = path): Model {
   }
   if (st.isDirectory()) throw new UserError(`'${display}' is a folder, not an ONNX model file`);
   const bytes = new Uint8Array(readFileSync(path));
-  if (isSqz(bytes)) return readSqz(bytes, display); // a .sqz container (issue 9) holds all its data
+  if (isSqz(bytes)) return readSqz(bytes, display); // a .sqz container holds all its data
   const dir = dirname(resolve(path));
   return importModel(bytes, {
     source: display,

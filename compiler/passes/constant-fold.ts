@@ -21,7 +21,7 @@ const NEVER = new Set([
   'If',
   'Loop',
   'Scan',
-  'DequantizeLinear', // quantized weights stay quantized (issue 8)
+  'DequantizeLinear', // quantized weights stay quantized
 ]);
 
 const GROWTH_LIMIT = 4096;
@@ -36,7 +36,7 @@ function foldable(g: Graph, n: Node): Tensor[] | undefined {
   if (NEVER.has(n.opType) || (n.domain !== '' && n.domain !== 'ai.onnx')) return undefined;
   if (n.subgraphs().length) return undefined;
   if (n.outputs.some((o) => o && g.isOutput(o))) return undefined;
-  // weight-sharing indices (uint8/uint4/uint16 → Cast → Gather) stay compact (issue 9)
+  // weight-sharing indices (uint8/uint4/uint16 → Cast → Gather) stay compact
   if (n.opType === 'Cast' && /^uint(4|8|16)$/.test(g.constant(n.inputs[0] ?? '')?.dtype ?? ''))
     return undefined;
   const inputs: Tensor[] = [];

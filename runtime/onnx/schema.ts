@@ -223,4 +223,3 @@ export const ATTR_TYPES = {
   TYPE_PROTO: 13,
   TYPE_PROTOS: 14,
 } as const;
-export type AttrTypeName = keyof typeof ATTR_TYPES;

@@ -162,22 +162,3 @@ export class Writer {
     return this.buf.subarray(0, this.len);
   }
 }
-
-/** Bytes a varint takes. */
-export function varintSize(v: number | bigint): number {
-  if (typeof v === 'number' && v >= 0 && v < TWO32) {
-    let n = 1;
-    while (v >= 0x80) {
-      v = Math.floor(v / 128);
-      n++;
-    }
-    return n;
-  }
-  let b = BigInt.asUintN(64, BigInt(v));
-  let n = 1;
-  while (b >= 0x80n) {
-    b >>= 7n;
-    n++;
-  }
-  return n;
-}

@@ -159,7 +159,7 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
           );
         }
       }
-      const raw = new Uint8Array(readFileSync(resolve(io.cwd, modelPath))); // .sqz: bits per weight by layer (issue 9)
+      const raw = new Uint8Array(readFileSync(resolve(io.cwd, modelPath))); // .sqz: bits per weight by layer
       const sqz = isSqz(raw) ? sqzReport(raw, modelPath).report : undefined;
       const inlined = inlineFunctions(model); // count through model-local function calls
       const stats = modelStats(model, opts.shape);
