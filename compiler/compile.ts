@@ -110,6 +110,56 @@ function layerReports(
   return out;
 }
 
+/** The calibration samples the recipe asks for (undefined without `calibrate`). */
+async function calibrationSamples(
+  model: Model,
+  plan: ModelPlan,
+  recipe: LoadedRecipe,
+  host: Host | undefined,
+): Promise<Sample[] | undefined> {
+  const cal = plan.settings.calibration;
+  if (!cal) return undefined;
+  const files = cal.source === 'random' ? [] : await calibrationFiles(cal, host ?? (await noHost()));
+  if (!Array.isArray(files) && files.span)
+    throw new RecipeError([diag('SQ408', files.span, files.message, files.help)], recipe.render);
+  return loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
+}
+
+/** The recipe, its includes, the plan and both hashes, written into the output model's metadata. */
+async function stampProvenance(
+  model: Model,
+  plan: ModelPlan,
+  recipe: LoadedRecipe,
+  recipeText: string,
+  modelBytes: Uint8Array,
+): Promise<void> {
+  // The plan kept in the model's metadata is compact (small models feel every KB): only the layers
+  // something happens to, each action by kind and statement (file:line); options are in the recipe.
+  // Sources are named by file name only, so the output's bytes do not depend on where the recipe
+  // lives (a recipe at a longer path must not make the model bigger or change its hash).
+  const full = planJson(plan);
+  const planText = JSON.stringify(
+    {
+      ...full,
+      layers: full.layers
+        .filter((l) => l.actions.length || l.kept_by)
+        .map((l) => ({
+          name: l.name,
+          actions: l.actions.map((a) => `${a.kind}@${fileName(a.from)}`),
+          ...(l.kept_by ? { kept_by: l.kept_by } : {}),
+        })),
+    },
+    (key, value) => (SOURCE_KEYS.has(key) && typeof value === 'string' ? fileName(value) : value),
+  );
+  model.setMetadata('squish.version', SQUISH_VERSION);
+  model.setMetadata('squish.recipe', recipeText);
+  model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
+  const includes = includedTexts(recipe);
+  if (Object.keys(includes).length) model.setMetadata('squish.recipe_includes', JSON.stringify(includes));
+  model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
+  model.setMetadata('squish.plan', planText);
+}
+
 /**
  * Compile a model by a recipe and return everything, also when targets were missed (`missed`).
  * Bad input (model, recipe, data) → UserError.
@@ -136,16 +186,9 @@ export async function compileModel(
   mark('plan', t);
 
   // calibration data first: its shapes fix the FLOPs where the recipe pins no input
-  const cal = plan.settings.calibration;
-  let samples: Sample[] | undefined;
-  if (cal) {
-    t = performance.now();
-    const files = cal.source === 'random' ? [] : await calibrationFiles(cal, host ?? (await noHost()));
-    if (!Array.isArray(files) && files.span)
-      throw new RecipeError([diag('SQ408', files.span, files.message, files.help)], recipe.render);
-    samples = await loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
-    mark('calibration_data', t);
-  }
+  t = performance.now();
+  const samples = await calibrationSamples(model, plan, recipe, host);
+  if (samples) mark('calibration_data', t);
   const shapes: Record<string, Dim[]> = {};
   for (const [k, v] of Object.entries(samples?.[0] ?? {})) shapes[k] = [...v.dims];
   Object.assign(shapes, plan.inputShapes);
@@ -169,31 +212,7 @@ export async function compileModel(
   for (const m of ctx.stats.nearMisses) options.log?.(`near-miss ${m.rule} at ${m.node}: ${m.reason}`);
 
   t = performance.now();
-  // The plan kept in the model's metadata is compact (small models feel every KB): only the layers
-  // something happens to, each action by kind and statement (file:line); options are in the recipe.
-  // Sources are named by file name only, so the output's bytes do not depend on where the recipe
-  // lives (a recipe at a longer path must not make the model bigger or change its hash).
-  const full = planJson(plan);
-  const planText = JSON.stringify(
-    {
-      ...full,
-      layers: full.layers
-        .filter((l) => l.actions.length || l.kept_by)
-        .map((l) => ({
-          name: l.name,
-          actions: l.actions.map((a) => `${a.kind}@${fileName(a.from)}`),
-          ...(l.kept_by ? { kept_by: l.kept_by } : {}),
-        })),
-    },
-    (key, value) => (SOURCE_KEYS.has(key) && typeof value === 'string' ? fileName(value) : value),
-  );
-  model.setMetadata('squish.version', SQUISH_VERSION);
-  model.setMetadata('squish.recipe', recipeText);
-  model.setMetadata('squish.recipe_sha256', await sha256Hex(new TextEncoder().encode(recipeText)));
-  const includes = includedTexts(recipe);
-  if (Object.keys(includes).length) model.setMetadata('squish.recipe_includes', JSON.stringify(includes));
-  model.setMetadata('squish.model_sha256', await sha256Hex(modelBytes));
-  model.setMetadata('squish.plan', planText);
+  await stampProvenance(model, plan, recipe, recipeText, modelBytes);
   const out = plan.settings.format === 'sqz' ? packSqz(model).bytes : exportModel(model);
   // a .sqz is read back: the pack section measures the file as written, fidelity the model it holds
   const packed = plan.settings.format === 'sqz' ? sqzReport(out) : undefined;
