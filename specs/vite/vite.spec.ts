@@ -1,6 +1,6 @@
 // squish/vite: examples/vite builds with its own vite.config (the plugin from the built package),
 // and the model it emits is byte for byte what `squish compile` writes for the same model and
-// recipe; a second build takes the compiled model from the cache; a broken recipe fails the build
+// recipe; a second build and `vite dev` take the compiled model from the cache; a broken recipe fails the build
 // with the diagnostics `squish check` reports, as file:line:col.
 
 import {
@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { build } from 'vite';
+import { build, createServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import squish from '../../compiler/vite/index.ts';
 import { runCli } from '../support/cli.ts';
@@ -70,6 +70,29 @@ describe('squish/vite', () => {
     writeFileSync(join(cacheDir, 'squish', cached[0]!), marker);
     const second = await buildExample(join(tmp, 'dist2'), cacheDir);
     expect(Buffer.compare(readFileSync(second.asset), marker)).toBe(0);
+
+    // vite dev serves the compiled model itself (from the same cache here)
+    const dev = await createServer({
+      root: EXAMPLE,
+      configFile: join(EXAMPLE, 'vite.config.mjs'),
+      cacheDir,
+      logLevel: 'silent',
+      server: { port: 0, host: '127.0.0.1' },
+    });
+    try {
+      await dev.listen();
+      const base = dev.resolvedUrls!.local[0]!;
+      const main = await (await fetch(new URL('src/main.js', base))).text();
+      const id = /from "(\/@id\/[^"]*squish[^"]*)"/.exec(main)?.[1];
+      expect(id, main).toBeDefined();
+      const virtual = await (await fetch(new URL(id!, base))).text();
+      const url = /"(\/@squish\/[0-9a-f]{16}\/ch_ppocr_mobile_v2\.0_cls_infer\.onnx)"/.exec(virtual)?.[1];
+      expect(url).toBeDefined();
+      const served = Buffer.from(await (await fetch(new URL(url!, base))).arrayBuffer());
+      expect(Buffer.compare(served, marker)).toBe(0);
+    } finally {
+      await dev.close();
+    }
   }, 600_000);
 
   it('fails the build on a broken recipe with squish check’s diagnostics as file:line:col', async () => {
