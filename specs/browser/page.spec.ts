@@ -10,15 +10,15 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import * as esbuild from 'esbuild';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/index.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import { loadImage } from '../../compiler/io/images.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { FIXTURES, MODELS, ROOT } from '../support/paths.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE = join(ROOT, 'specs/browser/page');
 const LINES = join(FIXTURES, 'lines');
 const TYPES: Record<string, string> = {
@@ -94,21 +94,7 @@ beforeAll(async () => {
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const address = server.address();
   base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${join(tmp, 'profile')}`,
-    ],
-  });
+  browser = await launchChromium(join(tmp, 'profile'));
 }, 120_000);
 
 afterAll(async () => {
