@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { GraphNode } from '../../runtime/backends/backend.ts';
-import { FUSED_DOMAIN, fuseForGpujs } from '../../runtime/backends/gpujs/index.ts';
+import { FUSED_DOMAIN, fuseEpilogues } from '../../runtime/backends/fusion/fusion.ts';
+import { takesProducer } from '../../runtime/backends/gpujs/index.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
 import { compareWithOrt, rand, t32 } from './support.ts';
 
@@ -72,14 +73,14 @@ function graphNodes(nodes: NodeInit[], inits: Record<string, ReturnType<typeof t
 describe('gpu.js fusion', () => {
   it('folds Conv + BN + HardSwish decomposition + affine + Relu into one node', () => {
     const { nodes, inits } = chain(8);
-    const fused = fuseForGpujs(graphNodes(nodes, inits), new Set(['y']));
+    const fused = fuseEpilogues(graphNodes(nodes, inits), new Set(['y']), takesProducer);
     expect(fused.map((n) => `${n.domain}:${n.op}`)).toEqual([`${FUSED_DOMAIN}:FusedConv`]);
     expect(fused[0]?.outputs).toEqual(['y']);
   });
 
   it('stops before a value used outside the chain or kept for observation', () => {
     const { nodes, inits } = chain(8);
-    const fused = fuseForGpujs(graphNodes(nodes, inits), new Set(['y', 'hs']));
+    const fused = fuseEpilogues(graphNodes(nodes, inits), new Set(['y', 'hs']), takesProducer);
     expect(fused.map((n) => n.op)).toEqual(['FusedConv', 'Mul', 'Add', 'Relu']);
     expect(fused[0]?.outputs).toEqual(['hs']);
   });
@@ -122,7 +123,7 @@ describe('gpu.js fused elementwise anchors (SE / residual blocks)', () => {
           }
         : n,
     );
-    const fused = fuseForGpujs(gn, new Set(['y']));
+    const fused = fuseEpilogues(gn, new Set(['y']), takesProducer);
     expect(fused.map((n) => n.op)).toEqual(['FusedMul']);
     expect(fused[0]?.inputs).toEqual(['c', 's']);
   });

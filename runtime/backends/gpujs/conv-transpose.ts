@@ -3,9 +3,9 @@
 // (oc, ky, kx) with resident packed weights, then interleaved into NCHW.
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
+import type { Epilogue } from '../fusion/epilogue.ts';
 import { buildConvKernel, type ConvGeometry } from './conv.ts';
-import type { Epilogue } from './epilogue.ts';
-import { epilogueSource } from './epilogue.ts';
+import { epilogueSource } from './epilogue-source.ts';
 import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 export interface UpsampleGeometry {

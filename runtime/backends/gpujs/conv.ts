@@ -3,8 +3,8 @@
 // backend); 4 output channels per cell when ungrouped, one otherwise; weights resident constants.
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
-import type { Epilogue } from './epilogue.ts';
-import { epilogueSource } from './epilogue.ts';
+import type { Epilogue } from '../fusion/epilogue.ts';
+import { epilogueSource } from './epilogue-source.ts';
 import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 export interface ConvParams {

@@ -4,7 +4,8 @@
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
-import { applyEpilogue, type Epilogue, epilogueSource } from './epilogue.ts';
+import { applyEpilogue, type Epilogue } from '../fusion/epilogue.ts';
+import { epilogueSource } from './epilogue-source.ts';
 import type { KernelHost } from './gpu.ts';
 
 export const ELTWISE_OPS: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/' };

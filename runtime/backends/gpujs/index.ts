@@ -4,17 +4,16 @@
 import type { Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
+import { decodeSteps, type Epilogue } from '../fusion/epilogue.ts';
+import { FUSED_DOMAIN, fuseEpilogues } from '../fusion/fusion.ts';
 import { prepareConcat } from './concat.ts';
 import { convGeometry, prepareConv } from './conv.ts';
 import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
 import { ELTWISE_OPS, prepareEltwise } from './eltwise.ts';
-import { decodeSteps, type Epilogue } from './epilogue.ts';
-import { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
 import { type GpujsMode, KernelHost, pickGpujsMode } from './gpu.ts';
 import { prepareMatMul } from './matmul.ts';
 import { nearestUpscale, prepareGlobalAveragePool, prepareResize } from './resample.ts';
 
-export { FUSED_DOMAIN, fuseForGpujs } from './fusion.ts';
 export { gpujsPatched, pickGpujsMode, usableGpujsModes } from './gpu.ts';
 
 type Builder = (x: Tensor) => PreparedKernel | undefined;
@@ -33,7 +32,7 @@ export class GpujsBackend implements Backend {
   }
 
   fuseGraph(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[] {
-    return fuseForGpujs(nodes, keep);
+    return fuseEpilogues(nodes, keep, takesProducer);
   }
 
   prepareNode(node: NodeSpec, ctx: KernelContext): PreparedKernel | undefined {
@@ -140,4 +139,13 @@ function floatOrReference(
 function chanArrays(v: unknown): Float32Array[] {
   if (!Array.isArray(v)) return [];
   return (v as Tensor[]).map((t) => t.data as Float32Array);
+}
+
+/** gpu.js fuses epilogues into every Conv and into the ConvTransposes it runs as upsampling. */
+export function takesProducer(n: GraphNode): boolean {
+  const w = n.constInputs[1];
+  return (
+    n.op === 'Conv' ||
+    (w !== undefined && upsampleGeometry([1, w.dims[0] ?? 0, 1, 1], w.dims, n.attrs) !== undefined)
+  );
 }

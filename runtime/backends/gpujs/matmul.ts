@@ -3,7 +3,7 @@
 // accumulators) when the rows split in 4; B packed [K][N] and resident; K unrolled ×4.
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { NodeSpec, PreparedKernel } from '../backend.ts';
-import { lit } from './epilogue.ts';
+import { lit } from './epilogue-source.ts';
 import { gpujsPatched, type KernelHost } from './gpu.ts';
 
 /** Kernel body for out[r][n] = alpha · Σk a[r][k] · b[k][n] (+ beta · c). */

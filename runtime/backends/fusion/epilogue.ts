@@ -1,5 +1,7 @@
 // Fused epilogues: an elementwise chain (affine, activations, HardSwish decompositions) applied to
 // a producer's output inside its kernel; encoded as JSON in the fused node's `epilogue` attribute.
+// Every backend that fuses reads the same steps (gpu.js renders them as kernel source, the wasm
+// backend as a pointwise program).
 
 /** An operand: an earlier value (v0 = the producer's output), a scalar, or a per-channel array. */
 /** `input` (binary-op anchors only): the anchor's own input k, read at the output element. */
@@ -40,70 +42,10 @@ export function decodeSteps(text: unknown): EpilogueStep[] {
   return JSON.parse(text) as EpilogueStep[];
 }
 
-/** A float literal gpu.js parses back to the same float32. */
-export function lit(v: number): string {
-  const f = Math.fround(v);
-  if (Number.isNaN(f)) return '(0 / 0)';
-  if (!Number.isFinite(f)) return f > 0 ? '(1 / 0)' : '(-1 / 0)';
-  const s = String(f);
-  // integer-looking literals would be typed Integer by gpu.js: force a float literal
-  return /[.eE]/.test(s) ? `(${s})` : `(${s}.0)`;
-}
-
-/**
- * Kernel source lines computing the epilogue of `v0` (already declared); returns the final value's
- * variable name. `chan` renders a per-channel read, e.g. (k) => `this.constants.e${k}[this.thread.z]`.
- */
-export function epilogueSource(
-  steps: EpilogueStep[],
-  chan: (k: number) => string,
-  prefix = 'v',
-  input: (k: number) => string = () => {
-    throw new Error('epilogue reads an input its kernel does not have');
-  },
-): { lines: string; result: string } {
-  const name = (i: number) => `${prefix}${i}`;
-  const operand = (o: Operand): string =>
-    'ref' in o ? name(o.ref) : 'scalar' in o ? lit(o.scalar) : 'chan' in o ? chan(o.chan) : input(o.input);
-  let lines = '';
-  steps.forEach((s, i) => {
-    const a = s.args.map(operand);
-    let e: string;
-    switch (s.op) {
-      case 'Add':
-        e = `${a[0]} + ${a[1]}`;
-        break;
-      case 'Sub':
-        e = `${a[0]} - ${a[1]}`;
-        break;
-      case 'Mul':
-        e = `${a[0]} * ${a[1]}`;
-        break;
-      case 'Div':
-        e = `${a[0]} / ${a[1]}`;
-        break;
-      case 'Max':
-        e = `Math.max(${a[0]}, ${a[1]})`;
-        break;
-      case 'Min':
-        e = `Math.min(${a[0]}, ${a[1]})`;
-        break;
-      case 'Relu':
-        e = `Math.max(${a[0]}, 0.0)`;
-        break;
-      case 'Sigmoid':
-        e = `1.0 / (1.0 + Math.exp(-${a[0]}))`;
-        break;
-      case 'HardSigmoid':
-        e = `Math.min(Math.max(${a[0]} * ${lit(s.alpha ?? 0.2)} + ${lit(s.beta ?? 0.5)}, 0.0), 1.0)`;
-        break;
-      case 'HardSwish':
-        e = `${a[0]} * Math.min(Math.max(${a[0]} * ${lit(1 / 6)} + 0.5, 0.0), 1.0)`;
-        break;
-    }
-    lines += `let ${name(i + 1)} = ${e};\n`;
-  });
-  return { lines, result: name(steps.length) };
+/** A fused node's epilogue, from its attributes. */
+export function nodeEpilogue(attrs: Readonly<Record<string, unknown>>): Epilogue {
+  const chans = Array.isArray(attrs.channels) ? (attrs.channels as { data: unknown }[]) : [];
+  return { steps: decodeSteps(attrs.epilogue), channels: chans.map((t) => t.data as Float32Array) };
 }
 
 /**

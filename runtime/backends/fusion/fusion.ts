@@ -1,17 +1,19 @@
-// Graph fusion for the gpu.js backend: Conv / ConvTranspose (+ BatchNormalization, affine constants,
-// Relu/Clip/HardSigmoid/Sigmoid/HardSwish and their Add-Clip-Mul-Div decompositions) ⇒ one node
-// `squish.gpujs::Fused<Producer>` whose epilogue runs inside the producer's kernel; likewise a
-// binary op of two runtime tensors with what follows it (SE blocks: Mul(c, s) → Add(c, ·)).
+// Graph fusion for the backends with kernels of their own: Conv / ConvTranspose (+ BatchNormalization,
+// affine constants, Relu/Clip/HardSigmoid/Sigmoid/HardSwish and their Add-Clip-Mul-Div decompositions)
+// ⇒ one node `squish.fused::Fused<Producer>` whose epilogue runs inside the producer's kernel;
+// likewise a binary op of two runtime tensors with what follows it (SE blocks: Mul(c, s) → Add(c, ·)).
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { GraphNode } from '../backend.ts';
-import { upsampleGeometry } from './conv-transpose.ts';
 import { type EpilogueStep, encodeSteps, type Operand } from './epilogue.ts';
 
-export const FUSED_DOMAIN = 'squish.gpujs';
+export const FUSED_DOMAIN = 'squish.fused';
 const PRODUCERS = new Set(['Conv', 'ConvTranspose']);
 
+/** Whether the backend's kernel takes this producer (Conv / ConvTranspose) with an epilogue. */
+export type TakesProducer = (n: GraphNode) => boolean;
+
 /** Output channels a producer node writes (from its constant weights), or undefined. */
-function producerChannels(n: GraphNode): number | undefined {
+function producerChannels(n: GraphNode, takes: TakesProducer): number | undefined {
   const w = n.constInputs[1];
   if (w?.dtype !== 'float32' || w.dims.length !== 4) return undefined;
   // fuse only what the backend will prepare: the fused node has no reference kernel
@@ -20,9 +22,8 @@ function producerChannels(n: GraphNode): number | undefined {
   const hasBias = n.inputs[2] !== undefined && n.inputs[2] !== '';
   if (hasBias && n.constInputs[2]?.dtype !== 'float32') return undefined;
   if (n.inputs.length > 3) return undefined;
-  if (n.op === 'Conv') return w.dims[0];
-  if (!upsampleGeometry([1, w.dims[0] as number, 1, 1], w.dims, n.attrs)) return undefined;
-  return w.dims[1] as number;
+  if (!takes(n)) return undefined;
+  return n.op === 'Conv' ? w.dims[0] : (w.dims[1] as number);
 }
 
 /** A constant operand as scalar or per-channel (shape [C,1,1] or [1,C,1,1]); undefined otherwise. */
@@ -167,10 +168,16 @@ function eltwiseChannels(n: GraphNode): number {
   return -1;
 }
 
-function grow(nodes: readonly GraphNode[], i: number, keep: ReadonlySet<string>, used: Set<number>) {
+function grow(
+  nodes: readonly GraphNode[],
+  i: number,
+  keep: ReadonlySet<string>,
+  used: Set<number>,
+  takes: TakesProducer,
+) {
   const p = nodes[i] as GraphNode;
   const eltwise = isEltwiseAnchor(p);
-  const channels = eltwise ? eltwiseChannels(p) : producerChannels(p);
+  const channels = eltwise ? eltwiseChannels(p) : producerChannels(p, takes);
   const anchorInputs = eltwise ? p.inputs : [];
   const y = p.outputs[0];
   if (channels === undefined || y === undefined || p.outputs.length !== 1) return undefined;
@@ -222,14 +229,18 @@ function grow(nodes: readonly GraphNode[], i: number, keep: ReadonlySet<string>,
 }
 
 /** Fuse producers with their elementwise epilogues; nodes it does not fuse pass through unchanged. */
-export function fuseForGpujs(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[] {
+export function fuseEpilogues(
+  nodes: readonly GraphNode[],
+  keep: ReadonlySet<string>,
+  takes: TakesProducer,
+): GraphNode[] {
   const used = new Set<number>();
   const replaced = new Map<number, GraphNode>();
   for (let i = 0; i < nodes.length; i++) {
     const p = nodes[i] as GraphNode;
     const producer = PRODUCERS.has(p.op) && (p.domain === '' || p.domain === 'ai.onnx');
     if (used.has(i) || !(producer || isEltwiseAnchor(p))) continue;
-    const r = grow(nodes, i, keep, used);
+    const r = grow(nodes, i, keep, used, takes);
     if (!r) continue;
     for (const j of r.region) used.add(j);
     const lastNode = nodes[r.region[r.region.length - 1] as number] as GraphNode;
