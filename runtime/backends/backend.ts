@@ -28,6 +28,31 @@ export interface GraphNode extends NodeSpec {
 
 export type PreparedKernel = (inputs: (Tensor | undefined)[]) => Promise<Tensor[]>;
 
+/** A whole graph for one set of input shapes, for a backend that runs graphs as one program. */
+export interface GraphProgramSpec {
+  /** Topological order, after the backend's fusion. */
+  nodes: readonly GraphNode[];
+  /** Initializers, folded constants and shape arithmetic known for these input shapes. */
+  consts: ReadonlyMap<string, Tensor>;
+  /** Values each run writes first (graph inputs). */
+  inputs: readonly string[];
+  /** Values each run returns. */
+  outputs: readonly string[];
+  /** Concrete dtype and dims of every computed value. */
+  shapes: ReadonlyMap<string, { dtype: Tensor['dtype']; dims: number[] }>;
+  ctx: KernelContext;
+}
+
+export interface GraphProgram {
+  /** How many of the graph's nodes run on the backend's own kernels (the rest on reference kernels). */
+  readonly accelerated: number;
+  run(
+    feeds: ReadonlyMap<string, Tensor>,
+    onValue?: (name: string, t: Tensor) => void,
+  ): Promise<Map<string, Tensor>>;
+  dispose(): void;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** Prepare one node for this session, or return undefined to fall back to the reference kernel. */
@@ -39,6 +64,11 @@ export interface Backend {
    * (graph outputs, observed intermediates) are never fused away.
    */
   fuseGraph?(nodes: readonly GraphNode[], keep: ReadonlySet<string>): GraphNode[];
+  /**
+   * Optional: plan a whole graph (for given input shapes) into one program, so values stay where
+   * the backend keeps them between nodes; the executor then runs it instead of node by node.
+   */
+  compileGraph?(spec: GraphProgramSpec): Promise<GraphProgram>;
   /** Release everything the backend holds for the session. */
   dispose?(): void;
 }

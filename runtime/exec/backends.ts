@@ -2,6 +2,7 @@
 // 'auto' picks webgpu → headlessgl → webasm → cpu, the first that is available.
 
 import type { Backend, BackendName } from '../backends/backend.ts';
+import { WasmBackend, wasmSimdAvailable } from '../backends/wasm/index.ts';
 import { UserError } from '../errors.ts';
 
 /** What a session asks of its backend. */
@@ -25,8 +26,9 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
 
 let builtins: Promise<void> | undefined;
 /**
- * Register the gpu.js backends this process can use (webgpu, headlessgl, webasm), once. gpu.js is
- * imported here, on the first session, so code that never executes a graph never loads it.
+ * Register the backends this process can use, once: gpu.js on a GPU (webgpu, headlessgl), imported on
+ * the first session so code that never executes a graph never loads it, and the wasm backend (webasm)
+ * wherever WebAssembly SIMD runs.
  */
 function loadBuiltinBackends(): Promise<void> {
   builtins ??= (async () => {
@@ -39,9 +41,11 @@ function loadBuiltinBackends(): Promise<void> {
       modes = [];
     }
     for (const m of modes) {
-      const mode = m as Exclude<BackendName, 'cpu'>;
+      if (m === 'webasm') continue;
+      const mode = m as 'webgpu' | 'headlessgl';
       if (gpujs && !FACTORIES.has(mode)) registerBackend(mode, (o) => new gpujs.GpujsBackend(mode, o));
     }
+    if (!FACTORIES.has('webasm') && wasmSimdAvailable()) registerBackend('webasm', (o) => new WasmBackend(o));
   })();
   return builtins;
 }

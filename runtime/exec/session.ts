@@ -9,11 +9,15 @@ import { sizeOf, type Tensor } from '../ir/tensor.ts';
 import { getOp, type KernelContext } from '../ops/registry.ts';
 import { createBackend } from './backends.ts';
 import { checkFeeds } from './feeds.ts';
+import { GraphRunner } from './graph-run.ts';
 import { type Plan, planGraph } from './plan.ts';
 
 export interface SessionOptions {
-  /** Which backend runs the nodes: 'auto' (default) picks webgpu → headlessgl → webasm → cpu. */
-  backend?: 'auto' | BackendName;
+  /**
+   * Which backend runs the nodes: 'auto' (default) picks webgpu → headlessgl → webasm → cpu; a
+   * Backend object runs on that backend.
+   */
+  backend?: 'auto' | BackendName | Backend;
   /** Threads the backend computes on (default: one per core; the cpu backend always uses one). */
   threads?: number;
   /** Default-domain opset when a bare Graph is given (a Model carries its own). */
@@ -36,6 +40,8 @@ export class Session {
   private disposed = false;
   /** What the last run did: nodes run, and the most intermediate values held at once. */
   lastRun = { nodesRun: 0, peakLiveValues: 0 };
+  /** Whole-graph programs, for a backend that compiles graphs. */
+  private readonly runner: GraphRunner | undefined;
 
   constructor(
     readonly graph: Graph,
@@ -45,7 +51,10 @@ export class Session {
     private readonly options: SessionOptions,
     /** Default-domain opset the kernels run at. */
     readonly opset = 17,
-  ) {}
+  ) {
+    const compiles = impl as Backend & Required<Pick<Backend, 'compileGraph'>>;
+    if (impl.compileGraph) this.runner = new GraphRunner(graph, compiles, plan, { opset });
+  }
 
   /** Names the caller feeds, and their declared types. */
   get inputs(): Graph['inputs'] {
@@ -56,14 +65,27 @@ export class Session {
     return this.graph.outputs.map((o) => o.name);
   }
 
-  /** How many nodes the backend prepared (the rest run on reference kernels). */
+  /** How many nodes the backend's own kernels ran in the last run (the rest ran on reference kernels). */
   get acceleratedNodes(): number {
+    if (this.lastWasProgram && this.runner?.last) return this.runner.last.accelerated;
     return this.plan.steps.filter((s) => s.accelerated).length;
   }
+  private lastWasProgram = false;
 
   /** Run the whole graph: every graph output (plus any observed values) by name. */
   async run(feeds: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
+    if (this.disposed) throw new UserError('the session was disposed');
     const env = checkFeeds(this.graph, this.plan.feeds, feeds);
+    const observe = opts.observe ?? this.options.observe ?? [];
+    const keep = [...new Set([...this.outputNames, ...observe])];
+    // a run that reports every value goes node by node (a program holds values only while needed)
+    const watched = opts.onValue ?? this.options.onValue;
+    const out = watched ? undefined : await this.runner?.run(env, keep);
+    this.lastWasProgram = out !== undefined;
+    if (out) {
+      this.lastRun = { nodesRun: this.plan.steps.length, peakLiveValues: out.size };
+      return Object.fromEntries(out);
+    }
     return this.execute(env, this.outputNames, opts, new Set(Object.keys(env)));
   }
 
@@ -168,6 +190,7 @@ export class Session {
 
   dispose(): void {
     this.disposed = true;
+    this.runner?.dispose();
     this.impl.dispose?.();
   }
 }
@@ -205,7 +228,9 @@ export async function createSession(source: Model | Graph, options: SessionOptio
   const graph = source instanceof Graph ? source : source.graph;
   const opset = source instanceof Graph ? (options.opset ?? 17) : (source.opset('') ?? options.opset ?? 17);
   const ctx: KernelContext = { opset };
-  const impl = await createBackend(options.backend ?? 'auto', { threads: options.threads });
+  const choice = options.backend ?? 'auto';
+  const impl =
+    typeof choice === 'object' ? choice : await createBackend(choice, { threads: options.threads });
   const keep = new Set([...graph.outputs.map((o) => o.name), ...(options.observe ?? [])]);
   const plan = await planGraph(graph, impl, ctx, keep);
   return new Session(graph, impl.name, impl, plan, options, opset);

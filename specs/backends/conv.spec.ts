@@ -1,8 +1,8 @@
-// gpu.js (webasm) Conv kernels agree with onnxruntime-node: random grouped / depthwise / strided /
+// Conv kernels (wasm and gpu.js) agree with onnxruntime-node: random grouped / depthwise / strided /
 // padded / dilated convolutions, with and without bias.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareWithOrt, rand, t32 } from './support.ts';
+import { compareWithOrt, KERNEL_SETS, rand, t32 } from './support.ts';
 
 const convCase = fc
   .record({
@@ -34,7 +34,7 @@ const convCase = fc
     return oh >= 0 && ow >= 0;
   });
 
-describe('gpu.js Conv (webasm) vs onnxruntime-node', () => {
+describe.each(KERNEL_SETS)('%s: Conv vs onnxruntime-node', (_, backend) => {
   it('random convolutions agree (rtol 1e-4, atol 1e-5) and run on the backend', async () => {
     await fc.assert(
       fc.asyncProperty(convCase, async (c) => {
@@ -48,6 +48,7 @@ describe('gpu.js Conv (webasm) vs onnxruntime-node', () => {
         const inits: Record<string, ReturnType<typeof t32>> = { W };
         if (c.bias) inits.B = t32([OC], rand(OC, c.seed + 2));
         const r = await compareWithOrt(
+          backend(),
           { x },
           [
             {
@@ -76,6 +77,7 @@ describe('gpu.js Conv (webasm) vs onnxruntime-node', () => {
     const x = t32([1, 8, 9, 13], rand(8 * 9 * 13, 7));
     const W = t32([12, 8, 3, 3], rand(12 * 8 * 9, 8, 0.5));
     const r = await compareWithOrt(
+      backend(),
       { x },
       [
         {
@@ -95,10 +97,15 @@ describe('gpu.js Conv (webasm) vs onnxruntime-node', () => {
     const x = t32([2, 16, 7, 10], rand(2 * 16 * 70, 21));
     const W = t32([8, 16, 1, 1], rand(8 * 16, 22, 0.5));
     const B = t32([8], rand(8, 23));
-    const r = await compareWithOrt({ x }, [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'] }], {
-      W,
-      B,
-    });
+    const r = await compareWithOrt(
+      backend(),
+      { x },
+      [{ op: 'Conv', inputs: ['x', 'W', 'B'], outputs: ['y'] }],
+      {
+        W,
+        B,
+      },
+    );
     expect(r.accelerated).toBe(1);
     expect(r.excess).toBeLessThanOrEqual(1e-5);
   });

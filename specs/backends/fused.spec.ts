@@ -1,4 +1,4 @@
-// Fused epilogues, ConvTranspose, MatMul/Gemm and binary elementwise kernels on gpu.js (webasm)
+// Fused epilogues, ConvTranspose, MatMul/Gemm and binary elementwise kernels (wasm and gpu.js)
 // agree with onnxruntime-node; the fusion pass folds what it should and keeps what escapes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import type { GraphNode } from '../../runtime/backends/backend.ts';
 import { FUSED_DOMAIN, fuseEpilogues } from '../../runtime/backends/fusion/fusion.ts';
 import { takesProducer } from '../../runtime/backends/gpujs/index.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
-import { compareWithOrt, rand, t32 } from './support.ts';
+import { compareWithOrt, KERNEL_SETS, rand, t32 } from './support.ts';
 
 // Conv → BatchNormalization → HardSwish as PaddleOCR exports it (Add 3, Clip 0..6, Mul, Div 6)
 // → per-channel affine → Relu
@@ -70,7 +70,7 @@ function graphNodes(nodes: NodeInit[], inits: Record<string, ReturnType<typeof t
   }));
 }
 
-describe('gpu.js fusion', () => {
+describe.each(KERNEL_SETS)('%s: fusion', (_, backend) => {
   it('folds Conv + BN + HardSwish decomposition + affine + Relu into one node', () => {
     const { nodes, inits } = chain(8);
     const fused = fuseEpilogues(graphNodes(nodes, inits), new Set(['y']), takesProducer);
@@ -88,13 +88,13 @@ describe('gpu.js fusion', () => {
   it('the fused chain agrees with onnxruntime-node', async () => {
     const { nodes, inits } = chain(8);
     const x = t32([1, 3, 11, 16], rand(3 * 11 * 16, 3, 4));
-    const r = await compareWithOrt({ x }, nodes, inits);
+    const r = await compareWithOrt(backend(), { x }, nodes, inits);
     expect(r.accelerated).toBe(1);
     expect(r.excess).toBeLessThanOrEqual(1e-5);
   });
 });
 
-describe('gpu.js fused elementwise anchors (SE / residual blocks)', () => {
+describe.each(KERNEL_SETS)('%s: fused elementwise anchors (SE / residual blocks)', (_, backend) => {
   // a = c + c · s (s per channel), then a per-channel affine and a HardSwish decomposition
   const nodes: NodeInit[] = [
     { op: 'Mul', inputs: ['c', 's'], outputs: ['m'] },
@@ -135,143 +135,165 @@ describe('gpu.js fused elementwise anchors (SE / residual blocks)', () => {
     it(`agrees with onnxruntime-node on [1,6,${h},${w}] (${h * w * 6 < 4096 ? 'plain-TS path' : 'kernel'})`, async () => {
       const c = t32([1, 6, h, w], rand(6 * h * w, h + w, 4));
       const sv = t32([1, 6, 1, 1], rand(6, 7));
-      const r = await compareWithOrt({ c, s: sv }, nodes, inits);
+      const r = await compareWithOrt(backend(), { c, s: sv }, nodes, inits);
       expect(r.accelerated).toBe(1);
       expect(r.excess).toBeLessThanOrEqual(1e-5);
     });
   }
 });
 
-describe('gpu.js ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node', () => {
-  it('upsampling ConvTranspose with bias and fused Sigmoid', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 1, max: 4 }),
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 1, max: 10 }),
-        async (c, oc, k, hw) => {
-          const x = t32([1, c, hw, hw + 3], rand(c * hw * (hw + 3), c * 7 + hw));
-          const W = t32([c, oc, k, k], rand(c * oc * k * k, 5, 0.5));
-          const B = t32([oc], rand(oc, 6));
-          const attrs = { strides: [k, k], kernel_shape: [k, k] };
-          const r = await compareWithOrt(
-            { x },
-            [
-              { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['t'], attrs },
-              { op: 'Sigmoid', inputs: ['t'], outputs: ['y'] },
-            ],
-            { W, B },
-          );
-          expect(r.accelerated).toBe(1);
-          expect(r.excess).toBeLessThanOrEqual(1e-5);
-        },
-      ),
-      { numRuns: 10 },
-    );
-  });
-
-  it('2×2 and 4×2 upsampling ConvTranspose write NCHW rows directly (batch of 2)', async () => {
-    for (const [kh, kw] of [
-      [2, 2],
-      [4, 2],
-    ] as const) {
-      const x = t32([2, 5, 6, 7], rand(2 * 5 * 42, kh * 10 + kw));
-      const W = t32([5, 3, kh, kw], rand(5 * 3 * kh * kw, 3, 0.5));
-      const B = t32([3], rand(3, 4));
-      const r = await compareWithOrt(
-        { x },
-        [
-          {
-            op: 'ConvTranspose',
-            inputs: ['x', 'W', 'B'],
-            outputs: ['y'],
-            attrs: { strides: [kh, kw], kernel_shape: [kh, kw] },
+describe.each(KERNEL_SETS)(
+  '%s: ConvTranspose, MatMul, Gemm, elementwise vs onnxruntime-node',
+  (_, backend) => {
+    it('upsampling ConvTranspose with bias and fused Sigmoid', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 10 }),
+          async (c, oc, k, hw) => {
+            const x = t32([1, c, hw, hw + 3], rand(c * hw * (hw + 3), c * 7 + hw));
+            const W = t32([c, oc, k, k], rand(c * oc * k * k, 5, 0.5));
+            const B = t32([oc], rand(oc, 6));
+            const attrs = { strides: [k, k], kernel_shape: [k, k] };
+            const r = await compareWithOrt(
+              backend(),
+              { x },
+              [
+                { op: 'ConvTranspose', inputs: ['x', 'W', 'B'], outputs: ['t'], attrs },
+                { op: 'Sigmoid', inputs: ['t'], outputs: ['y'] },
+              ],
+              { W, B },
+            );
+            expect(r.accelerated).toBe(1);
+            expect(r.excess).toBeLessThanOrEqual(1e-5);
           },
-        ],
-        { W, B },
+        ),
+        { numRuns: 10 },
       );
-      expect(r.dims).toEqual([2, 3, 6 * kh, 7 * kw]);
-      expect(r.accelerated).toBe(1);
-      expect(r.excess).toBeLessThanOrEqual(1e-5);
-    }
-  });
+    });
 
-  it('MatMul (batched A × constant B) and Gemm (transB, alpha, beta, bias row)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 1, max: 9 }),
-        fc.integer({ min: 1, max: 19 }),
-        fc.integer({ min: 1, max: 9 }),
-        fc.boolean(),
-        async (b, m, k, n, fullC) => {
-          const a = t32([b, m, k], rand(b * m * k, k * 31 + n));
-          const B = t32([k, n], rand(k * n, 9));
-          const r1 = await compareWithOrt({ a }, [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }], {
-            B,
-          });
-          expect(r1.accelerated).toBe(1);
-          expect(r1.excess).toBeLessThanOrEqual(1e-5);
-          const a2 = t32([m, k], rand(m * k, 4));
-          const Bt = t32([n, k], rand(n * k, 10));
-          // bias as a row [n] or a full [m, n] matrix
-          const C = fullC ? t32([m, n], rand(m * n, 13)) : t32([n], rand(n, 12));
-          const r2 = await compareWithOrt(
-            { a: a2 },
-            [
+    it('2×2 and 4×2 upsampling ConvTranspose write NCHW rows directly (batch of 2)', async () => {
+      for (const [kh, kw] of [
+        [2, 2],
+        [4, 2],
+      ] as const) {
+        const x = t32([2, 5, 6, 7], rand(2 * 5 * 42, kh * 10 + kw));
+        const W = t32([5, 3, kh, kw], rand(5 * 3 * kh * kw, 3, 0.5));
+        const B = t32([3], rand(3, 4));
+        const r = await compareWithOrt(
+          backend(),
+          { x },
+          [
+            {
+              op: 'ConvTranspose',
+              inputs: ['x', 'W', 'B'],
+              outputs: ['y'],
+              attrs: { strides: [kh, kw], kernel_shape: [kh, kw] },
+            },
+          ],
+          { W, B },
+        );
+        expect(r.dims).toEqual([2, 3, 6 * kh, 7 * kw]);
+        expect(r.accelerated).toBe(1);
+        expect(r.excess).toBeLessThanOrEqual(1e-5);
+      }
+    });
+
+    it('MatMul (batched A × constant B) and Gemm (transB, alpha, beta, bias row)', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 3 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.integer({ min: 1, max: 19 }),
+          fc.integer({ min: 1, max: 9 }),
+          fc.boolean(),
+          async (b, m, k, n, fullC) => {
+            const a = t32([b, m, k], rand(b * m * k, k * 31 + n));
+            const B = t32([k, n], rand(k * n, 9));
+            const r1 = await compareWithOrt(
+              backend(),
+              { a },
+              [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }],
               {
-                op: 'Gemm',
-                inputs: ['a', 'Bt', 'C'],
-                outputs: ['y'],
-                attrs: { transB: 1, alpha: 0.5, beta: 1.5 },
+                B,
               },
-            ],
-            { Bt, C },
-          );
-          expect(r2.accelerated).toBe(1);
-          expect(r2.excess).toBeLessThanOrEqual(1e-5);
-        },
-      ),
-      { numRuns: 14 },
-    );
-  });
+            );
+            expect(r1.accelerated).toBe(1);
+            expect(r1.excess).toBeLessThanOrEqual(1e-5);
+            const a2 = t32([m, k], rand(m * k, 4));
+            const Bt = t32([n, k], rand(n * k, 10));
+            // bias as a row [n] or a full [m, n] matrix
+            const C = fullC ? t32([m, n], rand(m * n, 13)) : t32([n], rand(n, 12));
+            const r2 = await compareWithOrt(
+              backend(),
+              { a: a2 },
+              [
+                {
+                  op: 'Gemm',
+                  inputs: ['a', 'Bt', 'C'],
+                  outputs: ['y'],
+                  attrs: { transB: 1, alpha: 0.5, beta: 1.5 },
+                },
+              ],
+              { Bt, C },
+            );
+            expect(r2.accelerated).toBe(1);
+            expect(r2.excess).toBeLessThanOrEqual(1e-5);
+          },
+        ),
+        { numRuns: 14 },
+      );
+    });
 
-  it('4 rows per cell (rows a multiple of 4): MatMul [2,6,13]×[13,5] and Gemm 8×11 with a full bias', async () => {
-    const a = t32([2, 6, 13], rand(156, 41));
-    const B = t32([13, 5], rand(65, 42));
-    const r1 = await compareWithOrt({ a }, [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }], { B });
-    expect(r1.dims).toEqual([2, 6, 5]);
-    expect(r1.excess).toBeLessThanOrEqual(1e-5);
-    const a2 = t32([8, 11], rand(88, 43));
-    const B2 = t32([11, 7], rand(77, 44));
-    const C = t32([8, 7], rand(56, 45));
-    const r2 = await compareWithOrt(
-      { a: a2 },
-      [{ op: 'Gemm', inputs: ['a', 'B2', 'C'], outputs: ['y'], attrs: { alpha: 0.75, beta: 0.5 } }],
-      { B2, C },
-    );
-    expect(r2.accelerated).toBe(1);
-    expect(r2.excess).toBeLessThanOrEqual(1e-5);
-  });
+    it('4 rows per cell (rows a multiple of 4): MatMul [2,6,13]×[13,5] and Gemm 8×11 with a full bias', async () => {
+      const a = t32([2, 6, 13], rand(156, 41));
+      const B = t32([13, 5], rand(65, 42));
+      const r1 = await compareWithOrt(
+        backend(),
+        { a },
+        [{ op: 'MatMul', inputs: ['a', 'B'], outputs: ['y'] }],
+        { B },
+      );
+      expect(r1.dims).toEqual([2, 6, 5]);
+      expect(r1.excess).toBeLessThanOrEqual(1e-5);
+      const a2 = t32([8, 11], rand(88, 43));
+      const B2 = t32([11, 7], rand(77, 44));
+      const C = t32([8, 7], rand(56, 45));
+      const r2 = await compareWithOrt(
+        backend(),
+        { a: a2 },
+        [{ op: 'Gemm', inputs: ['a', 'B2', 'C'], outputs: ['y'], attrs: { alpha: 0.75, beta: 0.5 } }],
+        { B2, C },
+      );
+      expect(r2.accelerated).toBe(1);
+      expect(r2.excess).toBeLessThanOrEqual(1e-5);
+    });
 
-  it('binary elementwise: same shape, per-channel (SE) and general broadcasts', async () => {
-    const a = t32([1, 6, 40, 36], rand(6 * 40 * 36, 1));
-    const b = t32([1, 6, 40, 36], rand(6 * 40 * 36, 2));
-    const s = t32([1, 6, 1, 1], rand(6, 3));
-    const row = t32(
-      [36],
-      rand(36, 4, 2).map((v) => v + 3),
-    );
-    for (const [op, inputs, feeds] of [
-      ['Add', ['a', 'b'], { a, b }],
-      ['Mul', ['a', 's'], { a, s }],
-      ['Sub', ['s', 'a'], { a, s }],
-      ['Div', ['a', 'row'], { a, row }],
-    ] as const) {
-      const r = await compareWithOrt({ ...feeds }, [{ op, inputs: [...inputs], outputs: ['y'] }], {});
-      expect(r.accelerated).toBe(1);
-      expect(r.excess).toBeLessThanOrEqual(1e-5);
-    }
-  });
-});
+    it('binary elementwise: same shape, per-channel (SE) and general broadcasts', async () => {
+      const a = t32([1, 6, 40, 36], rand(6 * 40 * 36, 1));
+      const b = t32([1, 6, 40, 36], rand(6 * 40 * 36, 2));
+      const s = t32([1, 6, 1, 1], rand(6, 3));
+      const row = t32(
+        [36],
+        rand(36, 4, 2).map((v) => v + 3),
+      );
+      for (const [op, inputs, feeds] of [
+        ['Add', ['a', 'b'], { a, b }],
+        ['Mul', ['a', 's'], { a, s }],
+        ['Sub', ['s', 'a'], { a, s }],
+        ['Div', ['a', 'row'], { a, row }],
+      ] as const) {
+        const r = await compareWithOrt(
+          backend(),
+          { ...feeds },
+          [{ op, inputs: [...inputs], outputs: ['y'] }],
+          {},
+        );
+        expect(r.accelerated).toBe(1);
+        expect(r.excess).toBeLessThanOrEqual(1e-5);
+      }
+    });
+  },
+);

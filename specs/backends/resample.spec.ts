@@ -1,9 +1,9 @@
-// Resize (nearest, integer upscale) and GlobalAveragePool on gpu.js (webasm) vs onnxruntime-node.
+// Resize (nearest, integer upscale), GlobalAveragePool and Concat kernels (wasm and gpu.js) vs onnxruntime-node.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareWithOrt, rand, t32 } from './support.ts';
+import { compareWithOrt, KERNEL_SETS, rand, t32 } from './support.ts';
 
-describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
+describe.each(KERNEL_SETS)('%s: Resize and GlobalAveragePool vs onnxruntime-node', (_, backend) => {
   it('nearest / asymmetric / floor upscale by integer factors', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -16,6 +16,7 @@ describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
         async (n, c, h, w, sy, sx) => {
           const x = t32([n, c, h, w], rand(n * c * h * w, h * 13 + w));
           const r = await compareWithOrt(
+            backend(),
             { x },
             [
               {
@@ -48,7 +49,12 @@ describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
     ]) {
       const n = dims.reduce((a, b) => a * b, 1);
       const x = t32(dims, rand(n, n));
-      const r = await compareWithOrt({ x }, [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }], {});
+      const r = await compareWithOrt(
+        backend(),
+        { x },
+        [{ op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] }],
+        {},
+      );
       expect(r.accelerated).toBe(1);
       expect(r.dims).toEqual([dims[0], dims[1], 1, 1]);
       expect(r.excess).toBeLessThanOrEqual(1e-5);
@@ -56,7 +62,7 @@ describe('gpu.js Resize and GlobalAveragePool vs onnxruntime-node', () => {
   });
 });
 
-describe('Concat on the gpu.js backend (block copies) vs onnxruntime-node', () => {
+describe.each(KERNEL_SETS)('%s: Concat (block copies) vs onnxruntime-node', (_, backend) => {
   it('concatenates along every axis, negative axes included', async () => {
     for (const axis of [0, 1, 2, 3, -1]) {
       const a = t32([2, 3, 4, 5], rand(120, 1));
@@ -70,6 +76,7 @@ describe('Concat on the gpu.js backend (block copies) vs onnxruntime-node', () =
         ),
       );
       const r = await compareWithOrt(
+        backend(),
         { a, b },
         [{ op: 'Concat', inputs: ['a', 'b'], outputs: ['y'], attrs: { axis } }],
         {},

@@ -1,6 +1,9 @@
-// Spec helpers for the gpu.js backend: one small model, run on the webasm backend through the
-// executor and in onnxruntime-node (the oracle), compared with rtol 1e-4 / atol 1e-5.
+// Spec helpers for the backends' own kernels: one small model, run through the executor on the wasm
+// backend (webasm) or on the gpu.js kernels (in gpu.js's webasm mode, standing in for webgpu and
+// headlessgl) and in onnxruntime-node (the oracle), compared with rtol 1e-4 / atol 1e-5.
 
+import type { Backend } from '../../runtime/backends/backend.ts';
+import { GpujsBackend } from '../../runtime/backends/gpujs/index.ts';
 import { createSession } from '../../runtime/exec/index.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
@@ -25,8 +28,15 @@ export interface Compared {
   dims: readonly number[];
 }
 
-/** Run `nodes` on webasm (via the executor) and in onnxruntime-node; compare output `out`. */
+/** The kernel sets the specs run: the wasm backend's and the gpu.js backend's. */
+export const KERNEL_SETS: [string, () => 'webasm' | Backend][] = [
+  ['wasm kernels', () => 'webasm'],
+  ['gpu.js kernels', () => new GpujsBackend('webasm')],
+];
+
+/** Run `nodes` on `backend` (via the executor) and in onnxruntime-node; compare output `out`. */
 export async function compareWithOrt(
+  backend: 'webasm' | Backend,
   inputs: Record<string, Tensor>,
   nodes: NodeInit[],
   initializers: Record<string, Tensor>,
@@ -41,7 +51,7 @@ export async function compareWithOrt(
     opset,
   });
   const expected = (await ortRun(bytesOf(model), inputs))[out] as Float32Array;
-  const session = await createSession(model, { backend: 'webasm' });
+  const session = await createSession(model, { backend });
   try {
     const got = (await session.run(inputs))[out] as Tensor;
     const data = got.data as Float32Array;

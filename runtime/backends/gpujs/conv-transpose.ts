@@ -4,7 +4,8 @@
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
 import type { Epilogue } from '../fusion/epilogue.ts';
-import { buildConvKernel, type ConvGeometry } from './conv.ts';
+import type { ConvGeometry } from '../geometry.ts';
+import { buildConvKernel } from './conv.ts';
 import { epilogueSource } from './epilogue-source.ts';
 import { gpujsPatched, type KernelHost } from './gpu.ts';
 

@@ -4,79 +4,9 @@
 import type { Tensor } from '../../ir/tensor.ts';
 import type { PreparedKernel } from '../backend.ts';
 import type { Epilogue } from '../fusion/epilogue.ts';
+import type { ConvGeometry } from '../geometry.ts';
 import { epilogueSource } from './epilogue-source.ts';
 import { gpujsPatched, type KernelHost } from './gpu.ts';
-
-export interface ConvParams {
-  group: number;
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  /** [top, left, bottom, right] */
-  pads: [number, number, number, number];
-}
-
-export interface ConvGeometry extends ConvParams {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  oc: number;
-  oh: number;
-  ow: number;
-}
-
-/** Resolve pads (incl. auto_pad) and output size; undefined when the attrs are not 2-D conv. */
-export function convGeometry(
-  xDims: readonly number[],
-  wDims: readonly number[],
-  attrs: Readonly<Record<string, unknown>>,
-): ConvGeometry | undefined {
-  if (xDims.length !== 4 || wDims.length !== 4) return undefined;
-  const [n, c, h, w] = xDims as [number, number, number, number];
-  const [oc, , kh, kw] = wDims as [number, number, number, number];
-  const ints = (v: unknown, d: number[]): number[] => (Array.isArray(v) ? (v as number[]).map(Number) : d);
-  const group = Number(attrs.group ?? 1);
-  const strides = ints(attrs.strides, [1, 1]) as [number, number];
-  const dilations = ints(attrs.dilations, [1, 1]) as [number, number];
-  let pads = ints(attrs.pads, [0, 0, 0, 0]);
-  const auto = typeof attrs.auto_pad === 'string' ? attrs.auto_pad : 'NOTSET';
-  if (strides.length !== 2 || dilations.length !== 2 || pads.length !== 4) return undefined;
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const total = (i: number, size: number, k: number) => {
-      const out = Math.ceil(size / (strides[i] as number));
-      return Math.max(
-        0,
-        (out - 1) * (strides[i] as number) + ((k - 1) * (dilations[i] as number) + 1) - size,
-      );
-    };
-    const th = total(0, h, kh);
-    const tw = total(1, w, kw);
-    const lo = (t: number) => (auto === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2));
-    pads = [lo(th), lo(tw), th - lo(th), tw - lo(tw)];
-  } else if (auto === 'VALID') {
-    pads = [0, 0, 0, 0];
-  }
-  const [sy, sx] = strides;
-  const [dy, dx] = dilations;
-  const oh = Math.floor((h + (pads[0] as number) + (pads[2] as number) - dy * (kh - 1) - 1) / sy) + 1;
-  const ow = Math.floor((w + (pads[1] as number) + (pads[3] as number) - dx * (kw - 1) - 1) / sx) + 1;
-  if (oh <= 0 || ow <= 0 || c % group !== 0 || oc % group !== 0) return undefined;
-  return {
-    n,
-    c,
-    h,
-    w,
-    oc,
-    oh,
-    ow,
-    group,
-    kernel: [kh, kw],
-    strides,
-    dilations,
-    pads: pads as [number, number, number, number],
-  };
-}
 
 /**
  * Lay the padded input out as [C][Hp][sx][Wq]: element (c, r, col) of the padded image sits at

@@ -6,13 +6,14 @@ import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { Backend, GraphNode, NodeSpec, PreparedKernel } from '../backend.ts';
 import { decodeSteps, type Epilogue } from '../fusion/epilogue.ts';
 import { FUSED_DOMAIN, fuseEpilogues } from '../fusion/fusion.ts';
+import { convGeometry, nearestUpscale } from '../geometry.ts';
 import { prepareConcat } from './concat.ts';
-import { convGeometry, prepareConv } from './conv.ts';
+import { prepareConv } from './conv.ts';
 import { prepareUpsample, upsampleGeometry } from './conv-transpose.ts';
 import { ELTWISE_OPS, prepareEltwise } from './eltwise.ts';
 import { type GpujsMode, KernelHost, pickGpujsMode } from './gpu.ts';
 import { prepareMatMul } from './matmul.ts';
-import { nearestUpscale, prepareGlobalAveragePool, prepareResize } from './resample.ts';
+import { prepareGlobalAveragePool, prepareResize } from './resample.ts';
 
 export { gpujsPatched, pickGpujsMode, usableGpujsModes } from './gpu.ts';
 
