@@ -56,7 +56,9 @@ for (let r = 0; r < runs; r++) {
 }
 const med = all[0]!.map((_, i) => all.map((a) => a[i]!).sort((a, b) => a - b)[runs >> 1]!);
 const by = new Map<string, number>();
-med.forEach((ms, i) => by.set(nodes[i]!, (by.get(nodes[i]!) ?? 0) + ms));
+med.forEach((ms, i) => {
+  by.set(nodes[i]!, (by.get(nodes[i]!) ?? 0) + ms);
+});
 const total = med.reduce((a, b) => a + b, 0);
 console.log(`total ${total.toFixed(1)} ms over ${med.length} nodes (median of ${runs})`);
 for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, 20))

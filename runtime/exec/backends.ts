@@ -1,7 +1,8 @@
-// Backend registry for the executor: 'cpu' (reference kernels) always; gpu.js backends register a factory.
-// 'auto' picks webgpu → headlessgl → webasm → cpu, the first that is available.
+// Backend registry for the executor: 'cpu' (reference kernels) always, the wasm backend where WebAssembly
+// SIMD runs, gpu.js on a GPU. 'auto' picks webgpu → headlessgl → webasm → cpu, the first available.
 
 import type { Backend, BackendName } from '../backends/backend.ts';
+import { gpuModes } from '../backends/gpujs/probe.ts';
 import { WasmBackend, wasmSimdAvailable } from '../backends/wasm/index.ts';
 import { UserError } from '../errors.ts';
 
@@ -26,25 +27,17 @@ export function registerBackend(name: BackendName, factory: BackendFactory): voi
 
 let builtins: Promise<void> | undefined;
 /**
- * Register the backends this process can use, once: gpu.js on a GPU (webgpu, headlessgl), imported on
- * the first session so code that never executes a graph never loads it, and the wasm backend (webasm)
- * wherever WebAssembly SIMD runs.
+ * Register the backends this process can use, once: gpu.js on a GPU (webgpu, headlessgl; loaded
+ * only then) and the wasm backend (webasm) wherever WebAssembly SIMD runs.
  */
-function loadBuiltinBackends(): Promise<void> {
+export function loadBuiltinBackends(): Promise<void> {
   builtins ??= (async () => {
-    let modes: string[] = [];
-    let gpujs: typeof import('../backends/gpujs/index.ts') | undefined;
-    try {
-      gpujs = await import('../backends/gpujs/index.ts');
-      modes = await gpujs.usableGpujsModes();
-    } catch {
-      modes = [];
-    }
-    for (const m of modes) {
-      if (m === 'webasm') continue;
-      const mode = m as 'webgpu' | 'headlessgl';
-      if (gpujs && !FACTORIES.has(mode)) registerBackend(mode, (o) => new gpujs.GpujsBackend(mode, o));
-    }
+    for (const mode of await gpuModes())
+      if (!FACTORIES.has(mode))
+        registerBackend(
+          mode,
+          async (o) => new (await import('../backends/gpujs/index.ts')).GpujsBackend(mode, o),
+        );
     if (!FACTORIES.has('webasm') && wasmSimdAvailable()) registerBackend('webasm', (o) => new WasmBackend(o));
   })();
   return builtins;
@@ -72,15 +65,6 @@ async function tryCreate(name: BackendName, options: BackendOptions): Promise<Ba
   }
 }
 
-/**
- * Whether 'auto' may pick webasm. Not in browsers: gpu.js gives every webasm kernel its own
- * WebAssembly.Memory (~80 for the cls model), and Chromium refuses new ones past ~208 live
- * reservations while disposed sessions wait for garbage collection, so a compile's third session
- * failed. 'webasm' named explicitly still runs there.
- */
-const autoMayUseWebasm = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
-  ?.node;
-
 /** A backend instance for a session: the named one (UserError when unavailable) or the 'auto' pick. */
 export async function createBackend(
   name: BackendName | 'auto' = 'auto',
@@ -89,7 +73,6 @@ export async function createBackend(
   await loadBuiltinBackends();
   if (name === 'auto') {
     for (const n of AUTO_ORDER) {
-      if (n === 'webasm' && !autoMayUseWebasm) continue;
       const b = await tryCreate(n, options);
       if (b) return b;
     }

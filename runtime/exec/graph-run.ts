@@ -96,7 +96,9 @@ export class GraphRunner {
       return makeTensor(t.dtype, t.shape as number[], data ?? fill(t.dtype, v as number[]));
     });
     if (known.every((t) => t !== undefined) && node.outputs.length > 0) {
-      node.outputs.forEach((o, k) => consts.set(o, known[k] as Tensor));
+      node.outputs.forEach((o, k) => {
+        consts.set(o, known[k] as Tensor);
+      });
       return true;
     }
     const def = getOp(node.op, node.domain);

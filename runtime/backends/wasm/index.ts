@@ -4,6 +4,7 @@
 
 import type { Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
+import { nodeBuiltin } from '../../platform.ts';
 import type {
   Backend,
   GraphNode,
@@ -104,7 +105,7 @@ export class WasmBackend implements Backend {
     });
     for (const [i, o] of outs.entries()) {
       const t = outTypes[i];
-      if (!t?.shape || !t.shape.every((d) => typeof d === 'number')) return null;
+      if (!t?.shape?.every((d) => typeof d === 'number')) return null;
       shapes.set(o, { dtype: t.dtype, dims: t.shape as number[] });
     }
     const g: GraphNode = {
@@ -134,6 +135,6 @@ export class WasmBackend implements Backend {
 /** One thread per core (at most 8): navigator's count in browsers, the OS's in Node. */
 async function defaultThreads(): Promise<number> {
   let n = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined;
-  if (!n && typeof process !== 'undefined') n = (await import('node:os')).availableParallelism();
+  if (!n) n = (await nodeBuiltin<typeof import('node:os')>('os'))?.availableParallelism();
   return Math.max(1, Math.min(8, n ?? 1));
 }

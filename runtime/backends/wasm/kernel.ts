@@ -33,6 +33,8 @@ export interface Step {
   args: Arg[];
   /** Scratch bytes each thread needs (0 when none). */
   scratch?: number;
+  /** Arithmetic it does (FLOPs, about): whether a graph is worth several threads. */
+  work?: number;
 }
 
 /** What a kernel may ask about the node's surroundings while planning. */
@@ -42,6 +44,8 @@ export interface PlanIO {
   constant(value: string): Tensor | undefined;
   /** A scratch buffer of `floats` float32 values living only while this node runs: its name. */
   temp(floats: number): string;
+  /** The model's default-domain opset. */
+  opset: number;
 }
 
 export interface WasmKernel {

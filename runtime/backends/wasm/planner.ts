@@ -41,8 +41,11 @@ export function shapeBytes(s: ValueShape): number {
   );
 }
 
-/** Graphs smaller than this many output elements per run stay on one thread (waking helpers costs more). */
-const THREADED_MIN_ELEMENTS = 1 << 17;
+/**
+ * A graph doing less arithmetic than this per step on average stays on one thread: every step ends
+ * at a barrier (some µs), and helpers wake per run.
+ */
+const THREADED_MIN_WORK_PER_STEP = 2e6;
 
 export async function planProgram(spec: GraphSpec): Promise<Program> {
   const shapes = new Map(spec.shapes);
@@ -55,6 +58,7 @@ export async function planProgram(spec: GraphSpec): Promise<Program> {
       return s;
     },
     constant: (v) => spec.consts.get(v),
+    opset: spec.ctx.opset,
     temp: (floats) => {
       const name = `~temp${shapes.size}`;
       shapes.set(name, { dtype: 'float32', dims: [floats] });
@@ -71,10 +75,8 @@ export async function planProgram(spec: GraphSpec): Promise<Program> {
     while (aliasOf.has(r)) r = aliasOf.get(r) as string;
     return r;
   };
-  let elements = 0;
   for (const node of spec.nodes) {
     const kernel = wasmKernel(node.op, node.domain);
-    for (const o of node.outputs) if (o && spec.shapes.has(o)) elements += sizeOf(io.shape(o).dims);
     const a = kernel?.alias?.(node, io);
     const src = a === undefined ? undefined : node.inputs[a];
     if (src && !spec.consts.has(src) && !spec.outputs.includes(node.outputs[0] as string)) {
@@ -88,20 +90,13 @@ export async function planProgram(spec: GraphSpec): Promise<Program> {
       steps.push(...own);
       continue;
     }
-    const def = getOp(node.op, node.domain);
-    if (!def)
-      throw new Error(`wasm backend: no kernel and no reference kernel for ${node.op} '${node.name}'`);
-    planned.push({
-      node,
-      first: steps.length,
-      last: steps.length,
-      reference: (inputs, ctx) => def.reference(inputs, node.attrs, ctx),
-    });
+    planned.push({ node, first: steps.length, last: steps.length, reference: referenceOf(node) });
   }
   const intervals = liveness(spec, planned, root, io);
   const arena = planArena(intervals);
   const constList = collectConstants(steps);
-  const threads = elements >= THREADED_MIN_ELEMENTS ? Math.max(1, spec.threads) : 1;
+  const work = steps.reduce((a, s) => a + (s.work ?? 0), 0);
+  const threads = work >= THREADED_MIN_WORK_PER_STEP * steps.length ? Math.max(1, spec.threads) : 1;
   const scratch = Math.max(0, ...steps.map((s) => s.scratch ?? 0));
   const scratchStride = align(scratch);
   const tableAt = CONTROL_BYTES;
@@ -177,8 +172,6 @@ function referenceOf(node: GraphNode): NonNullable<PlannedNode['reference']> {
   if (!def) throw new Error(`wasm backend: no kernel and no reference kernel for ${node.op} '${node.name}'`);
   return (inputs, ctx) => def.reference(inputs, node.attrs, ctx);
 }
-
-const sizeOf = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 
 /** Live ranges (by node position) of every buffer: inputs from the start, outputs to the end. */
 function liveness(

@@ -4,6 +4,7 @@
 // the main thread starts, meeting the other threads at the barriers between steps. No message
 // travels per step or per segment: one per worker starts a run, one shared-memory count ends it.
 
+import { nodeBuiltin } from '../../platform.ts';
 import { CTRL } from './layout.ts';
 
 /** Extra control words (bytes) beyond layout.ts: the run's end flag and the workers' exit count. */
@@ -16,6 +17,7 @@ function handle(msg, post) {
   if (msg.type === 'bind') {
     const instance = new WebAssembly.Instance(msg.module, { env: { memory: msg.memory } });
     instances.set(msg.id, { exec: instance.exports.exec, i32: new Int32Array(msg.memory.buffer), memory: msg.memory });
+    post({ type: 'ready', id: msg.id });
   } else if (msg.type === 'drop') {
     instances.delete(msg.id);
   } else if (msg.type === 'run') {
@@ -38,10 +40,10 @@ function handle(msg, post) {
   }
 }
 if (typeof self !== 'undefined' && typeof postMessage === 'function') {
-  self.onmessage = (e) => handle(e.data);
+  self.onmessage = (e) => handle(e.data, (m) => postMessage(m));
 } else {
   const { parentPort } = require('node:worker_threads');
-  parentPort.on('message', (m) => handle(m));
+  parentPort.on('message', (m) => handle(m, (r) => parentPort.postMessage(r)));
 }
 `;
 
@@ -50,6 +52,20 @@ interface WorkerHandle {
   terminate(): unknown;
   unref?(): void;
   ref?(): void;
+  on?(event: 'message', f: (m: unknown) => void): void;
+  onmessage?: ((e: { data: unknown }) => void) | null;
+}
+
+/** Helpers waiting for their workers' 'ready', by session id. */
+const waiting = new Map<number, Helpers>();
+
+function listen(w: WorkerHandle): void {
+  const onMessage = (m: unknown) => {
+    const msg = m as { type?: string; id?: number };
+    if (msg.type === 'ready' && msg.id !== undefined) waiting.get(msg.id)?.markReady(w);
+  };
+  if (w.on) w.on('message', onMessage);
+  else w.onmessage = (e) => onMessage(e.data);
 }
 
 // ES2024's Atomics.waitAsync (Node 16+, current browsers); absent, the wait polls on timers
@@ -73,21 +89,32 @@ async function spawn(): Promise<WorkerHandle> {
     const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
     const w = new Worker(url) as unknown as WorkerHandle;
     URL.revokeObjectURL(url);
+    listen(w);
     return w;
   }
   if (!nodeWorker) {
-    const wt = await import('node:worker_threads');
+    const wt = await nodeBuiltin<typeof import('node:worker_threads')>('worker_threads');
+    if (!wt) throw new Error('no worker threads here');
     nodeWorker = wt.Worker as unknown as typeof nodeWorker;
   }
   const Ctor = nodeWorker as NonNullable<typeof nodeWorker>;
   const w = new Ctor(WORKER_SOURCE, { eval: true });
   w.unref?.();
+  listen(w);
   return w;
 }
 
-/** Helper threads available to one session (its memory bound to each). */
+/**
+ * Helper threads available to one session (its memory bound to each). A helper joins runs once its
+ * worker reports the library instantiated, so no run waits for a thread still starting.
+ */
 export class Helpers {
   private readonly id = nextId++;
+  /** Workers that have instantiated the library over this memory. */
+  private readonly ready: WorkerHandle[] = [];
+  /** Workers taking part in the current run. */
+  private running: WorkerHandle[] = [];
+
   private constructor(
     private readonly bound: WorkerHandle[],
     private readonly i32: () => Int32Array,
@@ -97,40 +124,47 @@ export class Helpers {
   static async bind(count: number, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Helpers> {
     while (workers.length < count) workers.push(await spawn());
     const h = new Helpers(workers.slice(0, count), () => new Int32Array(memory.buffer));
+    waiting.set(h.id, h);
     for (const w of h.bound) w.postMessage({ type: 'bind', id: h.id, module, memory });
     return h;
   }
 
-  get count(): number {
-    return this.bound.length;
+  markReady(w: WorkerHandle): void {
+    if (this.bound.includes(w) && !this.ready.includes(w)) this.ready.push(w);
+    if (this.ready.length === this.bound.length) waiting.delete(this.id);
   }
 
-  /** Start a run: each helper enters its segment loop (tid 1…count) from the current `go`. */
-  start(): void {
+  /** Start a run with the helpers that are ready (tid 1…k); returns the run's thread count. */
+  start(): number {
     const i32 = this.i32();
     Atomics.store(i32, RUN_END / 4, 0);
     Atomics.store(i32, EXITED / 4, 0);
     const go = Atomics.load(i32, CTRL.go / 4);
-    const threads = this.bound.length + 1;
-    this.bound.forEach((w, k) => {
+    this.running = [...this.ready];
+    const threads = this.running.length + 1;
+    this.running.forEach((w, k) => {
       w.ref?.();
       w.postMessage({ type: 'run', id: this.id, tid: k + 1, threads, go });
     });
+    return threads;
   }
 
-  /** Run steps [first, last) on every thread (the caller is thread 0 and returns when all are done). */
+  /** Run steps [first, last) on every thread of the run (the caller is thread 0; returns when all are done). */
   segment(
     exec: (first: number, last: number, tid: number, threads: number, canWait: number) => void,
     first: number,
     last: number,
     canWait: boolean,
   ): void {
-    const i32 = this.i32();
-    Atomics.store(i32, CTRL.first / 4, first);
-    Atomics.store(i32, CTRL.last / 4, last);
-    Atomics.add(i32, CTRL.go / 4, 1);
-    Atomics.notify(i32, CTRL.go / 4);
-    exec(first, last, 0, this.bound.length + 1, canWait ? 1 : 0);
+    const threads = this.running.length + 1;
+    if (threads > 1) {
+      const i32 = this.i32();
+      Atomics.store(i32, CTRL.first / 4, first);
+      Atomics.store(i32, CTRL.last / 4, last);
+      Atomics.add(i32, CTRL.go / 4, 1);
+      Atomics.notify(i32, CTRL.go / 4);
+    }
+    exec(first, last, 0, threads, canWait ? 1 : 0);
   }
 
   /** End the run: helpers leave their loop; returns once all have. */
@@ -138,7 +172,7 @@ export class Helpers {
     const i32 = this.i32();
     Atomics.store(i32, RUN_END / 4, 1);
     Atomics.notify(i32, CTRL.go / 4);
-    const n = this.bound.length;
+    const n = this.running.length;
     for (;;) {
       const done = Atomics.load(i32, EXITED / 4);
       if (done >= n) break;
@@ -146,10 +180,12 @@ export class Helpers {
       if (w?.async) await w.value;
       else if (!w) await new Promise((r) => setTimeout(r, 0));
     }
-    for (const w of this.bound) w.unref?.();
+    for (const w of this.running) w.unref?.();
+    this.running = [];
   }
 
   dispose(): void {
+    waiting.delete(this.id);
     for (const w of this.bound) w.postMessage({ type: 'drop', id: this.id });
   }
 }

@@ -10,9 +10,11 @@ type MemChain<T> = { [K in keyof T]: (offset?: number) => Code };
 /** A block type: no result, or one value. */
 export type BlockType = ValType | undefined;
 
+// The table-driven opcode methods are generated onto the prototype below; these interfaces type them.
 export interface Code extends Chain<typeof PLAIN>, Chain<typeof SIMD>, MemChain<typeof SIMD_MEM> {}
 export interface Code extends MemChain<typeof MEM>, MemChain<typeof ATOMIC> {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interfaces above type the generated methods
 export class Code {
   readonly bytes: number[] = [];
   readonly locals: ValType[] = [];

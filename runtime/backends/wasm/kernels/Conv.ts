@@ -82,6 +82,7 @@ function denseSteps(io: PlanIO, x: string, y: string, g: ConvGeometry, f: Folded
     ];
     steps.push({
       kernel: `conv2d_mr${mr}`,
+      work: 2 * g.oc * g.oh * g.ow * icg * kh * kw,
       args,
       scratch: program ? pointwiseScratch(f.ep.steps.length, CONV_CHUNK) : 0,
     });

@@ -396,6 +396,7 @@ function plan(node: GraphNode, io: PlanIO): Step[] | undefined {
     ];
     steps.push({
       kernel: g.kh === 2 && g.kw === 2 ? 'upsample2x2' : 'upsample_taps',
+      work: 2 * g.ic * g.oc * h * w * taps,
       args,
       scratch: program ? pointwiseScratch(f.ep.steps.length, CONV_CHUNK * g.kw) : 0,
     });

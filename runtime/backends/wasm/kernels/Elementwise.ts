@@ -60,14 +60,14 @@ defineKernel('pointwise_rows', (c: Code) => {
 });
 
 const BINARY: readonly string[] = ['Add', 'Sub', 'Mul', 'Div', 'Max', 'Min'];
-const UNARY: readonly string[] = ['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip'];
+const UNARY: readonly string[] = ['Relu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'Sqrt', 'Pow'];
 
 /** A scalar bound of Clip: from a constant input, an attribute (opset < 11), or none; null when not constant. */
 function clipBound(node: GraphNode, io: PlanIO, i: number, attr: string): number | undefined | null {
   const name = node.inputs[i];
   if (name) {
     const t = io.constant(name);
-    if (!t || t.data.length !== 1 || t.dtype !== 'float32') return null;
+    if (t?.data.length !== 1 || t.dtype !== 'float32') return null;
     return (t.data as Float32Array)[0] as number;
   }
   const a = node.attrs[attr];
@@ -106,6 +106,14 @@ function anchorStep(node: GraphNode, op: string, io: PlanIO): PwStep | undefined
     const hi = clipBound(node, io, 2, 'max');
     if (lo === null || hi === null) return undefined;
     return { op, a: { input: 0 }, alpha: lo ?? -3.4028234663852886e38, beta: hi ?? 3.4028234663852886e38 };
+  }
+  if (op === 'Pow') {
+    // x² and √x (LayerNorm's variance and deviation); other exponents stay on the reference kernel
+    const e = node.inputs[1] ? io.constant(node.inputs[1]) : undefined;
+    const v = e?.data.length === 1 ? Number(e.data[0]) : undefined;
+    if (v === 2) return { op: 'Mul', a: { input: 0 }, b: { input: 0 } };
+    if (v === 0.5) return { op: 'Sqrt', a: { input: 0 } };
+    return undefined;
   }
   return UNARY.includes(op) ? { op: op as PwOp, a: { input: 0 } } : undefined;
 }
@@ -146,7 +154,8 @@ function rowsStep(
     { scratch: 'stride' },
     ...descArgs(descs),
   ];
-  return { kernel: 'pointwise_rows', args, scratch: pointwiseScratch(steps.length, CHUNK) };
+  const work = rows.outer * rows.channels * rows.n * steps.length;
+  return { kernel: 'pointwise_rows', args, scratch: pointwiseScratch(steps.length, CHUNK), work };
 }
 
 const pointwise: WasmKernel = {

@@ -234,7 +234,7 @@ function plan(node: GraphNode, io: PlanIO): Step[] | undefined {
     const beta = Number(node.attrs.beta ?? 1);
     if (alpha !== 1) steps.push({ op: 'Mul', a: { ref: 0 }, b: { scalar: alpha } });
     const cT = cName ? io.constant(cName) : undefined;
-    if (cName && (!cT || cT.dtype !== 'float32')) return undefined;
+    if (cName && cT?.dtype !== 'float32') return undefined;
     if (cT && beta !== 0) {
       const cd = Float32Array.from(cT.data as Float32Array, (v) => v * beta);
       const n = cd.length;
@@ -271,6 +271,7 @@ function plan(node: GraphNode, io: PlanIO): Step[] | undefined {
   return [
     {
       kernel: packed ? 'gemm_packed' : 'gemm_rows',
+      work: 2 * batches * M * N * K,
       args,
       scratch: steps.length ? pointwiseScratch(steps.length, CHUNK) : 0,
     },

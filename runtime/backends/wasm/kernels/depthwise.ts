@@ -182,6 +182,7 @@ export function depthwiseSteps(node: GraphNode, io: PlanIO, g: ConvGeometry, f: 
     ];
     steps.push({
       kernel: 'depthwise',
+      work: 2 * g.oc * g.oh * g.ow * kh * kw,
       args,
       scratch: program ? pointwiseScratch(f.ep.steps.length, CONV_CHUNK) : 0,
     });

@@ -11,3 +11,7 @@ import './Resize.ts';
 import './Concat.ts';
 import './GlobalAveragePool.ts';
 import './MatMul.ts';
+import './Reshape.ts';
+import './Softmax.ts';
+import './Pool.ts';
+import './ReduceMean.ts';

@@ -20,6 +20,7 @@ export const PW_OPS = [
   'HardSigmoid',
   'HardSwish',
   'Clip',
+  'Sqrt',
 ] as const;
 export type PwOp = (typeof PW_OPS)[number];
 const BINARY = 6;
@@ -307,6 +308,10 @@ function compute(c: Code, op: PwOp, l: LoopLocals): void {
     case 'Clip':
       a();
       c.get(l.alpha).f32x4_max().get(l.beta).f32x4_min();
+      return;
+    case 'Sqrt':
+      a();
+      c.f32x4_sqrt();
       return;
   }
 }

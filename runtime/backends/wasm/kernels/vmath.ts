@@ -5,7 +5,7 @@
 import type { Code } from '../asm/code.ts';
 import { defineHelper } from '../library.ts';
 
-const LOG2E = 1.4426950408889634;
+const LOG2E = Math.LOG2E;
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.1219444e-4;
 
