@@ -96,7 +96,8 @@ export async function planProgram(spec: GraphSpec): Promise<Program> {
   const arena = planArena(intervals);
   const constList = collectConstants(steps);
   const work = steps.reduce((a, s) => a + (s.work ?? 0), 0);
-  const threads = work >= THREADED_MIN_WORK_PER_STEP * steps.length ? Math.max(1, spec.threads) : 1;
+  const worth = work >= THREADED_MIN_WORK_PER_STEP * steps.length;
+  const threads = worth && sharedMemoryAvailable() ? Math.max(1, spec.threads) : 1;
   const scratch = Math.max(0, ...steps.map((s) => s.scratch ?? 0));
   const scratchStride = align(scratch);
   const tableAt = CONTROL_BYTES;
@@ -163,6 +164,11 @@ export async function planProgram(spec: GraphSpec): Promise<Program> {
     outputs: spec.outputs,
     ctx: spec.ctx,
   });
+}
+
+/** Threads share memory only where SharedArrayBuffer exists (a browser page needs cross-origin isolation). */
+function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined';
 }
 
 /** The plain-TypeScript kernel of a node no wasm kernel took. */
