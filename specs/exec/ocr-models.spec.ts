@@ -1,9 +1,11 @@
-// The three PaddleOCR models on the shared fixtures, on every available backend, against onnxruntime-node:
+// The three PaddleOCR models on the shared fixtures, on every available backend (and on the gpu.js
+// kernels in gpu.js's webasm mode where no GPU runs them), against onnxruntime-node:
 // max |Δ| ≤ 1e-3 on output probabilities, same class (cls), same decoded text (rec), text-map IoU ≥ 0.999 (det).
 
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import type { BackendName } from '../../runtime/backends/backend.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Backend, BackendName } from '../../runtime/backends/backend.ts';
+import { GpujsBackend } from '../../runtime/backends/gpujs/index.ts';
 import { availableBackends } from '../../runtime/exec/backends.ts';
 import { createSession, type Session } from '../../runtime/exec/index.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
@@ -21,7 +23,11 @@ import {
 } from '../support/ocr.ts';
 import { MODELS } from '../support/paths.ts';
 
-const BACKENDS = await availableBackends();
+const AVAILABLE = await availableBackends();
+type Choice = [label: string, backend: () => BackendName | Backend];
+const BACKENDS: Choice[] = AVAILABLE.map((n): Choice => [n, () => n]);
+if (!AVAILABLE.some((n) => n === 'webgpu' || n === 'headlessgl'))
+  BACKENDS.push(['gpu.js kernels (webasm mode)', () => new GpujsBackend('webasm')]);
 const MODEL = {
   cls: importModel(readFileSync(MODELS.cls)),
   rec: importModel(readFileSync(MODELS.rec)),
@@ -49,16 +55,19 @@ async function both(session: Session, modelPath: string, x: Tensor) {
   return { ours: ours!, ref: ref! };
 }
 
-describe.each(BACKENDS.map((b) => [b]))('OCR models on %s vs onnxruntime-node', (backend: BackendName) => {
+describe.each(BACKENDS)('OCR models on %s vs onnxruntime-node', (label, backend) => {
   const sessions = new Map<string, Promise<Session>>();
   const session = (k: keyof typeof MODEL) => {
-    if (!sessions.has(k)) sessions.set(k, createSession(MODEL[k], { backend }));
+    if (!sessions.has(k)) sessions.set(k, createSession(MODEL[k], { backend: backend() }));
     return sessions.get(k)!;
   };
+  afterAll(async () => {
+    for (const s of sessions.values()) (await s).dispose();
+  });
 
   it('cls: same class, probabilities within 1e-3', async () => {
     const s = await session('cls');
-    expect(s.backend).toBe(backend);
+    if (AVAILABLE.includes(label as BackendName)) expect(s.backend).toBe(label);
     for (const e of CLS) {
       const { ours, ref } = await both(s, MODELS.cls, await clsInput(e.file));
       expect(maxAbs(ours, ref), e.name).toBeLessThanOrEqual(1e-3);

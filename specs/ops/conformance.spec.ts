@@ -1,11 +1,13 @@
 // Conformance: every case in specs/ops/*.json (expected outputs from onnxruntime-node) on every available
-// backend, and every registered op has cases.
+// backend — and on the gpu.js kernels in gpu.js's webasm mode where no GPU runs them — and every
+// registered op has cases.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../runtime/backends/backend.ts';
+import { GpujsBackend } from '../../runtime/backends/gpujs/index.ts';
 import { availableBackends, createBackend } from '../../runtime/exec/backends.ts';
 import '../../runtime/ops/reference/index.ts';
 import { getOp, registeredOps } from '../../runtime/ops/registry.ts';
@@ -17,7 +19,12 @@ const FILES: ConformanceFile[] = readdirSync(DIR)
   .sort()
   .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as ConformanceFile);
 
-const BACKENDS = await availableBackends();
+const AVAILABLE = await availableBackends();
+type Maker = [label: string, create: () => Promise<Backend>];
+/** Each backend by name, plus gpu.js's kernels in its webasm mode when no GPU mode is here. */
+const BACKENDS: Maker[] = AVAILABLE.map((n): Maker => [n, () => createBackend(n)]);
+if (!AVAILABLE.some((n) => n === 'webgpu' || n === 'headlessgl'))
+  BACKENDS.push(['gpu.js kernels (webasm mode)', async () => new GpujsBackend('webasm')]);
 
 /** Run one case; with `weightsConst`, inputs after the first are session constants (as weights in a model). */
 async function runCase(
@@ -80,11 +87,14 @@ describe('op conformance against onnxruntime-node', () => {
     expect(failures).toEqual([]);
   });
 
-  for (const name of BACKENDS)
+  for (const [name, create] of BACKENDS)
     describe(`backend ${name}`, () => {
+      let made: Promise<Backend> | undefined;
+      afterAll(async () => (await made)?.dispose?.());
       for (const file of FILES)
         it(`${file.op} (${file.cases.length} cases)`, async () => {
-          const backend = await createBackend(name);
+          made ??= create();
+          const backend = await made;
           const failures: string[] = [];
           for (const c of file.cases)
             for (const weightsConst of name === 'cpu' ? [true] : [true, false]) {
