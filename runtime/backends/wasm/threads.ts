@@ -99,8 +99,10 @@ async function spawn(): Promise<WorkerHandle> {
   }
   const Ctor = nodeWorker as NonNullable<typeof nodeWorker>;
   const w = new Ctor(WORKER_SOURCE, { eval: true });
-  w.unref?.();
+  // listen first: adding a 'message' listener refs a Node worker again, and a ref'd idle helper
+  // would keep the process from exiting
   listen(w);
+  w.unref?.();
   return w;
 }
 
