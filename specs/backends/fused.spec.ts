@@ -1,4 +1,4 @@
-// Fused epilogues, ConvTranspose, MatMul/Gemm and binary elementwise kernels (wasm and gpu.js)
+// Fused epilogues (static QDQ activations among them), ConvTranspose, MatMul/Gemm and binary elementwise kernels (wasm and gpu.js)
 // agree with onnxruntime-node; the fusion pass folds what it should and keeps what escapes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { GraphNode } from '../../runtime/backends/backend.ts';
 import { FUSED_DOMAIN, fuseEpilogues } from '../../runtime/backends/fusion/fusion.ts';
 import { takesProducer } from '../../runtime/backends/gpujs/index.ts';
 import type { NodeInit } from '../../runtime/ir/node.ts';
+import type { Tensor } from '../../runtime/ir/tensor.ts';
 import { compareWithOrt, KERNEL_SETS, rand, t32 } from './support.ts';
 
 // Conv → BatchNormalization → HardSwish as PaddleOCR exports it (Add 3, Clip 0..6, Mul, Div 6)
@@ -297,3 +298,81 @@ describe.each(KERNEL_SETS)(
     });
   },
 );
+
+describe.each(KERNEL_SETS)('%s: static QDQ activations (QuantizeLinear → DequantizeLinear)', (_, backend) => {
+  const u8 = (v: number): Tensor => ({ dtype: 'uint8', dims: [], data: new Uint8Array([v]) });
+  const i8 = (v: number): Tensor => ({ dtype: 'int8', dims: [], data: new Int8Array([v]) });
+  const conv = (c: number) => ({
+    nodes: [
+      {
+        op: 'Conv',
+        inputs: ['x', 'W', 'B'],
+        outputs: ['c'],
+        attrs: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] },
+      },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'QuantizeLinear', inputs: ['r', 's', 'z'], outputs: ['q'] },
+      { op: 'DequantizeLinear', inputs: ['q', 's', 'z'], outputs: ['y'] },
+    ] as NodeInit[],
+    inits: {
+      W: t32([c, 3, 3, 3], rand(c * 27, 41, 0.5)),
+      B: t32([c], rand(c, 42)),
+      s: t32([], new Float32Array([0.037])),
+      z: u8(3),
+    } as Record<string, Tensor>,
+  });
+
+  it('folds into the producer as fake quantization; an integer value that escapes stays outside', () => {
+    const { nodes, inits } = conv(8);
+    const typed = graphNodes(nodes, inits as never);
+    expect(fuseEpilogues(typed, new Set(['y']), takesProducer).map((n) => n.op)).toEqual(['FusedConv']);
+    const parted = fuseEpilogues(typed, new Set(['y', 'q']), takesProducer);
+    expect(parted.map((n) => n.op)).toEqual(['FusedConv', 'QuantizeLinear', 'DequantizeLinear']);
+    expect(parted[0]?.outputs).toEqual(['r']);
+  });
+
+  it('Conv → Relu → Q(uint8, zero point 3) → DQ agrees with onnxruntime-node', async () => {
+    const { nodes, inits } = conv(8);
+    const x = t32([1, 3, 20, 30], rand(3 * 20 * 30, 43, 2));
+    const r = await compareWithOrt(backend(), { x }, nodes, inits);
+    expect(r.accelerated).toBe(1);
+    expect(r.excess).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a pair after no fusible producer (the graph input) runs as one fused pointwise node', async () => {
+    const nodes: NodeInit[] = [
+      { op: 'QuantizeLinear', inputs: ['x', 's', 'z'], outputs: ['q'] },
+      { op: 'DequantizeLinear', inputs: ['q', 's', 'z'], outputs: ['d'] },
+      { op: 'Relu', inputs: ['d'], outputs: ['y'] },
+    ];
+    const x = t32([1, 4, 30, 40], rand(4 * 30 * 40, 46, 3));
+    const r = await compareWithOrt(backend(), { x }, nodes, {
+      s: t32([], new Float32Array([0.02])),
+      z: u8(128),
+    });
+    if (backend() === 'webasm') expect(r.accelerated).toBe(1);
+    expect(r.excess).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('rounds halves to even and saturates: Add of quarter steps → Q(int8, −3, scale 0.5) → DQ → Sigmoid', async () => {
+    const nodes: NodeInit[] = [
+      { op: 'Add', inputs: ['a', 'b'], outputs: ['s0'] },
+      { op: 'QuantizeLinear', inputs: ['s0', 'sc', 'z'], outputs: ['q'] },
+      { op: 'DequantizeLinear', inputs: ['q', 'sc', 'z'], outputs: ['d'] },
+      { op: 'Sigmoid', inputs: ['d'], outputs: ['y'] },
+    ];
+    const n = 6 * 20 * 30;
+    // multiples of 0.25 in ±80: a / 0.5 hits every .5 tie, and beyond ±64 the int8 range clips
+    const quarter = (seed: number) =>
+      t32(
+        [1, 6, 20, 30],
+        rand(n, seed, 80).map((v) => Math.round(v * 4) / 4),
+      );
+    const r = await compareWithOrt(backend(), { a: quarter(44), b: quarter(45) }, nodes, {
+      sc: t32([], new Float32Array([0.5])),
+      z: i8(-3),
+    });
+    expect(r.accelerated).toBe(1);
+    expect(r.excess).toBeLessThanOrEqual(1e-5);
+  });
+});

@@ -3,6 +3,8 @@
 // Every backend that fuses reads the same steps (gpu.js renders them as kernel source, the wasm
 // backend as a pointwise program).
 
+import { roundEven } from '../../ops/reference/quant.ts';
+
 /** An operand: an earlier value (v0 = the producer's output), a scalar, or a per-channel array. */
 /** `input` (binary-op anchors only): the anchor's own input k, read at the output element. */
 export type Operand = { ref: number } | { scalar: number } | { chan: number } | { input: number };
@@ -17,7 +19,8 @@ export type EpilogueOp =
   | 'Relu'
   | 'Sigmoid'
   | 'HardSigmoid'
-  | 'HardSwish';
+  | 'HardSwish'
+  | 'Round';
 
 /** Step i defines value v(i+1). Channel operands index `Epilogue.channels`. */
 export interface EpilogueStep {
@@ -105,5 +108,7 @@ function evalStep(s: EpilogueStep, a: number[]): number {
       return Math.min(Math.max(x * (s.alpha ?? 0.2) + (s.beta ?? 0.5), 0), 1);
     case 'HardSwish':
       return x * Math.min(Math.max(x / 6 + 0.5, 0), 1);
+    case 'Round':
+      return roundEven(x);
   }
 }

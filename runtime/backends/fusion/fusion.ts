@@ -9,6 +9,14 @@ import { type EpilogueStep, encodeSteps, type Operand } from './epilogue.ts';
 export const FUSED_DOMAIN = 'squish.fused';
 const PRODUCERS = new Set(['Conv', 'ConvTranspose']);
 
+/**
+ * The op whose reference kernel computes a fused node before its epilogue: the producer or anchor,
+ * except a QuantizeLinear anchor, whose quantization is all in the epilogue (over its float input).
+ */
+export function fusedBaseOp(fusedOp: string): string {
+  return fusedOp === 'FusedQuantizeLinear' ? 'Identity' : fusedOp.replace(/^Fused/, '');
+}
+
 /** Whether the backend's kernel takes this producer (Conv / ConvTranspose) with an epilogue. */
 export type TakesProducer = (n: GraphNode) => boolean;
 
@@ -140,9 +148,50 @@ function translate(
         { op: 'Add', args: [{ ref: base + 1 }, { chan: chans.length - 1 }] },
       ];
     }
+    case 'QuantizeLinear':
+    case 'DequantizeLinear':
+      return x === undefined ? undefined : quantSteps(n, x, base);
     default:
       return undefined;
   }
+}
+
+/** The integer range of a QuantizeLinear output type the epilogue rounds and clamps to. */
+const QUANT_RANGE: Partial<Record<string, [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+};
+
+/**
+ * QuantizeLinear / DequantizeLinear with one scale and zero point as float steps: the quantized value
+ * stays a float holding an integer (round half to even, then clamp), so Q → DQ inside a region is
+ * the fake quantization static QDQ activations describe.
+ */
+function quantSteps(n: GraphNode, x: number, base: number): EpilogueStep[] | undefined {
+  const [, s, z] = n.constInputs;
+  if (n.inputs.length < 2 || !s || s.dtype !== 'float32' || sizeOf(s.dims) !== 1) return undefined;
+  const scale = (s.data as Float32Array)[0] as number;
+  const hasZero = n.inputs[2] !== undefined && n.inputs[2] !== '';
+  if (hasZero && (!z || sizeOf(z.dims) !== 1 || !(z.dtype in QUANT_RANGE))) return undefined;
+  const zero = hasZero && z ? Number((z.data as ArrayLike<number>)[0]) : 0;
+  if (n.op === 'DequantizeLinear') {
+    return [
+      { op: 'Sub', args: [{ ref: x }, { scalar: zero }] },
+      { op: 'Mul', args: [{ ref: base + 1 }, { scalar: scale }] },
+    ];
+  }
+  if (n.attrs.output_dtype !== undefined && !hasZero) return undefined;
+  const range = QUANT_RANGE[hasZero && z ? z.dtype : 'uint8'];
+  if (!range) return undefined;
+  return [
+    { op: 'Div', args: [{ ref: x }, { scalar: scale }] },
+    { op: 'Round', args: [{ ref: base + 1 }] },
+    { op: 'Add', args: [{ ref: base + 2 }, { scalar: zero }] },
+    { op: 'Max', args: [{ ref: base + 3 }, { scalar: range[0] }] },
+    { op: 'Min', args: [{ ref: base + 4 }, { scalar: range[1] }] },
+  ];
 }
 
 /** Grow the elementwise region after producer `p` (index i); returns the fused epilogue or undefined. */
@@ -159,6 +208,22 @@ function isEltwiseAnchor(n: GraphNode): boolean {
 }
 
 /** Output channels of an elementwise anchor when static (rank-4 output), else -1 (no per-channel operands). */
+/**
+ * QuantizeLinear of a runtime float32 value with one scale (static QDQ activations not preceded by a
+ * fusible producer), where the backend takes it: the fused node reads the float input and its
+ * epilogue quantizes, dequantizes and goes on.
+ */
+function isQuantAnchor(n: GraphNode, takes: TakesProducer): boolean {
+  return (
+    n.op === 'QuantizeLinear' &&
+    (n.domain === '' || n.domain === 'ai.onnx') &&
+    n.constInputs[0] === undefined &&
+    n.inputTypes[0]?.dtype === 'float32' &&
+    quantSteps(n, 0, 0) !== undefined &&
+    takes(n)
+  );
+}
+
 function eltwiseChannels(n: GraphNode): number {
   const shapes = n.inputTypes.map((t) => t?.shape);
   for (const sh of shapes) {
@@ -177,16 +242,18 @@ function grow(
 ) {
   const p = nodes[i] as GraphNode;
   const eltwise = isEltwiseAnchor(p);
-  const channels = eltwise ? eltwiseChannels(p) : producerChannels(p, takes);
+  // a QuantizeLinear anchor: its own steps come first, over its float input (v0)
+  const pre = isQuantAnchor(p, takes) ? (quantSteps(p, 0, 0) ?? []) : [];
+  const channels = pre.length > 0 ? -1 : eltwise ? eltwiseChannels(p) : producerChannels(p, takes);
   const anchorInputs = eltwise ? p.inputs : [];
   const y = p.outputs[0];
   if (channels === undefined || y === undefined || p.outputs.length !== 1) return undefined;
   // candidate region in order; stop at the first consumer of a region value that cannot join
   const region: number[] = [];
-  const vals = new Map<string, number>([[y, 0]]);
+  const vals = new Map<string, number>([[y, pre.length]]);
   const chans: Float32Array[] = [];
   const stepsPer: EpilogueStep[][] = [];
-  let count = 0;
+  let count = pre.length;
   for (let j = i + 1; j < nodes.length; j++) {
     const n = nodes[j] as GraphNode;
     if (!n.inputs.some((name) => vals.has(name))) continue;
@@ -209,13 +276,15 @@ function grow(
     const escapes = produced.filter(
       (v) => keep.has(v) || nodes.some((n, k) => k !== i && !inRegion.has(k) && n.inputs.includes(v)),
     );
-    if (escapes.length <= 1 && (escapes.length === 0 || escapes[0] === last)) break;
+    // a quantized (integer) value never leaves: the fused node's output is float
+    const endsQuantized = (nodes[region[region.length - 1] as number] as GraphNode).op === 'QuantizeLinear';
+    if (!endsQuantized && escapes.length <= 1 && (escapes.length === 0 || escapes[0] === last)) break;
     region.pop();
     const dropped = stepsPer.pop() as EpilogueStep[];
     count -= dropped.length;
   }
   if (region.length === 0) return undefined;
-  const steps = stepsPer.flat();
+  const steps = [...pre, ...stepsPer.flat()];
   const maxChan = steps.reduce(
     (m, s) => s.args.reduce((mm, a) => ('chan' in a ? Math.max(mm, a.chan) : mm), m),
     -1,
@@ -239,7 +308,7 @@ export function fuseEpilogues(
   for (let i = 0; i < nodes.length; i++) {
     const p = nodes[i] as GraphNode;
     const producer = PRODUCERS.has(p.op) && (p.domain === '' || p.domain === 'ai.onnx');
-    if (used.has(i) || !(producer || isEltwiseAnchor(p))) continue;
+    if (used.has(i) || !(producer || isEltwiseAnchor(p) || isQuantAnchor(p, takes))) continue;
     const r = grow(nodes, i, keep, used, takes);
     if (!r) continue;
     for (const j of r.region) used.add(j);

@@ -5,11 +5,12 @@ import type { Tensor } from '../../ir/tensor.ts';
 import { getOp, type KernelContext } from '../../ops/registry.ts';
 import type { GraphNode } from '../backend.ts';
 import { applyEpilogue, nodeEpilogue } from './epilogue.ts';
+import { fusedBaseOp } from './fusion.ts';
 
 export function fusedReference(
   node: GraphNode,
 ): (inputs: (Tensor | undefined)[], ctx: KernelContext) => Promise<Tensor[]> {
-  const op = node.op.replace(/^Fused/, '');
+  const op = fusedBaseOp(node.op);
   const def = getOp(op);
   const expand = getOp('Expand');
   if (!def || !expand) throw new Error(`fused ${op}: no reference kernel`);

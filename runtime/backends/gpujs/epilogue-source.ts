@@ -61,6 +61,13 @@ export function epilogueSource(
       case 'HardSwish':
         e = `${a[0]} * Math.min(Math.max(${a[0]} * ${lit(1 / 6)} + 0.5, 0.0), 1.0)`;
         break;
+      case 'Round': {
+        // half to even from the floor and the exact fraction (x + 0.5 can round up in float32)
+        const f = `${name(i + 1)}f`;
+        lines += `let ${f} = Math.floor(${a[0]});\n`;
+        e = `${f} + (${a[0]} - ${f} > 0.5 || (${a[0]} - ${f} == 0.5 && ${f} - 2.0 * Math.floor(${f} * 0.5) != 0.0) ? 1.0 : 0.0)`;
+        break;
+      }
     }
     lines += `let ${name(i + 1)} = ${e};\n`;
   });

@@ -13,7 +13,7 @@ import type {
   NodeSpec,
   PreparedKernel,
 } from '../backend.ts';
-import { FUSED_DOMAIN, fuseEpilogues } from '../fusion/fusion.ts';
+import { FUSED_DOMAIN, fusedBaseOp, fuseEpilogues } from '../fusion/fusion.ts';
 import { ModuleBuilder } from './asm/module.ts';
 import type { ValueShape } from './kernel.ts';
 import { wasmKernel } from './kernel.ts';
@@ -61,7 +61,8 @@ export class WasmBackend implements Backend {
     const names = node.inputTypes.map((_, i) => `in${i}`);
     const outs = node.outputTypes.map((_, i) => `out${i}`);
     const programs = new Map<string, Program | null>();
-    const def = getOp(node.op.replace(/^Fused/, ''), node.domain === FUSED_DOMAIN ? '' : node.domain);
+    const fused = node.domain === FUSED_DOMAIN;
+    const def = fused ? getOp(fusedBaseOp(node.op)) : getOp(node.op, node.domain);
     return async (inputs) => {
       const key = inputs.map((t) => (t ? `${t.dtype}${t.dims.join('x')}` : '-')).join('|');
       let p = programs.get(key);
@@ -91,7 +92,7 @@ export class WasmBackend implements Backend {
     outs: string[],
   ): Promise<Program | null> {
     const fused = node.domain === FUSED_DOMAIN;
-    const def = getOp(node.op.replace(/^Fused/, ''), fused ? '' : node.domain);
+    const def = fused ? getOp(fusedBaseOp(node.op)) : getOp(node.op, node.domain);
     const types = inputs.map((t) => (t ? { dtype: t.dtype, shape: [...t.dims] } : undefined));
     const outTypes =
       def?.shape?.(types, node.attrs, { ...ctx, nOutputs: outs.length }, node.constInputs) ?? [];

@@ -1,5 +1,5 @@
 // Elementwise nodes — Add/Sub/Mul/Div/Max/Min of broadcast float32 inputs, Relu, Sigmoid,
-// HardSigmoid, HardSwish, Clip, and fused elementwise anchors with their epilogues — as one
+// HardSigmoid, HardSwish, Clip, and fused elementwise and QuantizeLinear anchors with their epilogues — as one
 // pointwise program over the output's rows, split across threads in chunks of a row.
 
 import type { GraphNode } from '../../backend.ts';
@@ -115,6 +115,8 @@ function anchorStep(node: GraphNode, op: string, io: PlanIO): PwStep | undefined
     if (v === 0.5) return { op: 'Sqrt', a: { input: 0 } };
     return undefined;
   }
+  // a fused QuantizeLinear anchor passes its input on (x + −0 = x); its epilogue quantizes
+  if (op === 'QuantizeLinear') return { op: 'Add', a: { input: 0 }, b: { scalar: -0 } };
   return UNARY.includes(op) ? { op: op as PwOp, a: { input: 0 } } : undefined;
 }
 
@@ -193,3 +195,4 @@ function dtypeOf(io: PlanIO, name: string): string {
 for (const op of [...BINARY, ...UNARY]) registerWasmKernel(op, pointwise);
 registerWasmKernel('BatchNormalization', batchNorm);
 for (const op of ['Add', 'Sub', 'Mul', 'Div']) registerWasmKernel(`Fused${op}`, pointwise, FUSED_DOMAIN);
+registerWasmKernel('FusedQuantizeLinear', { ...pointwise, takes: () => true }, FUSED_DOMAIN);

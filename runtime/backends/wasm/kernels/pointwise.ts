@@ -1,4 +1,4 @@
-// Pointwise programs: a short list of elementwise steps (Add … HardSwish) run over one row of an
+// Pointwise programs: a short list of elementwise steps (Add … HardSwish, Round) run over one row of an
 // output, in place — the epilogue a Conv/ConvTranspose/MatMul applies to the rows it just wrote,
 // and the whole of a standalone elementwise node. Register 0 is the output row (it holds the
 // producer's value on entry); step k writes register k+1, the last step register 0. Operands are
@@ -21,6 +21,7 @@ export const PW_OPS = [
   'HardSwish',
   'Clip',
   'Sqrt',
+  'Round',
 ] as const;
 export type PwOp = (typeof PW_OPS)[number];
 const BINARY = 6;
@@ -312,6 +313,10 @@ function compute(c: Code, op: PwOp, l: LoopLocals): void {
     case 'Sqrt':
       a();
       c.f32x4_sqrt();
+      return;
+    case 'Round':
+      a();
+      c.f32x4_nearest();
       return;
   }
 }
