@@ -3,6 +3,7 @@
 // ⇒ one node `squish.fused::Fused<Producer>` whose epilogue runs inside the producer's kernel;
 // likewise a binary op of two runtime tensors with what follows it (SE blocks: Mul(c, s) → Add(c, ·)).
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
+import { INT_RANGE } from '../../ops/reference/quant.ts';
 import type { GraphNode } from '../backend.ts';
 import { type EpilogueStep, encodeSteps, type Operand } from './epilogue.ts';
 
@@ -156,13 +157,8 @@ function translate(
   }
 }
 
-/** The integer range of a QuantizeLinear output type the epilogue rounds and clamps to. */
-const QUANT_RANGE: Partial<Record<string, [number, number]>> = {
-  int8: [-128, 127],
-  uint8: [0, 255],
-  int16: [-32768, 32767],
-  uint16: [0, 65535],
-};
+/** Quantized types whose every value a float32 holds exactly (ranges from the reference kernels). */
+const FAKE_QUANT_TYPES: readonly string[] = ['int8', 'uint8', 'int16', 'uint16'];
 
 /**
  * QuantizeLinear / DequantizeLinear with one scale and zero point as float steps: the quantized value
@@ -174,7 +170,7 @@ function quantSteps(n: GraphNode, x: number, base: number): EpilogueStep[] | und
   if (n.inputs.length < 2 || !s || s.dtype !== 'float32' || sizeOf(s.dims) !== 1) return undefined;
   const scale = (s.data as Float32Array)[0] as number;
   const hasZero = n.inputs[2] !== undefined && n.inputs[2] !== '';
-  if (hasZero && (!z || sizeOf(z.dims) !== 1 || !(z.dtype in QUANT_RANGE))) return undefined;
+  if (hasZero && (!z || sizeOf(z.dims) !== 1 || !FAKE_QUANT_TYPES.includes(z.dtype))) return undefined;
   const zero = hasZero && z ? Number((z.data as ArrayLike<number>)[0]) : 0;
   if (n.op === 'DequantizeLinear') {
     return [
@@ -183,7 +179,7 @@ function quantSteps(n: GraphNode, x: number, base: number): EpilogueStep[] | und
     ];
   }
   if (n.attrs.output_dtype !== undefined && !hasZero) return undefined;
-  const range = QUANT_RANGE[hasZero && z ? z.dtype : 'uint8'];
+  const range = INT_RANGE[hasZero && z ? z.dtype : 'uint8'];
   if (!range) return undefined;
   return [
     { op: 'Div', args: [{ ref: x }, { scalar: scale }] },
