@@ -215,12 +215,13 @@ export async function pruneChannels(
 
 export function channelPass(plan: Plan): Pass {
   const selected = new Map<string, ChannelSettings>();
-  const cache = new Map<string, ChannelSettings>();
+  // by statement object: a search hands layers of one statement different values as distinct objects
+  const cache = new Map<object, ChannelSettings>();
   for (const l of plan.layers) {
     const a = l.actions.find((x) => x.kind === 'prune-structure');
     if (!a) continue;
-    let s = cache.get(a.from);
-    if (!s) cache.set(a.from, (s = channelSettings(a)));
+    let s = cache.get(a.statement);
+    if (!s) cache.set(a.statement, (s = channelSettings(a)));
     selected.set(l.name, s);
   }
   return {

@@ -155,12 +155,13 @@ export async function pruneSparse(
 }
 
 export function sparsePass(plan: Plan): Pass {
-  const byStatement = new Map<string, { layers: string[]; settings: SparseSettings }>();
+  // by statement object: a search hands layers of one statement different values as distinct objects
+  const byStatement = new Map<object, { layers: string[]; settings: SparseSettings }>();
   for (const l of plan.layers) {
     const a = l.actions.find((x) => x.kind === 'prune-sparse');
     if (!a) continue;
-    let e = byStatement.get(a.from);
-    if (!e) byStatement.set(a.from, (e = { layers: [], settings: sparseSettings(a) }));
+    let e = byStatement.get(a.statement);
+    if (!e) byStatement.set(a.statement, (e = { layers: [], settings: sparseSettings(a) }));
     e.layers.push(l.name);
   }
   return {
