@@ -26,7 +26,9 @@ import { planJson } from './plan/render.ts';
 import { measure } from './report/stats.ts';
 import { evaluateTargets, missedTargets } from './report/targets.ts';
 import type { LayerReport, Report } from './report/types.ts';
+import { hasRanges, latencyTimer, searchEngine, searchPlan, searchSettings } from './search/index.ts';
 import { sha256Hex } from './sha256.ts';
+import type { OrtLike } from './train/runner.ts';
 import { SQUISH_VERSION } from './version.ts';
 
 export interface CompileOptions {
@@ -40,6 +42,16 @@ export interface CompileOptions {
   runner?: (model: Model) => Promise<Runner>;
   /** Long steps report progress here. */
   onProgress?: (step: string, done: number, total: number) => void;
+  /** Lines worth showing while a long step works (a search: measured, compiled, best so far). */
+  info?: (line: string) => void;
+  /**
+   * An onnxruntime module (onnxruntime-node, or onnxruntime-web in a browser) the host hands in: a
+   * search measures candidates with it, and `target latency` times the model in it. Without it a
+   * search runs on squish's runtime (slower) and a latency target is an error.
+   */
+  onnxruntime?: OrtLike;
+  /** Milliseconds for timing latency (the Node CLI passes the process's CPU time); default wall time. */
+  clock?: () => number;
   /** Verbose log lines. */
   log?: (line: string) => void;
   /** Warnings (recipe warnings, skipped work). */
@@ -160,17 +172,13 @@ async function stampProvenance(
   model.setMetadata('squish.plan', planText);
 }
 
-/**
- * Compile a model by a recipe and return everything, also when targets were missed (`missed`).
- * Bad input (model, recipe, data) → UserError.
- */
-export async function compileModel(
+/** What compile and `plan --search` share: the recipe, plan, data, shapes and the original's figures. */
+async function prepare(
   modelBytes: Uint8Array,
   recipeText: string,
-  options: CompileOptions = {},
-): Promise<CompileResult> {
-  const timings: Record<string, number> = {};
-  const t0 = performance.now();
+  options: CompileOptions,
+  timings: Record<string, number>,
+) {
   const mark = (k: string, since: number) => {
     timings[k] = Math.round(performance.now() - since);
   };
@@ -182,7 +190,6 @@ export async function compileModel(
   const load = options.loadModel ?? (() => importModel(modelBytes));
   const model = load();
   const plan = planModel(model, recipe, options.inputShapes);
-  const passes = lower(plan);
   mark('plan', t);
 
   // calibration data first: its shapes fix the FLOPs where the recipe pins no input
@@ -192,65 +199,167 @@ export async function compileModel(
   const shapes: Record<string, Dim[]> = {};
   for (const [k, v] of Object.entries(samples?.[0] ?? {})) shapes[k] = [...v.dims];
   Object.assign(shapes, plan.inputShapes);
-
-  t = performance.now();
   const before = measure(model, modelBytes.length, shapes);
-  const passWarnings: string[] = [];
-  const { runs, ctx } = await runPasses(model, passes, {
-    log: options.log,
-    progress: options.onProgress,
-    warn: (line) => {
-      passWarnings.push(line);
-      options.warn?.(line);
+  const latencyTarget = plan.settings.targets.some((x) => x.metric === 'latency');
+  const engine = searchEngine(options.onnxruntime, options.clock);
+  const latency = latencyTarget
+    ? await latencyTimer(engine, !!options.onnxruntime, load, samples)
+    : undefined;
+  return { recipe, load, model, plan, samples, shapes, before, engine, latency };
+}
+
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+/** A search's input from what compile prepared (without `compile`: allocate only). */
+function searchInput(p: Prepared, options: CompileOptions) {
+  if (!p.samples) throw new Error('a range without calibration data passed the recipe checks (SQ322)');
+  const { latency } = p;
+  return {
+    plan: p.plan,
+    settings: searchSettings(p.recipe.statements),
+    load: p.load,
+    copy: (m: Model) => importModel(exportModel(m)),
+    samples: p.samples,
+    engine: p.engine,
+    shapes: p.shapes,
+    original: {
+      size: p.before.totals.bytes,
+      params: p.before.totals.params,
+      flops: p.before.totals.flops,
+      latency: latency?.originalMs ?? Number.NaN,
     },
-    samples,
-  });
-  mark('passes', t);
-  for (const r of runs) timings[`pass:${r.name}`] = Math.round(r.ms);
-  for (const [rule, n] of Object.entries(ctx.stats.matches))
+    ...(latency ? { latencyOf: async (m: Model) => (await latency.of(m)).compiled_ms } : {}),
+    progress: options.onProgress,
+    log: options.log,
+    info: options.info,
+  };
+}
+
+/**
+ * `squish plan --explain --search`: the values a search chooses for the recipe's ranges (sensitivity
+ * measured, allocation made), without compiling the whole model. Undefined when there is no range.
+ */
+export async function searchChoices(
+  modelBytes: Uint8Array,
+  recipeText: string,
+  options: CompileOptions = {},
+) {
+  const p = await prepare(modelBytes, recipeText, options, {});
+  if (!hasRanges(p.plan)) return undefined;
+  return searchPlan(searchInput(p, options));
+}
+
+/**
+ * Compile a model by a recipe and return everything, also when targets were missed (`missed`).
+ * Bad input (model, recipe, data) → UserError.
+ */
+export async function compileModel(
+  modelBytes: Uint8Array,
+  recipeText: string,
+  options: CompileOptions = {},
+): Promise<CompileResult> {
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+  const prepared = await prepare(modelBytes, recipeText, options, timings);
+  const { recipe, load, plan, samples, shapes, before, latency } = prepared;
+
+  /** The whole pipeline for a plan, written and measured: what compile returns, or one try of a search. */
+  const build = async (chosen: ModelPlan) => {
+    const tb = performance.now();
+    const work = load();
+    const passWarnings: string[] = [];
+    const { runs, ctx } = await runPasses(work, lower(chosen), {
+      log: options.log,
+      progress: options.onProgress,
+      warn: (line) => {
+        passWarnings.push(line);
+        options.warn?.(line);
+      },
+      samples,
+    });
+    const passesMs = performance.now() - tb;
+    const te = performance.now();
+    await stampProvenance(work, chosen, recipe, recipeText, modelBytes);
+    const out = chosen.settings.format === 'sqz' ? packSqz(work).bytes : exportModel(work);
+    // a .sqz is read back: the pack section measures the file as written, fidelity the model it holds
+    const packed = chosen.settings.format === 'sqz' ? sqzReport(out) : undefined;
+    const exportMs = performance.now() - te;
+    const after = measure(work, out.length, shapes);
+    let fidelity: Fidelity | undefined;
+    let fidelityMs = 0;
+    if (samples) {
+      const tf = performance.now();
+      const make = options.runner ?? runtimeRunner();
+      const ref = await make(load());
+      const cand = await make(packed?.model ?? importAnyModel(out));
+      fidelity = await measureFidelity(ref, cand, samples, (done) =>
+        options.onProgress?.('fidelity', done, samples.length),
+      );
+      fidelityMs = performance.now() - tf;
+    }
+    const timed = latency ? await latency.of(packed?.model ?? importAnyModel(out)) : undefined;
+    const targets = evaluateTargets(chosen.settings.targets, before.totals, after.totals, fidelity, timed);
+    return {
+      out,
+      runs,
+      ctx,
+      after,
+      fidelity,
+      packed,
+      passWarnings,
+      targets,
+      ...(timed ? { latency: timed } : {}),
+      totals: {
+        size: after.totals.bytes,
+        params: after.totals.params,
+        flops: after.totals.flops,
+        latency: timed?.compiled_ms ?? Number.NaN,
+      },
+      ms: { passes: passesMs, export: exportMs, fidelity: fidelityMs },
+    };
+  };
+
+  let chosenPlan = plan;
+  let built: Awaited<ReturnType<typeof build>>;
+  let searched: Awaited<ReturnType<typeof searchPlan<typeof built>>> | undefined;
+  if (hasRanges(plan)) {
+    const ts = performance.now();
+    searched = await searchPlan({ ...searchInput(prepared, options), compile: build });
+    timings.search = Math.round(performance.now() - ts);
+    chosenPlan = searched.plan;
+    built = searched.compiled!;
+  } else built = await build(plan);
+  timings.passes = Math.round(built.ms.passes);
+  for (const r of built.runs) timings[`pass:${r.name}`] = Math.round(r.ms);
+  for (const [rule, n] of Object.entries(built.ctx.stats.matches))
     options.log?.(`rule ${rule}: ${n} match${n === 1 ? '' : 'es'}`);
-  for (const m of ctx.stats.nearMisses) options.log?.(`near-miss ${m.rule} at ${m.node}: ${m.reason}`);
-
-  t = performance.now();
-  await stampProvenance(model, plan, recipe, recipeText, modelBytes);
-  const out = plan.settings.format === 'sqz' ? packSqz(model).bytes : exportModel(model);
-  // a .sqz is read back: the pack section measures the file as written, fidelity the model it holds
-  const packed = plan.settings.format === 'sqz' ? sqzReport(out) : undefined;
-  mark('export', t);
-  const after = measure(model, out.length, shapes);
-
-  let fidelity: Fidelity | undefined;
-  if (samples) {
-    t = performance.now();
-    const original = load();
-    const make = options.runner ?? runtimeRunner();
-    const ref = await make(original);
-    const cand = await make(packed?.model ?? importAnyModel(out));
-    fidelity = await measureFidelity(ref, cand, samples, (done) =>
-      options.onProgress?.('fidelity', done, samples.length),
-    );
-    mark('fidelity', t);
-  }
-  const targets = evaluateTargets(plan.settings.targets, before.totals, after.totals, fidelity);
+  for (const m of built.ctx.stats.nearMisses) options.log?.(`near-miss ${m.rule} at ${m.node}: ${m.reason}`);
+  timings.export = Math.round(built.ms.export);
+  if (built.fidelity) timings.fidelity = Math.round(built.ms.fidelity);
   timings.total = Math.round(performance.now() - t0);
+  const { fidelity, packed, passWarnings, targets } = built;
+  const layers = layerReports(chosenPlan, before, built.after, built.ctx.layerError, built.ctx.parts).map(
+    (l) => {
+      const s = searched?.layers.get(l.part_of ?? l.name);
+      return s ? { ...l, ...s } : l;
+    },
+  );
   const report: Report = {
     before: before.totals,
-    after: after.totals,
-    layers: layerReports(plan, before, after, ctx.layerError, ctx.parts),
+    after: built.after.totals,
+    layers,
     ...(fidelity ? { fidelity } : {}),
     targets,
+    ...(built.latency ? { latency: built.latency } : {}),
+    ...(searched ? { search: searched.report } : {}),
     timings_ms: timings,
     ...(passWarnings.length ? { warnings: passWarnings } : {}),
     ...(packed ? { pack: packed.report } : {}),
     recipe: { file: recipe.file, sources: Object.fromEntries(recipe.sources) },
   };
-  const missed = missedTargets(plan.settings.targets, targets);
-  return {
-    model: out,
-    report,
-    plan,
-    ...(missed.length ? { missed: new RecipeError(missed, recipe.render) } : {}),
-  };
+  const missedList = searched?.missed ?? missedTargets(plan.settings.targets, targets);
+  const missed = missedList.length ? new RecipeError(missedList, recipe.render) : undefined;
+  return { model: built.out, report, plan: chosenPlan, ...(missed ? { missed } : {}) };
 }
 
 /** `a/./b/../c` → `a/c` ('/'-separated; leading `..` stay). */

@@ -26,6 +26,11 @@ export interface PassContext {
   parts?: Map<string, string[]>;
   /** What a pass leaves for later passes of the same run, by typed key (see `passData`). */
   data?: Map<PassDataKey<unknown>, unknown>;
+  /**
+   * Solves a search reuses across its candidate runs (GPTQ Hessians, input means), by key. Set only
+   * while the model a pass reads is the same in every run that shares it; absent otherwise.
+   */
+  cache?: Map<string, unknown>;
 }
 
 /** A typed slot in the pass context: the only way data goes from one pass to a later one. */

@@ -81,24 +81,42 @@ export function outputPass(opset: number): Pass {
   };
 }
 
-/** The passes for a plan, in pipeline order (the recipe was checked: every kind here has a pass). */
-export function lower(plan: Plan): Pass[] {
+/** Action kinds that train the compressed model (they run after every lossy pass). */
+export const TRAINING_KINDS: ReadonlySet<ActionKind> = new Set(['distill', 'finetune']);
+
+/** A pass of the pipeline with the action kind it runs (none for cleanups and the output). */
+export interface StagedPass {
+  pass: Pass;
+  kind?: ActionKind;
+}
+
+/**
+ * The passes for a plan, in pipeline order, each with its action kind. `training: false` leaves out
+ * distill/finetune (a search measures candidates before training).
+ */
+export function lowerStaged(plan: Plan, options: { training?: boolean } = {}): StagedPass[] {
   const { settings } = plan;
-  const passes: Pass[] = [];
+  const passes: StagedPass[] = [];
   for (const [kind, factory] of PRE)
-    if (plan.layers.some((l) => l.actions.some((a) => a.kind === kind))) passes.push(factory(plan));
-  if (settings.cleanup) passes.push(...cleanupPasses());
+    if (plan.layers.some((l) => l.actions.some((a) => a.kind === kind))) passes.push({ pass: factory(plan) });
+  if (settings.cleanup) passes.push(...cleanupPasses().map((pass) => ({ pass })));
   let lossy = false;
   for (const kind of PIPELINE) {
+    if (options.training === false && TRAINING_KINDS.has(kind)) continue;
     const layers = plan.layers.filter((l) => l.actions.some((a) => a.kind === kind));
     if (!layers.length) continue;
     const factory = LOSSY.get(kind);
     if (!factory)
       throw new Error(`no pass is registered for ${kind} and compiler/plan/pending.ts does not list it`);
-    passes.push(factory(plan));
+    passes.push({ pass: factory(plan), kind });
     lossy = true;
   }
-  if (settings.cleanup && lossy) passes.push(...cleanupPasses(':final'));
-  if (settings.opset !== undefined) passes.push(outputPass(settings.opset));
+  if (settings.cleanup && lossy) passes.push(...cleanupPasses(':final').map((pass) => ({ pass })));
+  if (settings.opset !== undefined) passes.push({ pass: outputPass(settings.opset) });
   return passes;
+}
+
+/** The passes for a plan, in pipeline order (the recipe was checked: every kind here has a pass). */
+export function lower(plan: Plan): Pass[] {
+  return lowerStaged(plan).map((p) => p.pass);
 }

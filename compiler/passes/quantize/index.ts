@@ -55,8 +55,11 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
         const nodes = gptqJobs
           .map((j) => byLayer.get(j.layer))
           .filter((n): n is Node => !!n && g.constant(n.inputs[1] ?? '')?.dtype === 'float32');
-        hessians = await gptqHessians(model, nodes, ctx.samples, (d, t) =>
-          ctx.progress?.('quantize weights: gptq calibration', d, t),
+        const samples = ctx.samples;
+        hessians = await byLayerName(ctx, 'gptq-hessians', nodes, byLayer, (todo) =>
+          gptqHessians(model, todo, samples, (d, t) =>
+            ctx.progress?.('quantize weights: gptq calibration', d, t),
+          ),
         );
       }
       // Bias correction whenever calibration data exists (the recipe has no option for it), except on
@@ -68,7 +71,10 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
           .filter((j) => !j.activations)
           .map((j) => byLayer.get(j.layer))
           .filter((n): n is Node => !!n && g.constant(n.inputs[1] ?? '')?.dtype === 'float32');
-        means = await inputMeans(model, nodes, ctx.samples);
+        const samples = ctx.samples;
+        means = await byLayerName(ctx, 'input-means', nodes, byLayer, (todo) =>
+          inputMeans(model, todo, samples),
+        );
       }
       let corrected = 0;
       let changed = false;
@@ -97,6 +103,26 @@ export function quantizeWeightsPass(plan: Plan, biasCorrection = true): Pass {
       return { changed };
     },
   };
+}
+
+/**
+ * Per-node calibration facts through the search's solve cache (keyed by layer name, so another
+ * candidate run's nodes find them); only the nodes not cached yet are computed.
+ */
+async function byLayerName<T>(
+  ctx: PassContext,
+  what: string,
+  nodes: Node[],
+  byLayer: Map<string, Node>,
+  compute: (nodes: Node[]) => Promise<Map<Node, T>>,
+): Promise<Map<Node, T>> {
+  const nameOf = new Map([...byLayer].map(([name, n]) => [n, name]));
+  const key = (n: Node) => `${what}:${nameOf.get(n) ?? n.name}`;
+  const todo = ctx.cache ? nodes.filter((n) => !ctx.cache!.has(key(n))) : nodes;
+  const fresh = todo.length ? await compute(todo) : new Map<Node, T>();
+  if (!ctx.cache) return fresh;
+  for (const [n, v] of fresh) ctx.cache.set(key(n), v);
+  return new Map(nodes.filter((n) => ctx.cache!.has(key(n))).map((n) => [n, ctx.cache!.get(key(n)) as T]));
 }
 
 registerLossyPass('quantize-weights', (plan) => quantizeWeightsPass(plan));
