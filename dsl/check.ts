@@ -123,7 +123,18 @@ const CALIBRATE_HELP = 'add a calibrate { images "…" samples N } block (or ten
 
 /** An option (or one of its values) that reads the calibration data, in a recipe without any. */
 function needsData(o: Option, specs: OptionSpec[], out: Diagnostic[]): void {
-  const need = specs.find((x) => x.name === o.name)?.needsData;
+  const spec = specs.find((x) => x.name === o.name);
+  const range = o.values.find((v) => v.kind === 'range');
+  if (range && spec?.forms.flat().some((v) => v.type === 'bits' || ('range' in v && v.range === 'search')))
+    out.push(
+      diag(
+        'SQ322',
+        range.span,
+        `'${o.name} …' needs calibration data: a range is searched on it`,
+        CALIBRATE_HELP,
+      ),
+    );
+  const need = spec?.needsData;
   if (!need) return;
   const v = o.values[0];
   const w = wordOf(v);

@@ -2,15 +2,9 @@
 // its place, reported by `squish check` and by compile before any work. An engineer who implements
 // one removes its entry here and registers the pass (compiler/plan/lower.ts) or handles the option.
 
-import { flattenStatements, type Option, type RecipeAst, type Statement, type Value } from '../../dsl/ast.ts';
+import { flattenStatements, type RecipeAst, type Statement } from '../../dsl/ast.ts';
 import { type Diagnostic, diag } from '../../dsl/diagnostics.ts';
-import {
-  isTableStatement,
-  type OptionSpec,
-  optionSpecs,
-  statementTitle,
-  wordOf,
-} from '../../dsl/table/index.ts';
+import { isTableStatement, statementTitle, wordOf } from '../../dsl/table/index.ts';
 
 interface Pending {
   /** Statement keyword, or `target` with a metric. */
@@ -28,7 +22,6 @@ const REMOVE = 'remove it to compile with the rest of the recipe';
 const PENDING: Pending[] = [
   { statement: 'distill', help: `training in recipes is not available yet; ${REMOVE}` },
   { statement: 'finetune', help: `training in recipes is not available yet; ${REMOVE}` },
-  { statement: 'search', help: `searching ranges is not available yet; ${REMOVE}` },
   {
     statement: 'calibrate',
     option: 'augment',
@@ -73,7 +66,6 @@ const PENDING: Pending[] = [
     value: 'stacked',
     help: 'use svd, tucker, spatial or channel meanwhile',
   },
-  { statement: 'target', metric: 'latency', help: `use target flops meanwhile, or ${REMOVE}` },
   { statement: 'target', metric: 'accuracy', help: `use target agreement meanwhile, or ${REMOVE}` },
 ];
 
@@ -92,45 +84,25 @@ export function pendingDiagnostics(ast: RecipeAst): Diagnostic[] {
       continue;
     }
     if (!isTableStatement(s)) continue;
-    const specs = optionSpecs(s);
     for (const o of s.options ?? []) {
       const w = wordOf(o.values[0]);
       const p = PENDING.find(
         (x) => x.statement === s.kind && x.option === o.name && (x.value === undefined || x.value === w),
       );
-      if (p) {
-        const at = p.value ? o.values[0]!.span : o.nameSpan;
-        out.push(
-          diag(
-            'SQ501',
-            at,
-            `${statementTitle(s)} { ${o.name}${p.value ? ` ${p.value}` : ''} } is not available yet`,
-            p.help,
-          ),
-        );
-        continue;
-      }
-      const range = searchRange(o, specs);
-      if (range)
-        out.push(
-          diag(
-            'SQ501',
-            range.span,
-            `${statementTitle(s)} { ${o.name} … }: searching ranges is not available yet`,
-            'give a single value for now',
-          ),
-        );
+      if (!p) continue;
+      const at = p.value ? o.values[0]!.span : o.nameSpan;
+      out.push(
+        diag(
+          'SQ501',
+          at,
+          `${statementTitle(s)} { ${o.name}${p.value ? ` ${p.value}` : ''} } is not available yet`,
+          p.help,
+        ),
+      );
     }
     out.push(...sparsegptGlobal(s));
   }
   return out;
-}
-
-/** A range value on an option whose ranges are search spaces. */
-function searchRange(o: Option, specs: OptionSpec[]): Value | undefined {
-  const spec = specs.find((x) => x.name === o.name);
-  const search = spec?.forms.flat().some((v) => v.type === 'bits' || ('range' in v && v.range === 'search'));
-  return search ? o.values.find((v) => v.kind === 'range') : undefined;
 }
 
 /** `criterion sparsegpt  scope global` ranks whole kernels/blocks across layers: not run yet. */

@@ -96,7 +96,7 @@ function target(s: StatementOf<'target'>): TargetSpec {
   let value = value0;
   let relative = false;
   if (metric === 'agreement' || metric === 'cosine') value = pct ? value0 / 100 : value0;
-  else if (pct && (metric === 'size' || metric === 'params' || metric === 'flops')) {
+  else if (pct && (metric === 'size' || metric === 'params' || metric === 'flops' || metric === 'latency')) {
     value = value0 / 100;
     relative = true;
   }

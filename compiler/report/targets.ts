@@ -6,9 +6,15 @@ import { compare } from '../../dsl/select.ts';
 import { UserError } from '../../runtime/errors.ts';
 import type { Fidelity } from '../fidelity/metrics.ts';
 import type { TargetSpec } from '../plan/settings.ts';
-import type { TargetReport, Totals } from './types.ts';
+import type { LatencyReport, TargetReport, Totals } from './types.ts';
 
-function achievedOf(t: TargetSpec, before: Totals, after: Totals, fidelity: Fidelity | undefined): number {
+function achievedOf(
+  t: TargetSpec,
+  before: Totals,
+  after: Totals,
+  fidelity: Fidelity | undefined,
+  latency: LatencyReport | undefined,
+): number {
   const rel = (a: number, b: number) => (t.relative ? (b === 0 ? 0 : a / b) : a);
   switch (t.metric) {
     case 'size':
@@ -17,6 +23,10 @@ function achievedOf(t: TargetSpec, before: Totals, after: Totals, fidelity: Fide
       return rel(after.params, before.params);
     case 'flops':
       return rel(after.flops, before.flops);
+    case 'latency':
+      if (!latency) throw new Error('target latency reached the report without a timing');
+      // relative: the share of the original's time; absolute: seconds
+      return t.relative ? latency.ratio : latency.compiled_ms / 1000;
     default: {
       if (!fidelity) throw new Error(`${t.where}: ${t.text} without calibration data passed the checks`);
       if (t.metric === 'agreement') {
@@ -38,6 +48,7 @@ function show(t: TargetSpec, v: number): string {
   if (t.relative || t.metric === 'agreement') return `${(v * 100).toFixed(2)}%`;
   if (t.metric === 'size') return v >= 1e6 ? `${(v / 1e6).toFixed(3)} MB` : `${(v / 1e3).toFixed(1)} KB`;
   if (t.metric === 'snr') return `${v.toFixed(2)} dB`;
+  if (t.metric === 'latency') return `${(v * 1000).toFixed(2)} ms`;
   if (t.metric === 'cosine') return v.toFixed(6);
   return String(v);
 }
@@ -47,9 +58,10 @@ export function evaluateTargets(
   before: Totals,
   after: Totals,
   fidelity: Fidelity | undefined,
+  latency?: LatencyReport,
 ): TargetReport[] {
   return targets.map((t) => {
-    const achieved = achievedOf(t, before, after, fidelity);
+    const achieved = achievedOf(t, before, after, fidelity, latency);
     return { metric: t.metric, op: t.op, value: t.value, achieved, met: compare(achieved, t.op, t.value) };
   });
 }

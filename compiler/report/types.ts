@@ -3,6 +3,7 @@
 
 import type { Fidelity } from '../fidelity/metrics.ts';
 import type { PackReport } from '../pack/report.ts';
+import type { SearchReport, SensitivityRow } from '../search/report.ts';
 
 export interface Totals {
   /** Size of the ONNX file in bytes. */
@@ -27,6 +28,12 @@ export interface LayerReport {
   error: number;
   /** A node a pass split off this layer (factorize's second factor): the layer it belongs to. */
   part_of?: string;
+  /** Search: the value chosen per ranged option, as written (`{ "bits": "4" }`). */
+  chosen?: Record<string, string>;
+  /** Search: one row per ranged option and candidate (compiler/search/report.ts). */
+  sensitivity?: SensitivityRow[];
+  /** Search: the unit id when layers took one value together. */
+  unit?: string;
 }
 
 export interface TargetReport {
@@ -37,6 +44,17 @@ export interface TargetReport {
   met: boolean;
 }
 
+/** `target latency`: the model timed in onnxruntime-node (one thread) interleaved with the original. */
+export interface LatencyReport {
+  original_ms: number;
+  compiled_ms: number;
+  /** compiled_ms / original_ms. */
+  ratio: number;
+  /** Timed runs of each model (the medians are reported). */
+  runs: number;
+  threads: number;
+}
+
 /** In JSON, an infinite SNR (identical outputs) is written as null. */
 export interface Report {
   before: Totals;
@@ -44,6 +62,10 @@ export interface Report {
   layers: LayerReport[];
   fidelity?: Fidelity;
   targets: TargetReport[];
+  /** Present when a target bounds latency. */
+  latency?: LatencyReport;
+  /** Present when the recipe had ranges: what the search tried and chose (compiler/search/report.ts). */
+  search?: SearchReport;
   timings_ms: Record<string, number>;
   /** Work the passes skipped and why (e.g. a factorization that would not shrink); absent when none. */
   warnings?: string[];

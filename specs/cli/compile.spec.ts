@@ -187,7 +187,7 @@ describe('squish compile output', () => {
     const r2 = await runCli(['compile', MODELS.cls, '--recipe', range, '-o', join(dir, 'range.onnx')]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(
-      /range\.squish:2:12: error\[SQ501\]: prune weights \{ sparsity … \}: searching ranges is not available yet/,
+      /range\.squish:2:12: error\[SQ322\]: 'sparsity …' needs calibration data: a range is searched on it/,
     );
     const miss = recipe('miss.squish', 'target size <= 200KB\n');
     const rp = join(dir, 'miss.json');

@@ -75,7 +75,6 @@ const MODEL_FREE: [string, string, RegExp][] = [
     '1:40 SQ321',
     /'slimming' needs criterion bn-gamma/,
   ],
-  ['prune weights of conv { sparsity 20%..60% }', '1:34 SQ501', /searching ranges is not available yet/],
   ['quantize weights of conv { bits 3 }', '1:33 SQ303', /'bits' must be one of 2, 4, 8/],
   [
     'quantize weights of conv { ternary  per-channel  method gptq }',
@@ -92,7 +91,6 @@ const MODEL_FREE: [string, string, RegExp][] = [
   ['cluster weights of conv { clusters 1 }', '1:36 SQ303', /between 2 and 65535/],
   ['cluster weights of conv { init random }', '1:32 SQ316', /'init' cannot be 'random'/],
   ['distill { steps 10 }', '1:1 SQ501', /distill is not available yet/],
-  ['target latency <= 60%', '1:8 SQ501', /target latency is not available yet/],
 ];
 
 /** Options that read calibration data, in a recipe without any. */
@@ -104,6 +102,8 @@ const NEED_DATA: [string, string][] = [
   ['quantize activations { bits 8 }', '1:1'],
   ['factorize conv { reconstruct least-squares }', '1:30'],
   ['target agreement >= 99%', '1:8'],
+  ['prune weights of conv { sparsity 20%..60% }', '1:34'],
+  ['quantize weights of conv { bits 2..8 }', '1:33'],
 ];
 
 const MODEL_DEPENDENT: Case[] = [

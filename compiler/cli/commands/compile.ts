@@ -21,6 +21,7 @@ import { compileModel, runtimeRunner } from '../../compile.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
+import type { OrtLike } from '../../train/runner.ts';
 import type { CliIO } from '../io.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
@@ -196,6 +197,9 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
           loadModel: () => loadModelFile(modelPath, modelArg),
           runner: runtimeRunner(opts.backend),
           onProgress: progress.update,
+          onnxruntime: await onnxruntimeNode(),
+          clock: cpuMs,
+          info: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
           log: opts.verbose ? (l) => io.err(`${l}\n`) : undefined,
           warn: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
         });
@@ -211,3 +215,14 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
       if (!opts.quiet) io.out(summary(opts.output, result.report));
     });
 };
+
+/** onnxruntime-node when installed (a search measures with it, `target latency` times in it). */
+export async function onnxruntimeNode(): Promise<OrtLike | undefined> {
+  return (await import('onnxruntime-node').catch(() => undefined)) as OrtLike | undefined;
+}
+
+/** CPU milliseconds of this process (steadier than wall time on a loaded machine). */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
