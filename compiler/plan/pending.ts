@@ -100,30 +100,8 @@ export function pendingDiagnostics(ast: RecipeAst): Diagnostic[] {
         ),
       );
     }
-    out.push(...sparsegptGlobal(s));
   }
   return out;
-}
-
-/** `criterion sparsegpt  scope global` ranks whole kernels/blocks across layers: not run yet. */
-function sparsegptGlobal(s: Statement): Diagnostic[] {
-  if (
-    s.kind !== 'prune' ||
-    !s.granularity ||
-    (s.granularity.kind !== 'kernels' && s.granularity.kind !== 'blocks')
-  )
-    return [];
-  const criterion = s.options?.find((o) => o.name === 'criterion');
-  const scope = s.options?.find((o) => o.name === 'scope');
-  if (wordOf(criterion?.values[0]) !== 'sparsegpt' || wordOf(scope?.values[0]) !== 'global') return [];
-  return [
-    diag(
-      'SQ501',
-      scope!.values[0]!.span,
-      `${statementTitle(s)} { criterion sparsegpt  scope global } is not available yet`,
-      'use scope local (each layer loses the same share), or criterion l1/l2 with scope global',
-    ),
-  ];
 }
 
 /** Statements with a use the compiler does not run yet (plan-time previews and checks skip them). */

@@ -66,11 +66,6 @@ const MODEL_FREE: [string, string, RegExp][] = [
   ['prune weights of conv { sparsity 100% }', '1:34 SQ303', /must be ≥ 0 and < 100/],
   ['prune weights of conv { criterion taylor }', '1:35 SQ501', /criterion taylor \} is not available yet/],
   [
-    'prune kernels of conv { criterion sparsegpt  scope global }',
-    '1:52 SQ501',
-    /scope global \} is not available yet/,
-  ],
-  [
     'prune channels of conv { criterion l1  slimming 1e-4 }',
     '1:40 SQ321',
     /'slimming' needs criterion bn-gamma/,

@@ -3,16 +3,30 @@
 // output error of removing its weights S alone and compensating with the rest, H = Σ x·xᵀ on
 // calibration data) ranks the units, the cheapest are zeroed (exact share per layer), and the kept
 // weights are refit by least squares towards the original model's output (the optimal update for
-// that mask, as reconstruct least-squares does; `reconstruct none` skips it).
+// that mask, as reconstruct least-squares does; `reconstruct none` skips it). With `scope global`
+// one ranking across the layers decides how many units each loses: every unit's OBS cost on the
+// unpruned model divided by its layer's output energy tr(W·H·Wᵀ) (a share of that layer's output, so
+// layers of different scale compare), the cheapest round(p · all units) in all; each layer then
+// prunes its count in the sequential walk above.
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Sample } from '../../data/calibration.ts';
 import type { PassContext } from '../../engine/pass.ts';
 import { choleskyDamped, choleskyInverse } from '../../linalg/cholesky.ts';
 import type { LayerGrams } from './hessian.ts';
-import { pruneUnits, type SparseUnit, unitScores, unitsOf } from './masks.ts';
+import {
+  lowest,
+  pruneUnits,
+  removedCount,
+  type SparseUnit,
+  unitCount,
+  unitScores,
+  unitsOf,
+  zeroUnits,
+} from './masks.ts';
 import { type MaskedTarget, refitTarget } from './refit-masked.ts';
-import { augmented, enoughRows, privateBias, walkLayers } from './sparsegpt-layers.ts';
+import { outputEnergy } from './sparsegpt.ts';
+import { augmented, enoughRows, type GptTarget, privateBias, walkLayers } from './sparsegpt-layers.ts';
 
 /** H⁻¹ of the damped Hessian (n × n); dead inputs (Hᵢᵢ = 0) get Hᵢᵢ = 1 first. */
 function inverseHessian(h: Float64Array, n: number, damp = 0.01): Float64Array {
@@ -80,7 +94,54 @@ function unitCosts(model: Model, t: MaskedTarget, acc: LayerGrams, unit: Structu
   return Float64Array.from(out);
 }
 
-/** Prunes the targets in place; `original` (the unpruned model) turns the least-squares refit on. */
+/** A layer's units scored for ranking: OBS costs, or squared L2 norms where calibration rows are too few. */
+function scored(model: Model, t: MaskedTarget, acc: LayerGrams, unit: StructuredUnit) {
+  const units = unitsOf(t.view, unit);
+  if (enoughRows(acc)) return { units, scores: unitCosts(model, t, acc, unit), obs: true };
+  return { units, scores: unitScores(t.view.data, units, 'l2'), obs: false };
+}
+
+/**
+ * scope global: units each layer loses, from one ranking of every unit's cost on the unpruned model
+ * relative to its layer's output (OBS cost / tr(W·H·Wᵀ), or ‖w_S‖² / ‖W‖² without enough rows).
+ */
+async function globalCounts(
+  model: Model,
+  targets: MaskedTarget[],
+  unit: StructuredUnit,
+  p: number,
+  samples: Sample[],
+): Promise<Map<GptTarget, number>> {
+  const rows: { t: GptTarget; s: Float64Array }[] = [];
+  await walkLayers(model, targets, samples, undefined, (target, acc) => {
+    const t = target as MaskedTarget;
+    const { scores, obs } = scored(model, t, acc, unit);
+    let scale = 0;
+    if (obs) {
+      const ws = augmented(t, privateBias(model, t));
+      ws.forEach((w, g) => {
+        scale += outputEnergy(w, t.view.rows, acc.cols, acc.h[g]!);
+      });
+    } else for (const x of t.view.data) scale += x * x;
+    rows.push({ t, s: Float64Array.from(scores, (x) => (scale > 0 ? (obs ? x : x * x) / scale : 0)) });
+  });
+  const all = new Float64Array(rows.reduce((a, r) => a + r.s.length, 0));
+  const owner = new Int32Array(all.length);
+  let o = 0;
+  rows.forEach((r, i) => {
+    all.set(r.s, o);
+    owner.fill(i, o, o + r.s.length);
+    o += r.s.length;
+  });
+  const counts = rows.map(() => 0);
+  for (const k of lowest(all, removedCount(p, all.length))) counts[owner[k]!]!++;
+  return new Map(rows.map((r, i) => [r.t, counts[i]!]));
+}
+
+/**
+ * Prunes the targets in place; `original` (the unpruned model) turns the least-squares refit on;
+ * `global`: the units each layer loses come from one ranking across them (see globalCounts).
+ */
 export async function obsUnitLayers(
   model: Model,
   original: Model | undefined,
@@ -89,7 +150,9 @@ export async function obsUnitLayers(
   p: number,
   samples: Sample[],
   ctx: Pick<PassContext, 'progress' | 'warn'> = {},
+  global = false,
 ): Promise<void> {
+  const counts = global ? await globalCounts(model, targets, unit, p, samples) : undefined;
   await walkLayers(
     model,
     targets,
@@ -97,17 +160,14 @@ export async function obsUnitLayers(
     original,
     (target, acc) => {
       const t = target as MaskedTarget;
-      const units = unitsOf(t.view, unit);
-      if (!enoughRows(acc)) {
+      const { units, scores, obs } = scored(model, t, acc, unit);
+      if (!obs)
         ctx.warn?.(
           `criterion sparsegpt fell back to l2 for ${t.layer}: ${acc.count ?? 0} calibration rows for ${acc.cols} columns (needs ${Math.ceil(acc.cols / 4)}; add samples)`,
         );
-        pruneUnits([{ data: t.view.data, units, scores: unitScores(t.view.data, units, 'l2') }], p, 'local');
-        return;
-      }
-      const scores = unitCosts(model, t, acc, unit);
-      pruneUnits([{ data: t.view.data, units, scores }], p, 'local');
-      if (original) refitTarget(model, t, acc);
+      if (counts) zeroUnits(t.view.data, units, lowest(scores, Math.min(counts.get(t)!, unitCount(units))));
+      else pruneUnits([{ data: t.view.data, units, scores }], p, 'local');
+      if (obs && original) refitTarget(model, t, acc);
     },
     ctx,
   );

@@ -114,6 +114,7 @@ export async function pruneSparse(
       s.p,
       ctx.samples!,
       ctx,
+      s.scope === 'global',
     );
   } else if (s.criterion === 'sparsegpt') {
     const mode =
