@@ -2,20 +2,22 @@
 // HTML report and scripts:
 //
 //   layers[].chosen       { [option]: value as written }            e.g. { "bits": "4" }
-//   layers[].sensitivity  [{ option, value, sensitivity, error, agreement?, size, params, flops,
+//   layers[].sensitivity  [{ option, value, text, sensitivity, error, agreement?, size, params, flops,
 //                            latency_ms?, measured }]               one row per knob and candidate,
 //                            least lossy first; `sensitivity` is what the allocation summed
 //                            (error = relative output noise Σ(y−ŷ)²/Σy² with that layer alone
 //                            changed, on the fitting samples; + 1 − agreement where a target names
 //                            agreement); size/params/flops/latency_ms are the unit's own costs;
-//                            measured: tensors | model | estimated
+//                            value: the candidate as a number (30 for 30%; ternary 1.58, binary 1),
+//                            text: as written; measured: tensors | model | estimated
 //   layers[].unit          the unit id when layers move together (channel group, scope global)
 //   search                 { knobs[{from, option, candidates[]}], units, points, measured{tensors,
-//                            model, estimated}, pipelines, sample_runs, metrics[], frontier[{cost{},
-//                            sensitivity}], tries[{why, estimate{}, sensitivity, achieved{}, met}],
-//                            exact, time_ms, budget_ms }
+//                            model, estimated}, pipelines, sample_runs, metrics[], frontier[{size?,
+//                            params?, flops?, latency?, sensitivity}], chosen{same}, tries[{why,
+//                            estimate{}, sensitivity, achieved{}, met}], exact, time_ms, budget_ms }
 //     frontier: the allocations no other beats on every cost and sensitivity, cheapest first
-//     (cost per metric as a whole-model estimate: bytes, count, ms); tries: each whole compile, in
+//     (cost per metric as a whole-model estimate: bytes, count, ms); chosen: the allocation the result
+//     took, on the same axes; tries: each whole compile, in
 //     order, with the estimate the allocation made and what the compile measured per target.
 
 import type { Allocation } from './allocate.ts';
@@ -28,7 +30,10 @@ import type { SearchUnit } from './units.ts';
 
 export interface SensitivityRow {
   option: string;
-  value: string;
+  /** The candidate as a number (30 for 30%; ternary 1.58, binary 1). */
+  value: number;
+  /** The candidate as written (`30%`, `4`, `ternary`). */
+  text: string;
   sensitivity: number;
   error: number;
   agreement?: number;
@@ -45,6 +50,9 @@ export interface SearchLayer {
   unit?: string;
 }
 
+/** An allocation as a point: its whole-model cost estimate per bounded metric and summed sensitivity. */
+export type FrontierPoint = Partial<Record<CostMetric, number>> & { sensitivity: number };
+
 export interface SearchReport {
   knobs: { from: string; option: string; candidates: string[] }[];
   units: number;
@@ -54,7 +62,9 @@ export interface SearchReport {
   pipelines: number;
   sample_runs: number;
   metrics: CostMetric[];
-  frontier: { cost: Partial<Record<CostMetric, number>>; sensitivity: number }[];
+  frontier: FrontierPoint[];
+  /** The allocation the result took (absent when nothing was allocated). */
+  chosen?: FrontierPoint;
   tries: {
     why: string;
     estimate: Partial<Record<CostMetric, number>>;
@@ -93,7 +103,12 @@ export function searchSection(
   t0: number,
   metrics: CostMetric[],
   offset: Costs,
+  chosen?: Allocation,
 ): SearchReport {
+  const point = (a: Allocation): FrontierPoint => ({
+    ...Object.fromEntries(metrics.map((k, i) => [k, a.cost[i]! + offset[k]])),
+    sensitivity: a.sensitivity,
+  });
   const all = m.points.flat(2);
   const count = (how: string) => all.filter((p) => p.how === how).length;
   const targets = input.plan.settings.targets;
@@ -109,10 +124,8 @@ export function searchSection(
     pipelines: m.runs.pipelines,
     sample_runs: m.runs.probes,
     metrics,
-    frontier: frontier.map((a) => ({
-      cost: Object.fromEntries(metrics.map((k, i) => [k, a.cost[i]! + offset[k]])),
-      sensitivity: a.sensitivity,
-    })),
+    frontier: frontier.map(point),
+    ...(chosen ? { chosen: point(chosen) } : {}),
     tries: tries.map((t) => ({
       why: t.why,
       estimate: pick(t.estimate, metrics),
@@ -142,7 +155,8 @@ export function searchLayers(
         const p = m.points[i]![j]![ci]!;
         return {
           option: k.option,
-          value: c.text,
+          value: c.value ?? (c.word === 'ternary' ? 1.58 : 1),
+          text: c.text,
           sensitivity: sensitivityOf(p, rule),
           error: p.score.error,
           ...(p.score.agreement !== undefined ? { agreement: p.score.agreement } : {}),

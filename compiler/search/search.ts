@@ -221,7 +221,19 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
     );
   }
   if (!input.compile) {
-    const report = searchSection(input, knobs, units, measured, [], frontier, exact, t0, metrics, offset);
+    const report = searchSection(
+      input,
+      knobs,
+      units,
+      measured,
+      [],
+      frontier,
+      exact,
+      t0,
+      metrics,
+      offset,
+      r.best,
+    );
     return {
       plan: choosePlan(plan, units, optionsOf(r.best.choice), specializer),
       report,
@@ -268,7 +280,19 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
     }
   }
   const chosen = best ?? closest!;
-  const report = searchSection(input, knobs, units, measured, tries, frontier, exact, t0, metrics, offset);
+  const report = searchSection(
+    input,
+    knobs,
+    units,
+    measured,
+    tries,
+    frontier,
+    exact,
+    t0,
+    metrics,
+    offset,
+    chosen.a,
+  );
   const layers = searchLayers(units, chosen.a.choice, measured, rule);
   let missed: Diagnostic[] | undefined;
   if (!best) {

@@ -48,7 +48,10 @@ describe('search (cls, 2 samples, candidates 2)', () => {
     expect(searched.length).toBe(11);
     for (const l of searched) {
       expect(['30%', '90%']).toContain(l.chosen!.sparsity);
-      expect(l.sensitivity!.map((s) => s.value)).toEqual(['30%', '90%']);
+      expect(l.sensitivity!.map((s) => [s.text, s.value])).toEqual([
+        ['30%', 30],
+        ['90%', 90],
+      ]);
       for (const s of l.sensitivity!) {
         expect(s.measured).toBe('tensors');
         expect(Number.isFinite(s.error) && s.error >= 0).toBe(true);
@@ -63,9 +66,10 @@ describe('search (cls, 2 samples, candidates 2)', () => {
     expect(s.knobs).toEqual([expect.objectContaining({ option: 'sparsity', candidates: ['30%', '90%'] })]);
     expect(s.tries.length).toBeGreaterThanOrEqual(1);
     expect(s.tries.at(-1)!.met).toBe(true);
-    const costs = s.frontier.map((f) => f.cost.size!);
+    const costs = s.frontier.map((f) => f.size!);
     expect(costs).toEqual([...costs].sort((a, b) => a - b));
-    for (const f of s.frontier) expect(f.cost.size!).toBeLessThanOrEqual(SIZE * r.report.before.bytes);
+    for (const f of s.frontier) expect(f.size!).toBeLessThanOrEqual(SIZE * r.report.before.bytes);
+    expect(s.chosen!.size!).toBeLessThanOrEqual(SIZE * r.report.before.bytes);
   }, 600_000);
 
   it('chooses the same values on every run (deterministic)', async () => {

@@ -121,7 +121,7 @@ async function printSearch(
   io.out('\nsearch: chosen per layer (sensitivity at the chosen value)\n');
   for (const [name, l] of searched.layers) {
     const values = Object.entries(l.chosen).map(([k, v]) => {
-      const row = l.sensitivity.find((r) => r.option === k && r.value === v);
+      const row = l.sensitivity.find((r) => r.option === k && r.text === v);
       return `${k} ${v}${row ? ` (${row.sensitivity.toExponential(2)})` : ''}`;
     });
     io.out(`  ${name}: ${values.join(', ')}\n`);
