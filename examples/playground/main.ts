@@ -55,7 +55,12 @@ const editor = recipeEditor(
 function showPlan(ok: boolean): void {
   const table = $<HTMLTableElement>('plan');
   table.replaceChildren();
-  if (!ok || !state.model) return;
+  ($('compile') as HTMLButtonElement).disabled = !ok || !state.model;
+  if (!state.model) return;
+  if (!ok) {
+    setText('plan-note', 'the plan shows once the recipe has no errors');
+    return;
+  }
   let p: PlanJson;
   try {
     p = plan(state.model.bytes, editor.text(), { recipeFile: state.recipeFile });
@@ -88,7 +93,6 @@ async function takeFiles(files: Iterable<File>): Promise<void> {
   }
   const data = Object.keys(state.files).length;
   setText('data-count', data ? `${data} data file${data === 1 ? '' : 's'}` : '');
-  ($('compile') as HTMLButtonElement).disabled = !state.model;
   editor.view.dispatch({}); // check again with the new model
   showPlan(editor.diagnostics().every((d) => d.severity !== 'error'));
 }

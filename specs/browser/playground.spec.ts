@@ -107,6 +107,7 @@ describe('playground (squish serve)', () => {
     const head = check.stderr.split('\n')[0]!; // typo.squish:L:C: error[SQ202]: unknown statement 'squeeze'
     const [, line, column, rest] = /^typo\.squish:(\d+):(\d+): (.*)$/.exec(head)!;
     expect(shown).toBe(`${line}:${column} ${rest!.replace(/\]: /, '] ')}`);
+    expect(await page.$eval('#compile', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
     await screenshot(page, 'playground-typo');
     for (let i = 0; i < '\nsqueeze everything'.length; i++) await page.keyboard.press('Backspace');
     await page.waitForSelector('#diagnostics[data-errors="0"]', { timeout: 30_000 });
