@@ -3,6 +3,7 @@
 
 import type { Span } from '../../dsl/span.ts';
 import { UserError } from '../../runtime/errors.ts';
+import { defaultMaxMemoryBytes, formatBytes, typeBytes } from '../../runtime/exec/budget.ts';
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { makeTensor, sizeOf, type Tensor } from '../../runtime/ir/tensor.ts';
 import { parseNpy } from '../../runtime/npy.ts';
@@ -99,6 +100,18 @@ export async function calibrationFiles(
   return ordered.slice(0, spec.samples ?? ordered.length);
 }
 
+/** Random samples are made up front: refuse sizes past the memory budget before allocating. */
+function checkRandomSize(inputs: InputSpec[], shapes: number[][], samples: number, where: string): void {
+  const one = inputs.reduce((a, inp, k) => a + (typeBytes({ dtype: inp.dtype, shape: shapes[k] }) ?? 0), 0);
+  const limit = defaultMaxMemoryBytes();
+  if (one * samples > limit) {
+    throw new UserError(
+      `${where}: ${samples} random samples of ${inputs.map((inp, k) => `${inp.name} [${shapes[k]!.join(', ')}]`).join(', ')} take ${formatBytes(one * samples)}, more than the memory budget of ${formatBytes(limit)}`,
+      'pin a smaller input shape (model { input … } or --shape), use fewer samples, or raise --max-memory',
+    );
+  }
+}
+
 function randomTensor(input: InputSpec, dims: number[], draw: () => number): Tensor {
   const t = makeTensor(input.dtype, dims);
   const n = sizeOf(dims);
@@ -123,6 +136,7 @@ export async function loadCalibration(
   if (spec.source === 'random') {
     const draw = normal(rng(spec.seed ?? 0));
     const shapes = inputs.map((i) => i.shape as number[]);
+    checkRandomSize(inputs, shapes, spec.samples ?? DEFAULT_RANDOM_SAMPLES, where);
     const out: Sample[] = [];
     for (let s = 0; s < (spec.samples ?? DEFAULT_RANDOM_SAMPLES); s++) {
       const feeds: Sample = {};

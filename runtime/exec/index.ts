@@ -8,5 +8,5 @@ export {
   createBackend,
   registerBackend,
 } from './backends.ts';
-export { checkKernels } from './plan.ts';
+export { checkKernels, MissingKernelError } from './plan.ts';
 export { createSession, type RunOptions, Session, type SessionOptions } from './session.ts';

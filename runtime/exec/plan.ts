@@ -9,6 +9,7 @@ import { inferShapes } from '../ir/shape/index.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { ValueType } from '../ir/types.ts';
 import { getOp, type KernelContext, registeredOps } from '../ops/registry.ts';
+import { checkOutputBudget } from './budget.ts';
 import '../ops/reference/index.ts';
 
 export interface PlannedStep {
@@ -32,16 +33,22 @@ function opLabel(op: string, domain: string): string {
   return domain && domain !== 'ai.onnx' ? `${domain}::${op}` : op;
 }
 
+/** A model that cannot run here: ops without a kernel, each with the first node that uses it. */
+export class MissingKernelError extends UserError {
+  constructor(readonly missing: { op: string; node: string }[]) {
+    super(
+      `no kernel for ${missing.length === 1 ? 'op' : 'ops'} ${missing.map((m) => `${m.op} (node '${m.node}')`).join(', ')}`,
+      `registered ops: ${registeredOps().join(', ')}`,
+    );
+  }
+}
+
 /** Fail before anything runs when a node has no kernel, naming each missing op and what is registered. */
 export function checkKernels(nodes: readonly Pick<Node, 'opType' | 'domain' | 'label'>[]): void {
   const missing = new Map<string, string>();
   for (const n of nodes) if (!getOp(n.opType, n.domain)) missing.set(opLabel(n.opType, n.domain), n.label);
   if (missing.size === 0) return;
-  const list = [...missing].map(([op, node]) => `${op} (node '${node}')`).join(', ');
-  throw new UserError(
-    `no kernel for ${missing.size === 1 ? 'op' : 'ops'} ${list}`,
-    `registered ops: ${registeredOps().join(', ')}`,
-  );
+  throw new MissingKernelError([...missing].map(([op, node]) => ({ op, node })));
 }
 
 function referenceKernel(n: GraphNode, ctx: KernelContext): PreparedKernel | undefined {
@@ -103,11 +110,10 @@ export async function planGraph(
       !n.outputs.some((o) => keep.has(o) && !isOutput(graph, o))
     ) {
       const def = getOp(n.opType, n.domain)!;
-      const outs = await def.reference(
-        n.inputs.map((i) => (i ? consts.get(i) : undefined)),
-        n.attrs,
-        { ...ctx, nOutputs: n.outputs.length },
-      );
+      const inputs = n.inputs.map((i) => (i ? consts.get(i) : undefined));
+      const c = { ...ctx, nOutputs: n.outputs.length };
+      checkOutputBudget({ name: n.label, op: n.opType, domain: n.domain, attrs: n.attrs }, inputs, c);
+      const outs = await def.reference(inputs, n.attrs, c);
       n.outputs.forEach((o, k) => {
         if (o && outs[k]) consts.set(o, outs[k]!);
       });

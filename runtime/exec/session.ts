@@ -6,8 +6,10 @@ import { dtypeByteLength } from '../ir/dtype.ts';
 import { Graph } from '../ir/graph.ts';
 import type { Model } from '../ir/model.ts';
 import { sizeOf, type Tensor } from '../ir/tensor.ts';
+import { checkFedShapes } from '../onnx/validate/index.ts';
 import { getOp, type KernelContext } from '../ops/registry.ts';
 import { createBackend } from './backends.ts';
+import { checkOutputBudget } from './budget.ts';
 import { checkFeeds } from './feeds.ts';
 import { GraphRunner } from './graph-run.ts';
 import { type Plan, planGraph } from './plan.ts';
@@ -29,6 +31,8 @@ export interface SessionOptions {
    * backend fuses nodes: a value named here is never fused away.
    */
   observe?: string[];
+  /** Bytes one node's outputs may take (default: setDefaultMaxMemory, 2 GiB unless a host set it). */
+  maxMemory?: number;
 }
 
 export interface RunOptions {
@@ -38,6 +42,7 @@ export interface RunOptions {
 
 export class Session {
   private disposed = false;
+  private readonly shapesChecked = new Set<string>();
   /** What the last run did: nodes run, and the most intermediate values held at once. */
   lastRun = { nodesRun: 0, peakLiveValues: 0 };
   /** Whole-graph programs, for a backend that compiles graphs. */
@@ -49,11 +54,15 @@ export class Session {
     private readonly impl: Backend,
     private readonly plan: Plan,
     private readonly options: SessionOptions,
-    /** Default-domain opset the kernels run at. */
-    readonly opset = 17,
+    private readonly ctx: KernelContext,
   ) {
     const compiles = impl as Backend & Required<Pick<Backend, 'compileGraph'>>;
-    if (impl.compileGraph) this.runner = new GraphRunner(graph, compiles, plan, { opset });
+    if (impl.compileGraph) this.runner = new GraphRunner(graph, compiles, plan, ctx);
+  }
+
+  /** Default-domain opset the kernels run at. */
+  get opset(): number {
+    return this.ctx.opset;
   }
 
   /** Names the caller feeds, and their declared types. */
@@ -76,6 +85,7 @@ export class Session {
   async run(feeds: Record<string, Tensor>, opts: RunOptions = {}): Promise<Record<string, Tensor>> {
     if (this.disposed) throw new UserError('the session was disposed');
     const env = checkFeeds(this.graph, this.plan.feeds, feeds);
+    checkFedShapes(this.graph, env, this.ctx.opset, this.shapesChecked);
     const observe = opts.observe ?? this.options.observe ?? [];
     const keep = [...new Set([...this.outputNames, ...observe])];
     // a run that reports every value goes node by node (a program holds values only while needed)
@@ -133,6 +143,7 @@ export class Session {
       });
       let outs: Tensor[];
       try {
+        checkOutputBudget(node, inputs, { ...this.ctx, nOutputs: node.outputs.length });
         outs = await run(inputs);
       } catch (e) {
         if (e instanceof RangeError) throw tooLarge(node, inputs, this.backend, this.opset, e);
@@ -227,11 +238,11 @@ function tooLarge(
 export async function createSession(source: Model | Graph, options: SessionOptions = {}): Promise<Session> {
   const graph = source instanceof Graph ? source : source.graph;
   const opset = source instanceof Graph ? (options.opset ?? 17) : (source.opset('') ?? options.opset ?? 17);
-  const ctx: KernelContext = { opset };
+  const ctx: KernelContext = { opset, maxMemory: options.maxMemory };
   const choice = options.backend ?? 'auto';
   const impl =
     typeof choice === 'object' ? choice : await createBackend(choice, { threads: options.threads });
   const keep = new Set([...graph.outputs.map((o) => o.name), ...(options.observe ?? [])]);
   const plan = await planGraph(graph, impl, ctx, keep);
-  return new Session(graph, impl.name, impl, plan, options, opset);
+  return new Session(graph, impl.name, impl, plan, options, ctx);
 }

@@ -8,6 +8,8 @@ export interface KernelContext {
   opset: number; // default-domain opset of the model
   /** How many outputs the node declares (Split without sizes divides evenly among them). */
   nOutputs?: number;
+  /** Bytes a node's outputs may take (the executor's budget, runtime/exec/budget.ts). */
+  maxMemory?: number;
 }
 
 export interface OpDef {

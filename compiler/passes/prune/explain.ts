@@ -40,6 +40,7 @@ export function explainChannelGroups(
     if (n) names.set(n, l.name);
     if (a && n) fromOf.set(n, a.from);
   }
+  if (fromOf.size === 0) return [];
   const types = inferShapes(g, { opset: model.opset('') ?? 17, inputShapes }).types;
   const out: GroupExplanation[] = [];
   for (const grp of channelGroups(g, (v) => types.get(v) ?? g.declaredType(v))) {

@@ -254,6 +254,17 @@ const constantOfShape: ShapeFn = (_ins, a, ctx) => {
   return [{ dtype: t?.dtype ?? 'float32', shape: ctx.values[0] ? [...ctx.values[0]] : undefined }];
 };
 
+/** Range's length is known when start, limit and delta are (constants or known values). */
+const range: ShapeFn = (ins, _a, ctx) => {
+  if (!ins[0]) return [undefined];
+  const [start, limit, delta] = [0, 1, 2].map((k) => ctx.values[k]?.[0] ?? ctx.consts[k]?.data[0]);
+  if ([start, limit, delta].every((v) => typeof v === 'number' || typeof v === 'bigint')) {
+    const n = Math.ceil((Number(limit) - Number(start)) / Number(delta));
+    if (Number.isFinite(n)) return [{ dtype: ins[0].dtype, shape: [Math.max(n, 0)] }];
+  }
+  return [{ dtype: ins[0].dtype, shape: ['?'] }];
+};
+
 const constant: OpShape = {
   shape: (_ins, a) => {
     const t = a.value as { dtype: import('../dtype.ts').DType; dims: number[] } | undefined;
@@ -299,7 +310,7 @@ export const LAYOUT: Record<string, OpShape> = {
   ScatterND: { shape: (ins) => [ins[0]] },
   ScatterElements: { shape: (ins) => [ins[0]] },
   NonZero: { shape: (ins) => [{ dtype: 'int64', shape: [ins[0]?.shape?.length ?? '?', '?'] }] },
-  Range: { shape: (ins) => [ins[0] ? { dtype: ins[0].dtype, shape: ['?'] } : undefined] },
+  Range: { shape: range },
   EyeLike: {
     shape: (ins, a) => [
       ins[0]
