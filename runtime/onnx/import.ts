@@ -2,7 +2,7 @@
 // objects (`extra`, including raw unknown fields) and written back by exportModel. No file I/O:
 // external data comes through the `readExternal` callback.
 
-import { isUserError, UserError } from '../errors.ts';
+import { isUserError, printable, UserError } from '../errors.ts';
 import type { Attribute, AttrType } from '../ir/attribute.ts';
 import { dtypeFromCode } from '../ir/dtype.ts';
 import { Graph, type ValueInfo } from '../ir/graph.ts';
@@ -13,12 +13,15 @@ import { decodeMessage, type Msg } from './codec.ts';
 import { ATTR_TYPES } from './schema.ts';
 import { decodeSparse } from './sparse.ts';
 import { decodeTensor, type ExternalReader } from './tensor-proto.ts';
+import { validateModel } from './validate/index.ts';
 
 export interface ImportOptions {
   /** Reads external tensor data (the host checks the location and the range). */
   readExternal?: ExternalReader;
   /** Name of the source in error messages (a file path). */
   source?: string;
+  /** Check the model as the ONNX checker does (default true; the .sqz reader checks once filled). */
+  validate?: boolean;
 }
 
 const ATTR_NAMES = new Map<number, AttrType>(Object.entries(ATTR_TYPES).map(([k, v]) => [v, k as AttrType]));
@@ -65,11 +68,6 @@ export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Model 
   }
 }
 
-function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 function importModelUnchecked(bytes: Uint8Array, opts: ImportOptions): Model {
   const src = opts.source ?? 'model';
   if (bytes.length === 0)
@@ -111,6 +109,7 @@ function importModelUnchecked(bytes: Uint8Array, opts: ImportOptions): Model {
   // raw lists, re-emitted while the normalized ones are unchanged
   m.extra.$opsetRaw = { norm: JSON.stringify(m.opsetImports), raw: ops };
   m.extra.$metaRaw = { norm: JSON.stringify(m.metadataProps), raw: meta };
+  if (opts.validate !== false) validateModel(m, src);
   return m;
 }
 

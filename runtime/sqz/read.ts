@@ -5,6 +5,7 @@
 import { UserError } from '../errors.ts';
 import type { Model } from '../ir/model.ts';
 import { importModel } from '../onnx/import.ts';
+import { validateModel } from '../onnx/validate/index.ts';
 import { ByteReader, truncated } from './bytes.ts';
 import { crc32 } from './crc32.ts';
 import { SQZ_HEADER, SQZ_MAGIC, SQZ_VERSION } from './format.ts';
@@ -69,6 +70,12 @@ export function readSqz(bytes: Uint8Array, source = '.sqz file'): Model {
 }
 
 function read(bytes: Uint8Array, source: string, meter: boolean): { model: Model; info: SqzInfo } {
+  const r = decode(bytes, source, meter);
+  validateModel(r.model, source); // once its tensors are in (the graph alone holds placeholders)
+  return r;
+}
+
+function decode(bytes: Uint8Array, source: string, meter: boolean): { model: Model; info: SqzInfo } {
   const { version, payload } = sqzPayload(bytes, source);
   if (version === 1) {
     const { model, graphBytes, structureBytes, records } = readV1(payload, source);

@@ -139,7 +139,7 @@ export function readV2(
   const structure = readStructure(r, source);
   const sr = new ByteReader(structure.bytes, 'the structure');
   const graphBytes = sr.slice(sr.varint('graph size'), 'the graph');
-  const model = importModel(graphBytes, { source });
+  const model = importModel(graphBytes, { source, validate: false }); // tensors are placeholders yet
   const slots = tensorSlots(model.graph);
   const { models: specs, records } = readTable(sr, slots, payload.length - r.pos, source);
   const models = specs.map(newModel);
