@@ -11,6 +11,7 @@ import type { Tensor } from '../runtime/ir/tensor.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importModel } from '../runtime/onnx/import.ts';
 import { importAnyModel } from '../runtime/sqz/read.ts';
+import { checkNoFidelityTargets, passOf, pinInputs, whyItRuns } from './compile-guards.ts';
 import { calibrationFiles, type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
@@ -56,6 +57,8 @@ export interface CompileOptions {
   log?: (line: string) => void;
   /** Warnings (recipe warnings, skipped work). */
   warn?: (line: string) => void;
+  /** Measure fidelity when there is calibration data (default true; false: no model is run for it). */
+  fidelity?: boolean;
   /**
    * Imports the model (default: importModel(modelBytes)). The CLI passes its file loader so
    * external data beside the model file is read; the output always holds all its data.
@@ -187,9 +190,17 @@ async function prepare(
   const host = options.host ? await preloadIncludes(options.host, recipeText, recipeFile) : undefined;
   const recipe = loadRecipe(recipeText, recipeFile, host);
   for (const w of recipe.warnings) options.warn?.(recipe.render(w));
-  const load = options.loadModel ?? (() => importModel(modelBytes));
-  const model = load();
+  const loadAsIs = options.loadModel ?? (() => importModel(modelBytes));
+  const model = loadAsIs();
   const plan = planModel(model, recipe, options.inputShapes);
+  for (const w of pinInputs(model, plan.inputShapes)) options.warn?.(w);
+  if (options.fidelity === false) checkNoFidelityTargets(plan);
+  /** The model with the recipe's pinned inputs: what passes, fidelity, latency and search work on. */
+  const load = () => {
+    const m = loadAsIs();
+    pinInputs(m, plan.inputShapes);
+    return m;
+  };
   mark('plan', t);
 
   // calibration data first: its shapes fix the FLOPs where the recipe pins no input
@@ -276,6 +287,8 @@ export async function compileModel(
         options.warn?.(line);
       },
       samples,
+    }).catch((e) => {
+      throw whyItRuns(e, chosen, `${passOf(e)} runs the model on the calibration data`);
     });
     const passesMs = performance.now() - tb;
     const te = performance.now();
@@ -287,11 +300,16 @@ export async function compileModel(
     const after = measure(work, out.length, shapes);
     let fidelity: Fidelity | undefined;
     let fidelityMs = 0;
-    if (samples) {
+    if (samples && options.fidelity !== false) {
       const tf = performance.now();
       const make = options.runner ?? runtimeRunner();
-      const ref = await make(load());
-      const cand = await make(packed?.model ?? importAnyModel(out));
+      const why = 'measuring fidelity runs the model on the calibration data';
+      const ref = await make(load()).catch((e) => {
+        throw whyItRuns(e, chosen, why);
+      });
+      const cand = await make(packed?.model ?? importAnyModel(out)).catch((e) => {
+        throw whyItRuns(e, chosen, why);
+      });
       fidelity = await measureFidelity(ref, cand, samples, (done) =>
         options.onProgress?.('fidelity', done, samples.length),
       );

@@ -3,10 +3,13 @@
 // file, and only the command argv names is imported.
 
 import { Command, CommanderError } from 'commander';
-import { isUserError } from '../../runtime/errors.ts';
+import { isUserError, printable } from '../../runtime/errors.ts';
 import { SQUISH_VERSION } from '../version.ts';
 import { COMMANDS, commandsFor } from './commands/index.ts';
+import { checkUnknownOptions, subcommandOf } from './flags.ts';
 import { type CliIO, processIO } from './io.ts';
+import { applyMaxMemory } from './memory.ts';
+import { installProcessHandlers } from './process.ts';
 
 async function buildProgram(io: CliIO, setCode: (code: number) => void, names: string[]): Promise<Command> {
   const program = new Command('squish')
@@ -17,10 +20,12 @@ async function buildProgram(io: CliIO, setCode: (code: number) => void, names: s
     .showHelpAfterError('(run with --help for usage)');
   const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
   for (const register of registers) register(program, io, setCode);
+  program.hook('preAction', (_program, command) => applyMaxMemory(command.opts().maxMemory));
   return program;
 }
 
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  if (io === processIO) installProcessHandlers();
   let code = 0;
   try {
     const program = await buildProgram(
@@ -34,6 +39,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       program.outputHelp();
       return 0;
     }
+    const sub = subcommandOf(program, argv);
+    if (sub) checkUnknownOptions(sub, argv.slice(1));
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
@@ -43,8 +50,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     }
     if (isUserError(e)) {
       // recipe diagnostics come rendered (file:line:col: error[CODE]: …): no second "error:"
-      io.err((e as { rendered?: boolean }).rendered ? `${e.message}\n` : `error: ${e.message}\n`);
-      if (e.help) io.err(`help: ${e.help}\n`);
+      const message = printable(e.message, true);
+      io.err((e as { rendered?: boolean }).rendered ? `${message}\n` : `error: ${message}\n`);
+      if (e.help) io.err(`help: ${printable(e.help, true)}\n`);
       return 1;
     }
     const err = e as Error;

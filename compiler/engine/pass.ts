@@ -107,7 +107,7 @@ function failure(pass: string, before: string[], e: unknown): Error {
   const what = e instanceof Error ? e.message : String(e);
   const after = before.length ? ` (after ${before.join(', ')})` : ' (the first pass)';
   const msg = `pass ${pass} failed${after}: ${what}`;
-  if (isUserError(e)) return new UserError(msg, e.help);
+  if (isUserError(e)) return Object.assign(new UserError(msg, e.help), { cause: e });
   return new PassError(msg, pass, before, e);
 }
 

@@ -1,11 +1,11 @@
 // The Node host: gives core compiler code files (recipes, includes, calibration data) from disk.
 
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UserError } from '../../runtime/errors.ts';
 import type { Host } from '../data/host.ts';
+import { readRegularFile } from './files.ts';
 import { loadImage } from './images.ts';
 
 /** Relative recipe paths are taken from `cwd` (the CLI passes its working folder). */
@@ -13,20 +13,20 @@ export function nodeHost(cwd = process.cwd()): Host {
   const abs = (p: string) => resolve(cwd, p);
   return {
     async readFile(path) {
-      try {
-        return new Uint8Array(await readFile(abs(path)));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new UserError(
-          `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : String((e as Error).message)}`,
-        );
-      }
+      return readRegularFile(abs(path), 'file', path);
     },
     resolve: (fromFile, rel) => (isAbsolute(rel) ? rel : resolve(dirname(abs(fromFile)), rel)),
     async glob(fromFile, pattern) {
       const dir = dirname(abs(fromFile));
-      const found = await glob(pattern, { cwd: dir, absolute: true, onlyFiles: true });
-      return found.sort();
+      try {
+        const found = await glob(pattern, { cwd: dir, absolute: true, onlyFiles: true });
+        return found.sort();
+      } catch (e) {
+        throw new UserError(
+          `cannot search for files matching "${pattern.length > 80 ? `${pattern.slice(0, 80)}…` : pattern}" (${pattern.length} characters): ${(e as Error).message}`,
+          'write a shorter glob (relative to the recipe file)',
+        );
+      }
     },
     readText: (path) => readRecipeText(abs(path)),
     loadImage: (path, opts) => loadImage(abs(path), opts),

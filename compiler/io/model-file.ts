@@ -2,25 +2,14 @@
 // stay inside the model's folder — no absolute paths, no `..` escapes, no symlinks out; ranges are
 // checked against the file size before anything is allocated) and writes atomically (temp + rename).
 
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, lstatSync, openSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { exportModel, exportModelWithData } from '../../runtime/onnx/export.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
 import { isSqz, readSqz } from '../../runtime/sqz/read.ts';
+import { openRegular, readAt, readRegularFile } from './files.ts';
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
@@ -87,31 +76,20 @@ export function resolveExternalLocation(modelDir: string, location: string, what
 }
 
 function readRange(path: string, offset: number, length: number, what: string): Uint8Array {
-  let fd: number;
+  const { fd, size } = openRegular(path, {
+    what: 'external data file',
+    display: basename(path),
+    where: what,
+    help: 'external data must be a regular file in the model folder',
+  });
   try {
-    fd = openSync(path, 'r');
-  } catch {
-    throw new UserError(
-      `${what}: external data file '${path}' cannot be read`,
-      'keep the .data file next to the model',
-    );
-  }
-  try {
-    const size = fstatSync(fd).size;
     if (offset > size || length > size - offset) {
       throw new UserError(
         `${what}: external data range [${offset}, ${offset + length}) is past the end of '${basename(path)}' (${size} bytes)`,
         'the external data file is truncated or does not belong to this model',
       );
     }
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = readSync(fd, buf, got, length - got, offset + got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return new Uint8Array(buf.buffer, buf.byteOffset, got);
+    return readAt(fd, offset, length);
   } finally {
     closeSync(fd);
   }
@@ -119,17 +97,7 @@ function readRange(path: string, offset: number, length: number, what: string): 
 
 /** Read an ONNX model file (and its external data) or a .sqz container into the IR. Bad input → UserError. */
 export function loadModelFile(path: string, display = path): Model {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new UserError(
-      `model file '${display}' does not exist`,
-      'check the path (relative paths are from the current folder)',
-    );
-  }
-  if (st.isDirectory()) throw new UserError(`'${display}' is a folder, not an ONNX model file`);
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = readRegularFile(path, 'model', display);
   if (isSqz(bytes)) return readSqz(bytes, display); // a .sqz container holds all its data
   const dir = dirname(resolve(path));
   return importModel(bytes, {

@@ -1,12 +1,13 @@
 // `squish check`: exit codes, rendered diagnostics, --strict, and selectors resolved against the OCR models.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { MODELS, RECIPES, ROOT } from '../support/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'squish-check-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function recipe(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);
@@ -89,7 +90,7 @@ describe('squish check', () => {
   it('a missing recipe or model is a clear user error', async () => {
     const r = await runCli(['check', 'nope.squish'], dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("cannot read recipe 'nope.squish'");
+    expect(r.stderr).toContain("recipe file 'nope.squish' does not exist");
     const m = await runCli(['check', join(RECIPES, 'cls-int8.squish'), '--model', join(dir, 'missing.onnx')]);
     expect(m.code).toBe(1);
     expect(m.stderr).not.toMatch(/\n\s+at /);

@@ -1,12 +1,20 @@
 // squish compile end to end on the OCR models: cleanup none is lossless, cleanups are exact,
 // output is atomic and deterministic, provenance and report figures checked independently.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { outputHooks } from '../../compiler/cli/commands/compile.ts';
+import { commitHooks } from '../../compiler/io/commit.ts';
 import { saveModelFile } from '../../compiler/io/model-file.ts';
 import type { Report } from '../../compiler/report/types.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
@@ -50,7 +58,8 @@ function independentParams(bytes: Uint8Array): number {
 }
 
 afterAll(() => {
-  outputHooks.midWrite = undefined;
+  rmSync(dir, { recursive: true, force: true });
+  commitHooks.midWrite = undefined;
 });
 
 describe('squish compile on the OCR models', () => {
@@ -143,12 +152,12 @@ describe('squish compile output', () => {
     const before = sha(readFileSync(MODELS.cls));
     const out = join(dir, 'never.onnx');
     let tmpSeen = '';
-    outputHooks.midWrite = (tmp) => {
+    commitHooks.midWrite = (tmp: string) => {
       tmpSeen = tmp;
       throw new Error('disk full (injected)');
     };
     const r = await runCli(['compile', MODELS.cls, '--recipe', CLEAN, '-o', out]);
-    outputHooks.midWrite = undefined;
+    commitHooks.midWrite = undefined;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot write .*never\.onnx: disk full \(injected\)/);
     expect(tmpSeen).not.toBe('');
@@ -161,7 +170,7 @@ describe('squish compile output', () => {
   it('never writes over the input, nor over an existing file without --force', async () => {
     const r = await runCli(['compile', MODELS.cls, '--recipe', CLEAN, '-o', MODELS.cls, '--force']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/refusing to write the output over the input/);
+    expect(r.stderr).toMatch(/-o .* is the input model \(MODEL\); squish never writes over its inputs/);
     const out = join(dir, 'exists.onnx');
     writeFileSync(out, 'keep me');
     const r2 = await runCli(['compile', MODELS.cls, '--recipe', CLEAN, '-o', out]);
@@ -198,7 +207,7 @@ describe('squish compile output', () => {
       miss,
       '-o',
       join(dir, 'miss.onnx'),
-      '--report',
+      '--report-on-failure',
       rp,
     ]);
     expect(r3.code).toBe(1);
@@ -234,11 +243,11 @@ describe('squish compile output', () => {
     const cases: [string[], RegExp][] = [
       [
         ['compile', join(dir, 'nope.onnx'), '--recipe', CLEAN, '-o', out],
-        /cannot read model .*nope\.onnx: no such file/,
+        /model file '.*nope\.onnx' does not exist/,
       ],
       [
         ['compile', MODELS.cls, '--recipe', join(dir, 'nope.squish'), '-o', out],
-        /cannot read recipe .*nope\.squish: no such file/,
+        /recipe file '.*nope\.squish' does not exist/,
       ],
       [['compile', CLEAN, '--recipe', CLEAN, '-o', out], /not a valid ONNX model|ONNX/],
       [

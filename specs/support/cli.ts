@@ -5,7 +5,14 @@ import { main } from '../../compiler/cli/main.ts';
 export type CapturedIO = CliIO & { stdout: string; stderr: string };
 
 export function captureIO(cwd = process.cwd()): CapturedIO {
-  const io = { stdout: '', stderr: '', isTTY: false, cwd } as CapturedIO;
+  // no plain progress lines: specs compare stderr exactly
+  const io = {
+    stdout: '',
+    stderr: '',
+    isTTY: false,
+    progressEveryMs: Number.POSITIVE_INFINITY,
+    cwd,
+  } as CapturedIO;
   io.out = (t: string) => {
     io.stdout += t;
   };

@@ -13,6 +13,7 @@ import { exportModel } from '../../../runtime/onnx/export.ts';
 import { isSqz } from '../../../runtime/sqz/read.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { CliIO } from '../io.ts';
+import { MEMORY_HELP } from '../memory.ts';
 import {
   type Contender,
   interleaved,
@@ -119,6 +120,7 @@ export const registerBench: RegisterCommand = (program: Command, io: CliIO) => {
     .option('--runs <n>', 'timed runs of each runtime', '10')
     .option('--warmup <n>', 'untimed runs of each runtime first', '3')
     .option('--threads <n>', 'threads for squish and onnxruntime alike (the cpu backend always uses 1)', '1')
+    .option('--max-memory <size>', MEMORY_HELP)
     .action(async (modelPath: string, opts: BenchOptions) => {
       const others = otherRuntimes(opts.vs);
       const backend = checkBackend(opts.backend);

@@ -1,7 +1,6 @@
 // `squish check RECIPE [--model MODEL] [--shape N=DIMS] [--strict]`: validate a recipe — the language,
 // what the compiler does not run yet, calibration files; with a model, every check compile makes
 // before it starts (selectors, options that do not fit a layer, calibration data, opset, targets).
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { headerText } from '../../../dsl/format.ts';
@@ -13,9 +12,10 @@ import {
   sortDiagnostics,
 } from '../../../dsl/index.ts';
 import { actionKindOf, isTableStatement } from '../../../dsl/table/index.ts';
-import { UserError } from '../../../runtime/errors.ts';
+import { printable } from '../../../runtime/errors.ts';
 import type { Dim } from '../../../runtime/ir/types.ts';
 import { calibrationFiles } from '../../data/calibration.ts';
+import { readTextFile } from '../../io/files.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { inspectRecipe, type LoadedRecipe } from '../../plan/recipe.ts';
@@ -27,19 +27,17 @@ import type { RegisterCommand } from './index.ts';
 
 /** Read a recipe file or fail with a clear message. */
 export function readRecipeFile(path: string, shown = path): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read recipe '${shown}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
-      'pass the path of a .squish file',
-    );
-  }
+  return readTextFile(path, 'recipe', shown);
 }
 
 export function printDiagnostics(io: CliIO, diags: Diagnostic[], sources: Map<string, string>): void {
-  for (const d of diags) io.err(renderDiagnostic(d, (f) => sources.get(f)));
+  for (const d of diags)
+    io.err(
+      printable(
+        renderDiagnostic(d, (f) => sources.get(f)),
+        true,
+      ),
+    );
 }
 
 /** A calibrate glob that matches no file (what compile would stop at when it loads the data). */
@@ -130,7 +128,7 @@ export const registerCheck: RegisterCommand = (program: Command, io: CliIO, setC
         io.out(
           `${recipePath}: ok (${counts})${opts.model ? `, selectors resolved against ${opts.model}:` : ''}\n`,
         );
-        if (lines.length) io.out(`${lines.join('\n')}\n`);
+        if (lines.length) io.out(`${printable(lines.join('\n'), true)}\n`);
       },
     );
 };

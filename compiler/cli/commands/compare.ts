@@ -13,7 +13,9 @@ import { loadModelFile } from '../../io/model-file.ts';
 import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import type { CliIO } from '../io.ts';
-import { progressReporter, readText } from './compile.ts';
+import { MEMORY_HELP } from '../memory.ts';
+import { progressReporter } from '../progress.ts';
+import { readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface Opts {
@@ -41,6 +43,7 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
     .option('--samples <n>', 'use at most this many samples')
     .option('--backend <name>', 'runtime backend: auto, cpu, webasm, headlessgl, webgpu', 'auto')
     .option('--json', 'print the figures as JSON')
+    .option('--max-memory <size>', MEMORY_HELP)
     .action(async (aArg: string, bArg: string, opts: Opts) => {
       if (!opts.recipe === !opts.data) {
         throw new UserError(
@@ -54,7 +57,11 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
       let spec: CalibrationSpec;
       let shapes: Record<string, (number | string)[]> = {};
       if (opts.recipe) {
-        const recipe = loadRecipe(readText(resolve(io.cwd, opts.recipe), 'recipe'), opts.recipe, host);
+        const recipe = loadRecipe(
+          readText(resolve(io.cwd, opts.recipe), 'recipe', opts.recipe),
+          opts.recipe,
+          host,
+        );
         const plan = planModel(a, recipe);
         if (!plan.settings.calibration) {
           throw new UserError(`${opts.recipe} has no calibrate { … } block`, 'add one, or pass --data GLOB');

@@ -1,124 +1,32 @@
 // `squish compile MODEL --recipe R -o OUT [--report R.json|R.html] [--force] [--quiet|--verbose]`: the
-// main job. Output is written atomically (temp + rename), never over the input, not over an
-// existing file without --force; progress bars on a TTY only.
+// main job. Output paths are checked before any work; the model and its reports are written as one
+// commit (all or none), never over an input, not over an existing file without --force; a failed
+// compile writes nothing (but the report, with --report-on-failure); progress bars on a TTY only.
 
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../../runtime/errors.ts';
+import { printable, UserError } from '../../../runtime/errors.ts';
 import type { Dim } from '../../../runtime/ir/types.ts';
 import { compileModel, runtimeRunner } from '../../compile.ts';
+import { commitFiles } from '../../io/commit.ts';
+import { readRegularFile, readTextFile } from '../../io/files.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
 import type { OrtLike } from '../../train/runner.ts';
 import type { CliIO } from '../io.ts';
+import { MEMORY_HELP } from '../memory.ts';
+import { checkOutputPaths } from '../output.ts';
+import { progressReporter } from '../progress.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
 import type { RegisterCommand } from './index.ts';
 
-/** Test hook: called when half of the bytes reached the temp file (specs inject failures here). */
-export const outputHooks: { midWrite?: (tmp: string) => void } = {};
-
-function same(a: string, b: string): boolean {
-  if (resolve(a) === resolve(b)) return true;
-  try {
-    return existsSync(a) && existsSync(b) && realpathSync(a) === realpathSync(b);
-  } catch {
-    return false;
-  }
+export function readModelBytes(path: string, display = path): Uint8Array {
+  return readRegularFile(path, 'model', display);
 }
 
-/** Refuse an output path that is an input, or exists (without force), or has no folder. */
-export function checkOutputPath(out: string, inputs: string[], force: boolean, what = 'output'): void {
-  for (const i of inputs) {
-    if (same(out, i))
-      throw new UserError(`refusing to write the ${what} over the input ${i}`, 'pick another path');
-  }
-  if (existsSync(out) && !force) {
-    throw new UserError(
-      `${what} ${out} already exists`,
-      'pass --force to overwrite it, or pick another path',
-    );
-  }
-  if (!existsSync(dirname(resolve(out)))) {
-    throw new UserError(`the folder of ${out} does not exist`, 'create it first or pick another path');
-  }
-}
-
-/** Write `bytes` to `target` through a temp file in the same folder and a rename. */
-export function writeAtomic(target: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(resolve(target)), `.${basename(target)}.${process.pid}.squish-tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      const half = Math.floor(bytes.length / 2);
-      writeSync(fd, bytes, 0, half);
-      outputHooks.midWrite?.(tmp);
-      writeSync(fd, bytes, half, bytes.length - half);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    if (e instanceof UserError) throw e;
-    throw new UserError(`cannot write ${target}: ${(e as Error).message}`);
-  }
-}
-
-export function readModelBytes(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read model ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (e as Error).message}`,
-      'pass the path of an .onnx file',
-    );
-  }
-}
-
-export function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
-    );
-  }
-}
-
-/** Progress bars on a TTY (one per step), nothing otherwise. */
-export function progressReporter(
-  io: CliIO,
-  quiet: boolean,
-): { update: (step: string, done: number, total: number) => void; stop: () => void } {
-  if (!io.isTTY || quiet) return { update: () => {}, stop: () => {} };
-  const bars = new cliProgress.MultiBar(
-    { format: ' {step} [{bar}] {value}/{total}', clearOnComplete: false, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  const byStep = new Map<string, cliProgress.SingleBar>();
-  return {
-    update(step, done, total) {
-      let bar = byStep.get(step);
-      if (!bar) byStep.set(step, (bar = bars.create(total, 0, { step })));
-      bar.setTotal(total);
-      bar.update(done, { step });
-    },
-    stop: () => bars.stop(),
-  };
+export function readText(path: string, what: string, display = path): string {
+  return readTextFile(path, what, display);
 }
 
 function kb(n: number): string {
@@ -146,11 +54,13 @@ interface Opts {
   recipe: string;
   output: string;
   report: string[];
+  reportOnFailure?: string;
   force?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   backend: string;
   shape: Record<string, Dim[]>;
+  fidelity: boolean;
 }
 
 export const registerCompile: RegisterCommand = (program: Command, io: CliIO) => {
@@ -166,27 +76,47 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option(
+      '--report-on-failure <path>',
+      'when targets are missed (nothing else is written), write the report here (JSON, or HTML for .html)',
+    )
+    .option('--no-fidelity', 'do not run the models to measure fidelity (no fidelity figures in the report)')
     .option('--force', 'overwrite existing output files')
     .option('-q, --quiet', 'print nothing but errors')
     .option('-v, --verbose', 'log every pass and timing to stderr')
     .option('--backend <name>', 'runtime backend for fidelity: auto, cpu, webasm, headlessgl, webgpu', 'auto')
     .option('--shape <name=dims>', `${SHAPE_HELP}; overrides the recipe's model { input … }`, parseShape, {})
+    .option('--max-memory <size>', MEMORY_HELP)
     .action(async (modelArg: string, opts: Opts) => {
-      const modelPath = resolve(io.cwd, modelArg);
-      const out = resolve(io.cwd, opts.output);
-      const reportPaths = opts.report.map((r) => resolve(io.cwd, r));
-      const recipePath = resolve(io.cwd, opts.recipe);
-      checkOutputPath(out, [modelPath, recipePath], Boolean(opts.force));
-      reportPaths.forEach((r, i) => {
-        checkOutputPath(
-          r,
-          [modelPath, recipePath, out, ...reportPaths.slice(0, i)],
-          Boolean(opts.force),
-          'report',
-        );
-      });
-      const bytes = readModelBytes(modelPath);
-      const recipeText = readText(recipePath, 'recipe');
+      const at = (p: string) => resolve(io.cwd, p);
+      const modelPath = at(modelArg);
+      const recipePath = at(opts.recipe);
+      const force = Boolean(opts.force);
+      const reports = opts.report.map((r) => ({
+        path: at(r),
+        flag: '--report',
+        what: 'the report',
+        label: r,
+      }));
+      const failureReport = opts.reportOnFailure
+        ? {
+            path: at(opts.reportOnFailure),
+            flag: '--report-on-failure',
+            what: 'the report of a failed compile',
+            label: opts.reportOnFailure,
+          }
+        : undefined;
+      const model = { path: at(opts.output), flag: '-o', what: 'the model', label: opts.output };
+      checkOutputPaths(
+        [model, ...reports, ...(failureReport ? [failureReport] : [])],
+        [
+          { path: modelPath, flag: 'MODEL', what: 'the input model' },
+          { path: recipePath, flag: '--recipe', what: 'the recipe' },
+        ],
+        force,
+      );
+      const bytes = readModelBytes(modelPath, modelArg);
+      const recipeText = readText(recipePath, 'recipe', opts.recipe);
       const progress = progressReporter(io, Boolean(opts.quiet));
       let result: Awaited<ReturnType<typeof compileModel>>;
       try {
@@ -196,19 +126,43 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
           host: nodeHost(io.cwd),
           loadModel: () => loadModelFile(modelPath, modelArg),
           runner: runtimeRunner(opts.backend),
+          fidelity: opts.fidelity,
           onProgress: progress.update,
           onnxruntime: await onnxruntimeNode(),
           clock: cpuMs,
-          info: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
-          log: opts.verbose ? (l) => io.err(`${l}\n`) : undefined,
-          warn: opts.quiet ? undefined : (l) => io.err(`${l}\n`),
+          // info lines and warnings go on lines of their own (above the bars on a terminal)
+          info: opts.quiet ? undefined : progress.warn,
+          log: opts.verbose ? (l) => io.err(`${printable(l, true)}\n`) : undefined,
+          warn: opts.quiet ? undefined : progress.warn,
         });
       } finally {
         progress.stop();
       }
-      for (const path of reportPaths) writeAtomic(path, await reportBytes(path, result.report, modelArg));
-      if (result.missed) throw result.missed;
-      writeAtomic(out, result.model);
+      if (result.missed) {
+        if (failureReport) {
+          const report = await reportBytes(failureReport.path, result.report, modelArg);
+          await commitFiles([{ target: failureReport.path, bytes: report, label: failureReport.label }], {
+            overwrite: force,
+          });
+        }
+        throw new UserError(
+          result.missed.message,
+          `${result.missed.help ?? ''}; ${failureReport ? `the report of this compile is in ${failureReport.label}, nothing else was written` : 'nothing was written (--report-on-failure FILE keeps the report of a failed compile)'}`,
+        );
+      }
+      await commitFiles(
+        [
+          { target: model.path, bytes: result.model, label: model.label },
+          ...(await Promise.all(
+            reports.map(async (r) => ({
+              target: r.path,
+              bytes: await reportBytes(r.path, result.report, modelArg),
+              label: r.label,
+            })),
+          )),
+        ],
+        { overwrite: force },
+      );
       if (opts.verbose) {
         for (const [k, v] of Object.entries(result.report.timings_ms)) io.err(`  ${k}: ${v} ms\n`);
       }

@@ -1,13 +1,13 @@
 // `squish inspect MODEL [--json] [--shape NAME=1x3x48x192]`: a per-layer table (name, op, shapes
 // in → out, params, FLOPs, bytes) with totals; --json prints the same for scripts.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../../runtime/errors.ts';
+import { printable, UserError } from '../../../runtime/errors.ts';
 import { type ModelStats, modelStats } from '../../../runtime/ir/shape/stats.ts';
 import type { Dim, ValueType } from '../../../runtime/ir/types.ts';
 import { inlineFunctions } from '../../../runtime/onnx/inline.ts';
 import { isSqz } from '../../../runtime/sqz/read.ts';
+import { readRegularFile } from '../../io/files.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { packTable, sqzReport } from '../../pack/report.ts';
 import type { CliIO } from '../io.ts';
@@ -67,20 +67,24 @@ function printTable(
 ): void {
   const g = model.graph;
   const j = inspectJson(path, stats, model);
-  io.out(`model    ${path}\n`);
+  io.out(`model    ${printable(path)}\n`);
   io.out(
     `format   ONNX IR ${j.irVersion}, opset ${model.opsetImports.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}`,
   );
-  io.out(j.producer ? `, from ${j.producer}\n` : '\n');
+  io.out(j.producer ? `, from ${printable(j.producer)}\n` : '\n');
   for (const v of g.inputs.filter((i) => !g.initializers.has(i.name)))
-    io.out(`input    ${v.name}: ${v.type?.dtype ?? '?'} [${v.type?.shape?.join(', ') ?? '?'}]\n`);
+    io.out(
+      `input    ${printable(v.name)}: ${v.type?.dtype ?? '?'} [${printable(v.type?.shape?.join(', ') ?? '?')}]\n`,
+    );
   for (const v of g.outputs)
-    io.out(`output   ${v.name}: ${v.type?.dtype ?? '?'} [${v.type?.shape?.join(', ') ?? '?'}]\n`);
+    io.out(
+      `output   ${printable(v.name)}: ${v.type?.dtype ?? '?'} [${printable(v.type?.shape?.join(', ') ?? '?')}]\n`,
+    );
   io.out('\n');
   const rows = stats.layers.map((l) => [
-    l.name,
-    l.op,
-    `${shapeText(l.inputs[Math.max(0, l.dataInput)])} → ${l.outputs.map(shapeText).join(', ')}`,
+    printable(l.name),
+    printable(l.op),
+    printable(`${shapeText(l.inputs[Math.max(0, l.dataInput)])} → ${l.outputs.map(shapeText).join(', ')}`),
     l.params.toLocaleString('en-US'),
     l.flops === undefined ? '?' : l.flops.toLocaleString('en-US'),
     l.bytes.toLocaleString('en-US'),
@@ -114,7 +118,7 @@ function printTable(
   io.out(
     `ops      ${Object.entries(t.ops)
       .sort((a, b) => b[1] - a[1])
-      .map(([k, v]) => `${k} ${v}`)
+      .map(([k, v]) => `${printable(k)} ${v}`)
       .join(', ')}\n`,
   );
   if (!t.flopsComplete) {
@@ -159,7 +163,7 @@ export const registerInspect: RegisterCommand = (program: Command, io: CliIO) =>
           );
         }
       }
-      const raw = new Uint8Array(readFileSync(resolve(io.cwd, modelPath))); // .sqz: bits per weight by layer
+      const raw = readRegularFile(resolve(io.cwd, modelPath), 'model', modelPath); // .sqz: bits per weight by layer
       const sqz = isSqz(raw) ? sqzReport(raw, modelPath).report : undefined;
       const inlined = inlineFunctions(model); // count through model-local function calls
       const stats = modelStats(model, opts.shape);

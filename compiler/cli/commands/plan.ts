@@ -11,6 +11,7 @@ import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { cleanupPasses } from '../../passes/cleanup.ts';
 import '../../passes/lossy.ts';
+import { printable } from '../../../runtime/errors.ts';
 import type { Dim } from '../../../runtime/ir/types.ts';
 import { searchChoices } from '../../compile.ts';
 import { planModel } from '../../plan/model-plan.ts';
@@ -52,14 +53,14 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIO) => {
       ) => {
         const path = resolve(io.cwd, modelArg);
         const model = loadModelFile(path, modelArg);
-        const text = readText(resolve(io.cwd, opts.recipe), 'recipe');
+        const text = readText(resolve(io.cwd, opts.recipe), 'recipe', opts.recipe);
         if (opts.search) {
           await printSearch(io, path, modelArg, text, opts);
           return;
         }
         // the plan shows what a recipe asks for, also what compile cannot run yet (compile says so)
         const recipe = loadRecipe(text, opts.recipe, nodeHost(io.cwd), { pending: false });
-        for (const w of recipe.warnings) io.err(`${recipe.render(w)}\n`);
+        for (const w of recipe.warnings) io.err(`${printable(recipe.render(w), true)}\n`);
         const plan = planModel(model, recipe, opts.shape);
         // --explain: what the exact cleanups would rewrite, and where a rule matched but declined
         const rewrites =
@@ -69,11 +70,12 @@ export const registerPlan: RegisterCommand = (program: Command, io: CliIO) => {
             `${JSON.stringify({ ...planJson(plan, opts.explain), ...(rewrites ? { rewrites } : {}) }, null, 2)}\n`,
           );
         else {
-          io.out(planText(plan, opts.explain));
+          io.out(printable(planText(plan, opts.explain), true));
           if (rewrites) {
             io.out('\ncleanup rewrites:\n');
             for (const [rule, n] of Object.entries(rewrites.matches)) io.out(`  ${rule}: ${n}\n`);
-            for (const m of rewrites.near_misses) io.out(`  near-miss ${m.rule} at ${m.node}: ${m.reason}\n`);
+            for (const m of rewrites.near_misses)
+              io.out(printable(`  near-miss ${m.rule} at ${m.node}: ${m.reason}\n`, true));
           }
         }
       },

@@ -1,18 +1,21 @@
 // `squish run MODEL --input NAME=FILE.npy … [--backend B] [--out DIR]`: execute a model with the squish
 // runtime and write every output as .npy. Also the feed helpers `squish bench` shares.
 
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BackendName } from '../../../runtime/backends/backend.ts';
-import { UserError } from '../../../runtime/errors.ts';
+import { printable, UserError } from '../../../runtime/errors.ts';
 import { AUTO_ORDER } from '../../../runtime/exec/backends.ts';
 import { createSession } from '../../../runtime/exec/index.ts';
 import type { Graph } from '../../../runtime/ir/graph.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import { parseNpy, serializeNpy } from '../../../runtime/npy.ts';
+import { commitFiles } from '../../io/commit.ts';
+import { readRegularFile } from '../../io/files.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { CliIO } from '../io.ts';
+import { MEMORY_HELP } from '../memory.ts';
 import type { RegisterCommand } from './index.ts';
 
 export const BACKEND_CHOICES = ['auto', ...AUTO_ORDER];
@@ -54,17 +57,63 @@ export function readInputs(io: CliIO, g: Graph, specs: string[]): Record<string,
       );
     if (!infos.some((i) => i.name === name))
       throw new UserError(`--input names '${name}', but the model's inputs are ${names}`);
-    const path = resolve(io.cwd, file);
-    if (!existsSync(path) || statSync(path).isDirectory())
-      throw new UserError(`input file '${file}' does not exist`, 'give a .npy file written by numpy.save');
-    feeds[name] = parseNpy(new Uint8Array(readFileSync(path)), file);
+    feeds[name] = parseNpy(readRegularFile(resolve(io.cwd, file), 'input', file), file);
   }
   return feeds;
 }
 
-/** A file name for an output value (ONNX names may hold '/', ':' …). */
-export function outputFileName(name: string): string {
-  return `${name.replace(/[^A-Za-z0-9._-]/g, '_') || 'output'}.npy`;
+/** Longest file stem written for an output (names can be longer than file systems accept). */
+const MAX_STEM = 100;
+
+/**
+ * A file name for each output value: ONNX names may hold '/', ':' … (replaced by '_'), be too long
+ * (cut, with a hash of the full name) or collide once sanitized, also ignoring case ('a/b' and
+ * 'a:b' → a_b.npy, a_b-2.npy). Returns the names in order and why any was changed.
+ */
+export function outputFileNames(names: readonly string[]): { files: string[]; notes: string[] } {
+  const taken = new Set<string>();
+  const notes: string[] = [];
+  const files = names.map((name) => {
+    let stem = name.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_') || 'output';
+    if (stem.length > MAX_STEM) stem = `${stem.slice(0, MAX_STEM - 9)}-${hash(name)}`;
+    let file = `${stem}.npy`;
+    for (let k = 2; taken.has(file.toLowerCase()); k++) file = `${stem}-${k}.npy`;
+    taken.add(file.toLowerCase());
+    if (file !== `${name}.npy`) {
+      const why =
+        file === `${stem}.npy` ? 'its name is not a safe file name' : 'another output has that file name';
+      notes.push(`output '${printable(name)}' is written as ${file} (${why})`);
+    }
+    return file;
+  });
+  return { files, notes };
+}
+
+/** 8 hex digits of FNV-1a over the name: keeps cut names apart. */
+function hash(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** --out must be a folder (or a new one in a folder that exists): checked before the model runs. */
+function checkOutFolder(dir: string, shown: string): void {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch {
+    if (!existsSync(dirname(dir)))
+      throw new UserError(
+        `--out ${shown}: its parent folder does not exist`,
+        'create it first or pick another folder',
+      );
+    return;
+  }
+  if (!st.isDirectory())
+    throw new UserError(
+      `--out ${shown} is a file; it needs a folder for the output .npy files`,
+      'pick a folder',
+    );
 }
 
 const fmtDims = (d: readonly number[]) => `[${d.join(', ')}]`;
@@ -82,8 +131,11 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIO) => {
     )
     .option('--backend <backend>', `where to run: ${BACKEND_CHOICES.join(', ')}`, 'auto')
     .option('--out <dir>', 'folder for the output .npy files', '.')
+    .option('--max-memory <size>', MEMORY_HELP)
     .action(async (modelPath: string, opts: { input: string[]; backend: string; out: string }) => {
       const backend = checkBackend(opts.backend);
+      const dir = resolve(io.cwd, opts.out);
+      checkOutFolder(dir, opts.out);
       const model = loadModelFile(resolve(io.cwd, modelPath), modelPath);
       const feeds = readInputs(io, model.graph, opts.input);
       const session = await createSession(model, { backend });
@@ -91,17 +143,25 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIO) => {
         const t0 = performance.now();
         const outs = await session.run(feeds);
         const ms = performance.now() - t0;
-        const dir = resolve(io.cwd, opts.out);
         try {
           mkdirSync(dir, { recursive: true });
         } catch (e) {
-          throw new UserError(`cannot create output folder '${opts.out}': ${(e as Error).message}`);
+          throw new UserError(`cannot create the --out folder '${opts.out}': ${(e as Error).message}`);
         }
-        for (const [name, t] of Object.entries(outs)) {
-          const file = outputFileName(name);
-          writeFileSync(join(dir, file), serializeNpy(t));
-          io.out(`${name}: ${t.dtype} ${fmtDims(t.dims)} → ${join(opts.out, file)}\n`);
-        }
+        const entries = Object.entries(outs);
+        const { files, notes } = outputFileNames(entries.map(([name]) => name));
+        for (const note of notes) io.err(`note: ${note}\n`);
+        await commitFiles(
+          entries.map(([, t], i) => ({
+            target: join(dir, files[i]!),
+            bytes: serializeNpy(t),
+            label: join(opts.out, files[i]!),
+          })),
+          { overwrite: true },
+        );
+        entries.forEach(([name, t], i) => {
+          io.out(`${printable(name)}: ${t.dtype} ${fmtDims(t.dims)} → ${join(opts.out, files[i]!)}\n`);
+        });
         io.out(`ran on ${session.backend} in ${ms.toFixed(1)} ms\n`);
       } finally {
         session.dispose();

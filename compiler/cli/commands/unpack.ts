@@ -7,8 +7,10 @@ import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
 import { exportModel } from '../../../runtime/onnx/export.ts';
 import { isSqz, readSqz } from '../../../runtime/sqz/read.ts';
+import { commitFiles } from '../../io/commit.ts';
 import type { CliIO } from '../io.ts';
-import { checkOutputPath, readModelBytes, writeAtomic } from './compile.ts';
+import { checkOutputPaths } from '../output.ts';
+import { readModelBytes } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 export const registerUnpack: RegisterCommand = (program: Command, io: CliIO) => {
@@ -27,11 +29,15 @@ export const registerUnpack: RegisterCommand = (program: Command, io: CliIO) => 
         'is a plain dense initializer. The container format is described in docs/sqz.md.',
       ].join('\n'),
     )
-    .action((file: string, opts: { output: string; force?: boolean }) => {
+    .action(async (file: string, opts: { output: string; force?: boolean }) => {
       const path = resolve(io.cwd, file);
       const out = resolve(io.cwd, opts.output);
-      checkOutputPath(out, [path], Boolean(opts.force));
-      const bytes = readModelBytes(path);
+      checkOutputPaths(
+        [{ path: out, flag: '-o', what: 'the ONNX model' }],
+        [{ path, flag: 'FILE', what: 'the input .sqz' }],
+        Boolean(opts.force),
+      );
+      const bytes = readModelBytes(path, file);
       if (!isSqz(bytes)) {
         throw new UserError(
           `${file} is not a .sqz file (no \\x89SQZ magic)`,
@@ -39,7 +45,9 @@ export const registerUnpack: RegisterCommand = (program: Command, io: CliIO) => 
         );
       }
       const onnx = exportModel(readSqz(bytes, file));
-      writeAtomic(out, onnx);
+      await commitFiles([{ target: out, bytes: onnx, label: opts.output }], {
+        overwrite: Boolean(opts.force),
+      });
       io.out(`wrote ${opts.output}: ${onnx.length} bytes of ONNX from ${bytes.length} bytes of .sqz\n`);
     });
 };

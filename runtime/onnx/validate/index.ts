@@ -76,7 +76,7 @@ export interface ValidateOptions {
 
 /** Shapes that agree, node by node, at the declared (or given) input shapes. */
 export function checkGraphShapes(g: Graph, where: string, opts: ValidateOptions): void {
-  let types: Map<string, import('../../ops/registry.ts').ValueType>;
+  let types: Map<string, import('../../ir/types.ts').ValueType>;
   try {
     types = inferShapes(g, { opset: opts.opset, inputShapes: opts.inputShapes }).types;
   } catch {

@@ -4,7 +4,7 @@
 // returns what is wrong in words, or undefined. Unknown (symbolic or negative) dims are not judged.
 
 import type { Node } from '../../ir/node.ts';
-import type { Dim, ValueType } from '../../ops/registry.ts';
+import type { Dim, ValueType } from '../../ir/types.ts';
 
 export type ShapeCheck = (n: Node, ins: (ValueType | undefined)[]) => string | undefined;
 
