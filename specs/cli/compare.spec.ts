@@ -1,15 +1,16 @@
 // Fidelity on calibration data: compile with calibrate + targets (the squish runtime runs both
 // models), and squish compare on its own (--recipe or --data), checked against onnxruntime.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../compiler/report/types.ts';
 import { runCli } from '../support/cli.ts';
 import { clsInput, fixtures, runOrt } from '../support/ocr.ts';
 import { FIXTURES, MODELS } from '../support/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'squish-compare-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CAL = `model { input x: float32[1, 3, 48, 192] }
 calibrate {
   images "${join(FIXTURES, 'lines')}/*.png"

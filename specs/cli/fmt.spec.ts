@@ -1,13 +1,14 @@
 // `squish fmt`: prints canonical text, --check fails on unformatted files, --write rewrites, broken files untouched.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatRecipe } from '../../dsl/index.ts';
 import { runCli } from '../support/cli.ts';
 import { RECIPES } from '../support/paths.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'squish-fmt-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const MESSY =
   'recipe   "m"   # name\nkeep conv[0],\n     conv[-1]\nquantize weights of conv {bits 8\nper-channel}\n';
 

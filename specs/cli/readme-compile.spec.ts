@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Report } from '../../compiler/report/types.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
 import { ROOT } from '../support/paths.ts';
@@ -50,6 +50,7 @@ describe('README quick start', () => {
 
   it('examples/build-script.mjs compiles through the programmatic API', () => {
     const dir = mkdtempSync(join(tmpdir(), 'squish-build-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const out = join(dir, 'cls.onnx');
     const r = spawnSync(
       process.execPath,

@@ -1,9 +1,9 @@
 // Fidelity metrics against independent computations, and calibration data loading.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadCalibration } from '../../compiler/data/calibration.ts';
 import { cosine, FidelityMeter } from '../../compiler/fidelity/metrics.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
@@ -129,6 +129,7 @@ describe('calibration data', () => {
 
   it('tensors are read from .npy files relative to the recipe, the first N in name order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'squish-npy-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, 'data'));
     for (let i = 0; i < 3; i++)
       writeFileSync(join(dir, 'data', `s${i}.npy`), serializeNpy(float32([1, 2], [i, 2 * i])));

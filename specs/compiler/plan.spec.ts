@@ -1,10 +1,10 @@
 // Plan: selectors resolved on the cls model, the cascade (last statement wins per layer and
 // action kind), keep wins, incompatible actions name both statements, no-match fails with a
 // suggestion; `squish plan` text/JSON/--explain.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { nodeHost } from '../../compiler/io/host.ts';
 import { type ModelPlan, planModel } from '../../compiler/plan/model-plan.ts';
 import { loadRecipe } from '../../compiler/plan/recipe.ts';
@@ -97,6 +97,7 @@ describe('plan cascade', () => {
 describe('plan with include', () => {
   it('statements from an included file take part in the cascade with their own file:line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'squish-include-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'base.squish'), '# shared settings\nquantize weights of conv { bits 8 }\n');
     const main = join(dir, 'main.squish');
     const text = 'include "base.squish"\nquantize weights of conv[0] { bits 4 }\n';
@@ -109,6 +110,7 @@ describe('plan with include', () => {
 
 describe('squish plan CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'squish-plan-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const r = join(dir, 'p.squish');
   writeFileSync(
     r,

@@ -2,9 +2,9 @@
 // per-stage byte table), `squish unpack` restores an ONNX model onnxruntime runs with the same
 // outputs as the compiled one, `squish inspect` shows bits per weight by layer, `squish run` loads
 // the .sqz directly; a damaged .sqz is exit 1 with one clear message and nothing written.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../compiler/api.ts';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
@@ -48,6 +48,7 @@ output { format sqz }
 
 describe('.sqz through the CLI', () => {
   const dir = tempDir('sqz');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const onnxPath = join(dir, 'm.onnx');
   writeFileSync(onnxPath, bytesOf(model));
   writeFileSync(join(dir, 'deep.squish'), RECIPE);

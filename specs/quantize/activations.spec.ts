@@ -3,12 +3,12 @@
 // percentile|entropy|mse) emits Q→DQ on the layer inputs/outputs that onnxruntime runs and that our
 // executor computes alike; u8/s8 with int8 weights fuse into QLinearConv/QLinearMatMul; values with an
 // outlier-stretched range stay float with a warning; no calibration data is a UserError.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
 import { emptyStats } from '../../compiler/engine/driver.ts';
 import type { PassContext } from '../../compiler/engine/pass.ts';
@@ -91,6 +91,7 @@ const ctxWith = (samples: Record<string, Tensor>[], warn?: (l: string) => void):
 });
 
 const tmp = mkdtempSync(join(tmpdir(), 'squish-qdq-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('quantize activations: static QDQ in onnxruntime', () => {
   it('every setting emits Q→DQ that onnxruntime and the executor compute alike; 8-bit fuses', async () => {
