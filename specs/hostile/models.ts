@@ -4,8 +4,8 @@
 import type { Attribute } from '../../runtime/ir/attribute.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Tensor } from '../../runtime/ir/tensor.ts';
+import type { AttrValue, Dim } from '../../runtime/ir/types.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
-import type { AttrValue, Dim } from '../../runtime/ops/registry.ts';
 import { makeModel } from '../onnx/build.ts';
 
 export const i64 = (v: number[], dims = [v.length]): Tensor => ({
