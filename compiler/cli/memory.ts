@@ -8,7 +8,7 @@ import { DEFAULT_MAX_MEMORY, setDefaultMaxMemory } from '../../runtime/exec/budg
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 /** "512M", "8G", "1.5GiB", "1073741824" → bytes. */
-export function parseSize(text: string, flag = '--max-memory'): number {
+function parseSize(text: string, flag = '--max-memory'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(text);
   const bytes = m ? Number(m[1]) * UNITS[m[2]!.toLowerCase()]! : Number.NaN;
   if (!(bytes >= 2 ** 20) || !Number.isFinite(bytes))
@@ -19,7 +19,7 @@ export function parseSize(text: string, flag = '--max-memory'): number {
   return Math.floor(bytes);
 }
 
-export function machineDefault(): number {
+function machineDefault(): number {
   return Math.min(DEFAULT_MAX_MEMORY, Math.floor(totalmem() / 4));
 }
 

@@ -14,7 +14,7 @@ export interface Progress {
 }
 
 /** Plain progress lines: how often per step, and not before this much time has passed. */
-export const PLAIN_EVERY_MS = 5000;
+const PLAIN_EVERY_MS = 5000;
 
 function barsOnTerminal(io: CliIO): Progress {
   // cli-progress draws with cursor escapes on a stream; this one writes to the command's stderr

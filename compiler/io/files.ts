@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { UserError } from '../../runtime/errors.ts';
 
 /** Protobuf caps a message at 2 GiB; nothing squish reads whole is larger. */
-export const MAX_FILE_BYTES = 2 ** 31 - 1;
+const MAX_FILE_BYTES = 2 ** 31 - 1;
 
 function kind(st: Stats): string {
   if (st.isDirectory()) return 'a folder';

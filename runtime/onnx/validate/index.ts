@@ -67,7 +67,7 @@ function checkSchema(n: Node): string | undefined {
   return undefined;
 }
 
-export interface ValidateOptions {
+interface ValidateOptions {
   /** Default-domain opset of the model. */
   opset: number;
   /** Concrete input shapes (a run's feeds) to check against, over the declared ones. */
@@ -75,7 +75,7 @@ export interface ValidateOptions {
 }
 
 /** Shapes that agree, node by node, at the declared (or given) input shapes. */
-export function checkGraphShapes(g: Graph, where: string, opts: ValidateOptions): void {
+function checkGraphShapes(g: Graph, where: string, opts: ValidateOptions): void {
   let types: Map<string, import('../../ir/types.ts').ValueType>;
   try {
     types = inferShapes(g, { opset: opts.opset, inputShapes: opts.inputShapes }).types;
