@@ -78,10 +78,10 @@ function makeCase(index: number, r: Rand, dir: string): Case {
   writeFileSync(join(dir, 'x.npy'), r() < 0.9 ? CLS_INPUT : CLS_INPUT.subarray(0, Math.floor(r() * 200)));
   for (const e of EXAMPLES) writeFileSync(join(dir, e.name), e.text); // includes resolve
   const model = r() < 0.8 ? 'cls' : pick(r, ['det', 'rec'] as const);
-  const m = r() < 0.85 ? mutateModel(r, MODELS[model], 'fifo') : { bytes: MODELS[model], what: 'pristine' };
+  const m = r() < 0.7 ? mutateModel(r, MODELS[model], 'fifo') : { bytes: MODELS[model], what: 'pristine' };
   writeFileSync(join(dir, 'model.onnx'), m.bytes);
   const example = pick(r, EXAMPLES);
-  const rec = r() < 0.7 ? mutateRecipe(r, example.text) : { text: example.text, what: 'as shipped' };
+  const rec = r() < 0.6 ? mutateRecipe(r, example.text) : { text: example.text, what: 'as shipped' };
   writeFileSync(join(dir, 'recipe.squish'), rec.text);
   writeFileSync(join(dir, 'self.squish'), 'include "self.squish"\n');
   const command =
