@@ -8,7 +8,7 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { exportModel, exportModelWithData } from '../../runtime/onnx/export.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
-import { isSqz, readSqz } from '../../runtime/sqz/read.ts';
+import { importSqz, isSqz } from '../../runtime/sqz/read.ts';
 import { openRegular, readAt, readRegularFile } from './files.ts';
 
 function inside(root: string, p: string): boolean {
@@ -98,7 +98,7 @@ function readRange(path: string, offset: number, length: number, what: string): 
 /** Read an ONNX model file (and its external data) or a .sqz container into the IR. Bad input → UserError. */
 export function loadModelFile(path: string, display = path): Model {
   const bytes = readRegularFile(path, 'model', display);
-  if (isSqz(bytes)) return readSqz(bytes, display); // a .sqz container holds all its data
+  if (isSqz(bytes)) return importSqz(bytes, display); // a .sqz container holds all its data
   const dir = dirname(resolve(path));
   return importModel(bytes, {
     source: display,

@@ -70,12 +70,6 @@ export function readSqz(bytes: Uint8Array, source = '.sqz file'): Model {
 }
 
 function read(bytes: Uint8Array, source: string, meter: boolean): { model: Model; info: SqzInfo } {
-  const r = decode(bytes, source, meter);
-  validateModel(r.model, source); // once its tensors are in (the graph alone holds placeholders)
-  return r;
-}
-
-function decode(bytes: Uint8Array, source: string, meter: boolean): { model: Model; info: SqzInfo } {
   const { version, payload } = sqzPayload(bytes, source);
   if (version === 1) {
     const { model, graphBytes, structureBytes, records } = readV1(payload, source);
@@ -94,7 +88,17 @@ function decode(bytes: Uint8Array, source: string, meter: boolean): { model: Mod
   return { model, info: { version, fileBytes: bytes.length, ...info } };
 }
 
-/** A model from bytes that are either ONNX or .sqz (sniffed by the magic). */
+/**
+ * The model in a .sqz container, checked as importModel checks ONNX (readSqz decodes the container
+ * losslessly whatever the graph holds; a model to run or compile is validated once its tensors are in).
+ */
+export function importSqz(bytes: Uint8Array, source = '.sqz file'): Model {
+  const model = readSqz(bytes, source);
+  validateModel(model, source);
+  return model;
+}
+
+/** A model from bytes that are either ONNX or .sqz (sniffed by the magic), validated. */
 export function importAnyModel(bytes: Uint8Array, opts: Parameters<typeof importModel>[1] = {}): Model {
-  return isSqz(bytes) ? readSqz(bytes, opts.source) : importModel(bytes, opts);
+  return isSqz(bytes) ? importSqz(bytes, opts.source) : importModel(bytes, opts);
 }

@@ -77,18 +77,17 @@ describe('squish run: output files', () => {
 describe('squish compile: outputs', () => {
   it('-o naming a folder, and --report naming the -o file, are refused before any work, in the right words', async () => {
     mkdirSync(join(dir, 'folder'), { recursive: true });
-    const t0 = performance.now();
-    const r = await runCli(['compile', MODELS.det, '--recipe', CLEAN, '-o', 'folder'], dir);
+    // the model is not even read first: a missing model would be the first complaint otherwise
+    const r = await runCli(['compile', 'no-such-model.onnx', '--recipe', CLEAN, '-o', 'folder'], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^error: -o .*folder is a folder; it needs the path of a file for the model/);
     const r2 = await runCli(
-      ['compile', MODELS.det, '--recipe', CLEAN, '-o', 'same.json', '--report', 'same.json'],
+      ['compile', 'no-such-model.onnx', '--recipe', CLEAN, '-o', 'same.json', '--report', 'same.json'],
       dir,
     );
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/^error: -o and --report name the same file, .*same\.json/);
     expect(r2.stderr).not.toMatch(/input/);
-    expect(performance.now() - t0).toBeLessThan(5000); // det's compile would take far longer
     expect(existsSync(join(dir, 'same.json'))).toBe(false);
   });
 
