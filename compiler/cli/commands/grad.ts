@@ -23,7 +23,7 @@ import { type GradientLoss, lossAndGradients } from '../../train/gradients.ts';
 import { type OrtLike, ortRunner, type RunnerFactory, squishRunner } from '../../train/runner.ts';
 import type { CliIO } from '../io.ts';
 import type { RegisterCommand } from './index.ts';
-import { BACKEND_CHOICES, collect, outputFileName, readInputs } from './run.ts';
+import { BACKEND_CHOICES, collect, outputFileNames, readInputs } from './run.ts';
 
 const GRAD_BACKENDS = ['onnxruntime', ...BACKEND_CHOICES];
 
@@ -58,18 +58,10 @@ async function pickRunner(backend: string): Promise<RunnerFactory> {
   return ortRunner(ort as unknown as OrtLike);
 }
 
-/** File names for weights: file-safe, unique (a suffix where two names map to one file). */
+/** File names for weights: file-safe, short enough, unique (as `squish run` names its outputs). */
 function fileNames(weights: string[]): Map<string, string> {
-  const used = new Set<string>(['index.json']);
-  const out = new Map<string, string>();
-  for (const w of weights) {
-    const base = outputFileName(w).slice(0, -4);
-    let name = `${base}.npy`;
-    for (let k = 2; used.has(name); k++) name = `${base}_${k}.npy`;
-    used.add(name);
-    out.set(w, name);
-  }
-  return out;
+  const { files } = outputFileNames(weights);
+  return new Map(weights.map((w, i) => [w, files[i]!]));
 }
 
 /** Write every file into a fresh sibling folder, then move it into place. */

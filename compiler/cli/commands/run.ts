@@ -70,7 +70,7 @@ const MAX_STEM = 100;
  * (cut, with a hash of the full name) or collide once sanitized, also ignoring case ('a/b' and
  * 'a:b' → a_b.npy, a_b-2.npy). Returns the names in order and why any was changed.
  */
-function outputFileNames(names: readonly string[]): { files: string[]; notes: string[] } {
+export function outputFileNames(names: readonly string[]): { files: string[]; notes: string[] } {
   const taken = new Set<string>();
   const notes: string[] = [];
   const files = names.map((name) => {
