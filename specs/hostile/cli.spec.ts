@@ -207,7 +207,7 @@ describe('messages', () => {
     const r = await runCli(['compile', model, '--recipe', cal, '-o', join(dir, 'c.onnx')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^error: measuring fidelity runs the model on the calibration data \(calibrate at .*cal\.squish:2\), but no kernel for op com\.example::Swish2 \(node 'custom'\)/,
+      /^error: measuring fidelity runs the model on the calibration data \(calibrate at .*cal\.squish:2:1\), but no kernel for op com\.example::Swish2 \(node 'custom'\)/,
     );
     expect(r.stderr).toMatch(/help: pass --no-fidelity .* or register a kernel for com\.example::Swish2/);
     expect(r.stderr).not.toMatch(/registered ops/);
