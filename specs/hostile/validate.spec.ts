@@ -11,7 +11,7 @@ import { exportModel } from '../../runtime/onnx/export.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
 import { makeModel, tempDir } from '../onnx/build.ts';
 import { runCli } from '../support/cli.ts';
-import { conv, f32 } from './models.ts';
+import { constantOfShape, conv, expand, f32 } from './models.ts';
 
 const dir = tempDir('validate');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,6 +90,33 @@ describe('import validation (as the ONNX checker and onnxruntime)', () => {
       }
     });
   }
+
+  it('a negative dimension in a shape a node makes (ConstantOfShape, Expand) is refused, the node named', async () => {
+    for (const [name, bytes, node] of [
+      ['cos-neg.onnx', constantOfShape([-1, 4]), "'fill' \\(ConstantOfShape\\)"],
+      ['expand-neg.onnx', expand([-1, 4]), "'grow' \\(Expand\\)"],
+    ] as const) {
+      const ortRun = ort.InferenceSession.create(bytes).then(async (s) => {
+        try {
+          await s.run({ x: new ort.Tensor('float32', new Float32Array(1), [1]) });
+        } finally {
+          await s.release();
+        }
+      });
+      await expect(ortRun, `onnxruntime runs ${name}`).rejects.toThrow();
+      const file = save(name, bytes);
+      for (const argv of [
+        ['inspect', file],
+        ['compile', file, '--recipe', RECIPE, '-o', join(dir, 'never.onnx')],
+      ]) {
+        const r = await runCli(argv);
+        expect(r.code, `${argv[0]} ${name}: ${r.stderr}`).toBe(1);
+        expect(r.stderr).toMatch(
+          new RegExp(`node ${node}: the shape it makes, \\[-1, 4\\], has a negative dimension`),
+        );
+      }
+    }
+  });
 
   it('duplicate node names are refused (a recipe would address the wrong layer)', async () => {
     const r = await runCli(['inspect', save('dup.onnx', conv({ duplicateName: true }))]);

@@ -88,6 +88,7 @@ function checkGraphShapes(g: Graph, where: string, opts: ValidateOptions): void 
     const problem = check(
       n,
       n.inputs.map((i) => (i ? types.get(i) : undefined)),
+      n.outputs.map((o) => (o ? types.get(o) : undefined)),
     );
     if (problem) throw nodeError(where, n, problem);
   }

@@ -6,7 +6,11 @@
 import type { Node } from '../../ir/node.ts';
 import type { Dim, ValueType } from '../../ir/types.ts';
 
-export type ShapeCheck = (n: Node, ins: (ValueType | undefined)[]) => string | undefined;
+export type ShapeCheck = (
+  n: Node,
+  ins: (ValueType | undefined)[],
+  outs: (ValueType | undefined)[],
+) => string | undefined;
 
 const known = (d: Dim | undefined): d is number => typeof d === 'number' && d >= 0;
 const fmt = (s: readonly Dim[]) => `[${s.join(', ')}]`;
@@ -196,7 +200,17 @@ const transpose: ShapeCheck = (n, [X]) => {
   return ok ? undefined : `perm ${fmt(perm)} is not a permutation of the input's ${r} axes`;
 };
 
+/** The shape a node builds from a shape-valued input (ConstantOfShape, Expand) has no negative dim. */
+const builtShape: ShapeCheck = (_n, _ins, [Y]) => {
+  const shape = Y?.shape;
+  return shape?.some((d) => typeof d === 'number' && d < 0)
+    ? `the shape it makes, ${fmt(shape)}, has a negative dimension`
+    : undefined;
+};
+
 export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
+  ConstantOfShape: builtShape,
+  Expand: builtShape,
   Conv: convLike(false),
   ConvTranspose: convLike(true),
   MaxPool: pool,
