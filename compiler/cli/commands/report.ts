@@ -7,10 +7,12 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../../runtime/errors.ts';
+import { commitFiles } from '../../io/commit.ts';
 import { reportHtml } from '../../report/html.ts';
 import type { Report } from '../../report/types.ts';
 import type { CliIO } from '../io.ts';
-import { checkOutputPath, readText, writeAtomic } from './compile.ts';
+import { checkOutputPaths } from '../output.ts';
+import { readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** The Chart.js UMD build (it defines the global `Chart`) from the chart.js package. */
@@ -66,12 +68,17 @@ export const registerReport: RegisterCommand = (program: Command, io: CliIO) => 
       'the recipe, for reports that do not carry it (its statements link to the layers they touched)',
     )
     .option('--force', 'overwrite an existing output file')
-    .action((reportArg: string, opts: { output: string; recipe?: string; force?: boolean }) => {
+    .action(async (reportArg: string, opts: { output: string; recipe?: string; force?: boolean }) => {
       const path = resolve(io.cwd, reportArg);
       const out = resolve(io.cwd, opts.output);
-      checkOutputPath(
-        out,
-        [path, ...(opts.recipe ? [resolve(io.cwd, opts.recipe)] : [])],
+      checkOutputPaths(
+        [{ path: out, flag: '-o', what: 'the HTML page' }],
+        [
+          { path, flag: 'REPORT', what: 'the report' },
+          ...(opts.recipe
+            ? [{ path: resolve(io.cwd, opts.recipe), flag: '--recipe', what: 'the recipe' }]
+            : []),
+        ],
         Boolean(opts.force),
       );
       const report = parseReport(readText(path, 'report'), reportArg);
@@ -81,7 +88,9 @@ export const registerReport: RegisterCommand = (program: Command, io: CliIO) => 
         const file = cited.find((f) => f !== undefined) ?? opts.recipe;
         report.recipe = { file, sources: { ...report.recipe?.sources, [file]: text } };
       }
-      writeAtomic(out, htmlBytes(report, reportArg));
+      await commitFiles([{ target: out, bytes: htmlBytes(report, reportArg), label: opts.output }], {
+        overwrite: Boolean(opts.force),
+      });
       io.out(`wrote ${opts.output}\n`);
     });
 };
