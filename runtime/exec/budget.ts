@@ -98,8 +98,16 @@ export function checkOutputBudget(
   inputs: (Tensor | undefined)[],
   ctx: KernelContext,
 ): void {
+  checkOutputTypes(node, outputTypes(node, inputs, ctx), ctx);
+}
+
+/** Throw a UserError when outputs of these types would take more than the budget. */
+export function checkOutputTypes(
+  node: BudgetNode,
+  outs: (ValueType | undefined)[],
+  ctx: KernelContext,
+): void {
   const limit = ctx.maxMemory ?? defaultMaxMemory;
-  const outs = outputTypes(node, inputs, ctx);
   let total = 0;
   for (const t of outs) total += typeBytes(t) ?? 0;
   if (total <= limit) return;

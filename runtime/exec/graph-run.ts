@@ -8,6 +8,7 @@ import type { Graph } from '../ir/graph.ts';
 import { inferShapes } from '../ir/shape/index.ts';
 import { makeTensor, type Tensor } from '../ir/tensor.ts';
 import { getOp, type KernelContext } from '../ops/registry.ts';
+import { checkOutputTypes } from './budget.ts';
 import type { Plan } from './plan.ts';
 
 /** Programs kept per session (one per input shape seen last): each holds a memory of its own. */
@@ -41,7 +42,10 @@ export class GraphRunner {
       this.programs.delete(k);
       void old.then((g) => g?.dispose());
     }
-    const program = await p;
+    const program = await p.catch((e: unknown) => {
+      this.programs.delete(key); // a refused graph (e.g. over the memory budget) is not kept
+      throw e;
+    });
     if (!program) return undefined;
     this.last = program;
     return program.run(new Map(inputs.map((n) => [n, env.get(n) as Tensor])));
@@ -62,6 +66,11 @@ export class GraphRunner {
     const consts = new Map(this.plan.consts);
     const nodes: GraphNode[] = [];
     for (const { node } of this.plan.steps) {
+      checkOutputTypes(
+        node,
+        node.outputs.map((o) => (o ? inferred.types.get(o) : undefined)),
+        this.ctx,
+      );
       if (await this.fold(node, consts, inferred.values, inferred.types)) continue;
       nodes.push(node);
     }
