@@ -23,7 +23,7 @@ function interrupted(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', TSX, SLOW, 'compile', MODELS.cls, '--recipe', RECIPE, ...extra],
+      ['--import', TSX, SLOW, 'compile', MODELS.cls, '--recipe', RECIPE, '--no-fidelity', ...extra],
       { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     let stderr = '';
@@ -59,7 +59,7 @@ describe('signals and pipes', () => {
       expect(readFileSync(join(dir, 'old.onnx'), 'utf8')).toBe('old model');
       expect(readFileSync(join(dir, 'old.json'), 'utf8')).toBe('old report');
     }
-  });
+  }, 360_000); // four compiles in processes of their own
 
   it('`squish inspect MODEL | head -1` ends quietly (exit 0, no EPIPE trace)', () => {
     const r = spawnSync(

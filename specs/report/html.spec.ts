@@ -263,6 +263,6 @@ describe('squish report', () => {
     );
     const missing = await runCli(['report', 'none.json', '-o', 'x.html'], tmp);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read report .*none\.json: no such file/);
+    expect(missing.stderr).toMatch(/report file '.*none\.json' does not exist/);
   });
 });

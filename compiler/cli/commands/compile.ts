@@ -145,10 +145,12 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
             overwrite: force,
           });
         }
-        throw new UserError(
-          result.missed.message,
-          `${result.missed.help ?? ''}; ${failureReport ? `the report of this compile is in ${failureReport.label}, nothing else was written` : 'nothing was written (--report-on-failure FILE keeps the report of a failed compile)'}`,
-        );
+        const note = failureReport
+          ? `the report of this compile is in ${failureReport.label}, nothing else was written`
+          : 'nothing was written (--report-on-failure FILE keeps the report of a failed compile)';
+        const help = [result.missed.help, note].filter(Boolean).join('; ');
+        // the message is rendered diagnostics (file:line:col: error[CODE]: …), printed as they are
+        throw Object.assign(new UserError(result.missed.message, help), { rendered: result.missed.rendered });
       }
       await commitFiles(
         [
