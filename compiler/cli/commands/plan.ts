@@ -18,8 +18,9 @@ import { planModel } from '../../plan/model-plan.ts';
 import { loadRecipe } from '../../plan/recipe.ts';
 import { planJson, planText } from '../../plan/render.ts';
 import type { CliIO } from '../io.ts';
+import { progressReporter } from '../progress.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
-import { cpuMs, onnxruntimeNode, progressReporter, readModelBytes, readText } from './compile.ts';
+import { cpuMs, onnxruntimeNode, readModelBytes, readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
 
 async function dryRunCleanups(path: string, display: string) {
