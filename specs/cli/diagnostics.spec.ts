@@ -39,7 +39,7 @@ function oneLocation(stderr: string, file: string, code: string): RegExpExecArra
 
 describe('compile errors: one file:line:col each', () => {
   it.each([
-    ['range', `${PIN}prune weights of conv { sparsity 20%..60% }\n`, 'SQ501', '2:34'],
+    ['range', `${PIN}prune weights of conv { sparsity 20%..60% }\n`, 'SQ322', '2:34'],
     [
       'conflict',
       `${PIN}cluster weights of conv[0] { clusters 4 }\nquantize weights of conv { bits 8 }\n`,
