@@ -4,7 +4,9 @@
 // cls with its random calibration at x = 1×3×48×192, written as ONNX: its .sqz container belongs to
 // the pack specs and changes with them, the model inside is what this spec pins). A refactor that
 // changes an output fails here; a change meant to change outputs updates the figures here, saying
-// why, computed by the code before the change.
+// why, computed by the code before the change. Recomputed on main at 1e65373: the webasm backend
+// (which calibration, channel statistics and the activation guard run on) became squish's own wasm
+// kernels, whose float sums run in another order than gpu.js's, so calibration ranges moved by ulps.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +29,8 @@ const CASES: {
   {
     recipe: 'cls-int8',
     model: MODELS.cls,
-    bytes: 196500,
-    sha256: '68e10fa50c73726a1a2d09e2685e2d45e4fe3ddc5c793b25ded8f4a31ec82cf8',
+    bytes: 196496,
+    sha256: '98d3a02e54f93e13f70c8d5a20b2ed0e6e8a39e7eb15a22b22ca1ee74f0d1f6e',
   },
   {
     recipe: 'deep-compression',
@@ -36,19 +38,19 @@ const CASES: {
     shapes: { x: [1, 3, 48, 192] },
     onnx: true,
     bytes: 203657,
-    sha256: 'c67f807010ec4844ba911672c83ae6ffc958279c56ad9336ab7656e4dcad3332',
+    sha256: 'd0a5d73127f0f15c4670a6a30faf0028fb3d1b72b0e955a998b531a4b852b028',
   },
   {
     recipe: 'rec-int4',
     model: MODELS.rec,
     bytes: 2385529,
-    sha256: '76f5fd3d26f1712cf29afe7d43798b01deb8a97076ae27bea556fcf5c2443ca8',
+    sha256: '6906fee240aa12cca645920fced0773eacb98db8420f8b6c409050b443f7ce54',
   },
   {
     recipe: 'det-slim',
     model: MODELS.det,
     bytes: 1096116,
-    sha256: '06285b6d82bd1a1369da09131b9a09649944adf39b77c914186d1cdc2ec73da1',
+    sha256: '64b3ffc37f0ddd0cfccac50bdada61a890904163a29a35af68eb0a194731dd17',
   },
 ];
 
