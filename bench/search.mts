@@ -3,14 +3,17 @@
 // which no fitting step sees: top-1 agreement with the original in onnxruntime-node.
 //   cls: prune weights of conv, matmul { sparsity 30%..90% } + int8 weights + target size <= 25%
 //        (format sqz) against every uniform sparsity of the range that fits 25%.
-// Run: npm run bench:search [-- cls]
+//   rec: quantize weights of * { bits 2..8  group 32  method gptq } + target size <= 12% against
+//        every single bit width that fits 12%, on decoded-text agreement (spaces aside) over the
+//        48 fixture lines.
+// Run: npm run bench:search [-- cls|rec]
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { compileModel } from '../compiler/compile.ts';
 import { nodeHost } from '../compiler/io/host.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importAnyModel } from '../runtime/sqz/read.ts';
-import { clsInput, fixtures } from '../specs/support/ocr.ts';
+import { clsInput, ctcDecode, fixtures, recInput, runOrt } from '../specs/support/ocr.ts';
 import { MODELS, SHARED } from '../specs/support/paths.ts';
 
 const only = process.argv[2];
@@ -81,4 +84,57 @@ ${extra}`;
   );
 }
 
+async function recBench(): Promise<void> {
+  const original = new Uint8Array(readFileSync(MODELS.rec));
+  const lines = fixtures('lines');
+  const xs = await Promise.all(lines.map((l) => recInput(l.file)));
+  const strip = (t: string) => t.replace(/\s+/g, '');
+  const texts = async (bytes: Uint8Array) => {
+    const out: string[] = [];
+    for (const x of xs) out.push(strip(ctcDecode(Object.values(await runOrt(bytes, { x }))[0]!)));
+    return out;
+  };
+  const ref = await texts(original);
+  const recipe = (bits: string, extra = '') => `recipe "rec-search-bench"
+model {
+  input x: float32[1, 3, 48, 320]
+}
+calibrate {
+  images "${SHARED}/fixtures/ocr-transfer/lines/*.png"
+  samples 16
+  resize 320x48
+  normalize mean 0.5 std 0.5
+  channels bgr
+}
+quantize weights of * { bits ${bits}  group 32  method gptq }
+${extra}`;
+  const run = async (name: string, text: string) => {
+    const t0 = performance.now();
+    const r = await compileModel(original, text, {
+      host: nodeHost(),
+      onnxruntime: ort as never,
+      info: (l) => console.error(`  ${l}`),
+    });
+    const got = await texts(r.model);
+    const agree = got.filter((v, i) => v === ref[i]).length;
+    const size = r.model.length / original.length;
+    console.log(
+      `rec ${name}: size ${(100 * size).toFixed(1)}% (${r.model.length} B), text agreement ${agree}/${ref.length} = ${((100 * agree) / ref.length).toFixed(1)}%, ${((performance.now() - t0) / 1000).toFixed(0)} s${r.missed ? ` (missed: ${r.missed.message.split('\n')[0]})` : ''}`,
+    );
+    return { size, agree };
+  };
+  const searched = await run(
+    'search 2..8 under size <= 12%',
+    recipe('2..8', 'target size <= 12%\nsearch { candidates 3 }\n'),
+  );
+  const uniform = [];
+  for (const b of [2, 4, 8]) uniform.push({ b, ...(await run(`uniform ${b} bits`, recipe(String(b)))) });
+  const fits = uniform.filter((u) => u.size <= 0.12).sort((a, b) => b.agree - a.agree);
+  const best = fits[0];
+  console.log(
+    `rec: search ${searched.agree}/${ref.length} at ${(100 * searched.size).toFixed(1)}% vs best single bit width that fits 12%: ${best ? `${best.b} bits ${best.agree}/${ref.length} at ${(100 * best.size).toFixed(1)}%` : 'none fits'}`,
+  );
+}
+
 if (!only || only === 'cls') await clsBench();
+if (!only || only === 'rec') await recBench();
