@@ -14,6 +14,7 @@ import { type Dim, inferShapes } from '../../runtime/ir/shape/index.ts';
 import { calibrationMismatch } from '../data/calibration.ts';
 import { isClassifierLike } from '../fidelity/metrics.ts';
 import { unconvertible } from '../opset/convert.ts';
+import { rangeEnds } from '../search/ends.ts';
 import { buildLayers, modelInputs } from '../select/layers.ts';
 import { lossyChecks, lossyPreviews } from './lower.ts';
 import { at } from './options.ts';
@@ -191,8 +192,17 @@ export function analyzeModel(
     ...plan,
     layers: plan.layers.map((l) => ({ ...l, actions: l.actions.filter((a) => !pending.has(a.statement)) })),
   };
-  if (!diagnostics.some((d) => d.severity === 'error')) diagnostics.push(...lossyChecks(model, runnable));
-  plan.nearMisses = [...nearMissesOf(statements, layerInfo, plan), ...lossyPreviews(model, runnable)];
+  // a range is checked at both of its ends (families read single values)
+  const ends = rangeEnds(runnable);
+  if (!diagnostics.some((d) => d.severity === 'error')) {
+    const seen = new Set<string>();
+    for (const d of ends.flatMap((p) => lossyChecks(model, p))) {
+      const key = `${d.code} ${d.span.file}:${d.span.offset} ${d.message}`;
+      if (!seen.has(key)) diagnostics.push(d);
+      seen.add(key);
+    }
+  }
+  plan.nearMisses = [...nearMissesOf(statements, layerInfo, plan), ...lossyPreviews(model, ends[0]!)];
   return { plan, diagnostics: sortDiagnostics(diagnostics) };
 }
 

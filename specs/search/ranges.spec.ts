@@ -53,4 +53,15 @@ describe('ranges', () => {
     expect(sparsityOf(prune(0), 0)).toBeCloseTo(0.7, 12);
     expect(sparsityOf(prune(1), 0)).toBeCloseTo(0.3, 12);
   });
+
+  it("are checked at both ends by the families' model checks (a gptq bits range plans)", () => {
+    const model = importModel(new Uint8Array(readFileSync(MODELS.cls)));
+    const head =
+      'recipe "ends"\nmodel { input x: float32[1, 3, 48, 192] }\ncalibrate { random  samples 2 }\n';
+    const ok = planModel(
+      model,
+      loadRecipe(`${head}quantize weights of matmul { bits 2..8  group 32  method gptq }\n`, 'ok.squish'),
+    );
+    expect(hasRanges(ok)).toBe(true);
+  });
 });
