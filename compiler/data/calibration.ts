@@ -7,6 +7,7 @@ import { defaultMaxMemoryBytes, formatBytes, typeBytes } from '../../runtime/exe
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { makeTensor, sizeOf, type Tensor } from '../../runtime/ir/tensor.ts';
 import { parseNpy } from '../../runtime/npy.ts';
+import type { AugmentSpec } from '../train/loop/augment.ts';
 import type { Host } from './host.ts';
 import { normal, rng, shuffled } from './random.ts';
 
@@ -20,6 +21,8 @@ export interface CalibrationSpec {
   channels?: 'rgb' | 'bgr';
   layout?: 'nchw' | 'nhwc';
   seed?: number;
+  /** Random variants of each sample that training steps see (calibrate's `augment { … }`). */
+  augment?: AugmentSpec;
   /** The recipe file the block came from (paths are relative to it) and where (file:line:col), for messages. */
   file: string;
   where?: string;
@@ -152,14 +155,24 @@ export async function loadCalibration(
     const at = files.span ? `${files.span.file}:${files.span.line}:${files.span.column}` : where;
     throw new UserError(`${at}: ${files.message}`, files.help);
   }
-  if (spec.source === 'tensors') {
-    const out: Sample[] = [];
-    for (const f of files) out.push({ [inputs[0].name]: parseNpy(await host.readFile(f), f) });
-    return out;
-  }
+  const load = sampleLoader(spec, inputs, host);
+  const out: Sample[] = [];
+  for (const f of files) out.push(await load(f));
+  return out;
+}
+
+/** Reads one file of an images/tensors spec as a sample (the same preprocessing as loadCalibration). */
+export function sampleLoader(
+  spec: CalibrationSpec,
+  inputs: InputSpec[],
+  host: Host,
+): (file: string) => Promise<Sample> {
+  const where = spec.where ?? spec.file;
+  if (spec.source === 'tensors')
+    return async (f) => ({ [inputs[0].name]: parseNpy(await host.readFile(f), f) });
   const input = imageInputs(inputs)[0]!;
-  if (!host.loadImage)
-    throw new UserError(`${where}: this host cannot decode images`, 'use tensors or random');
+  const loadImage = host.loadImage?.bind(host);
+  if (!loadImage) throw new UserError(`${where}: this host cannot decode images`, 'use tensors or random');
   const nhwc = spec.layout === 'nhwc';
   const shape = input.shape ?? [];
   const fixedH = shape[nhwc ? 1 : 2];
@@ -169,9 +182,8 @@ export async function loadCalibration(
     (typeof fixedH === 'number' && typeof fixedW === 'number' && fixedH > 0
       ? [fixedW, fixedH]
       : [undefined, undefined]);
-  const out: Sample[] = [];
-  for (const f of files) {
-    const t = await host.loadImage(f, {
+  return async (f) => ({
+    [input.name]: await loadImage(f, {
       width,
       height,
       fit: width ? 'fill' : 'none',
@@ -179,8 +191,6 @@ export async function loadCalibration(
       std: spec.std,
       channels: spec.channels ?? 'rgb',
       layout: spec.layout ?? 'nchw',
-    });
-    out.push({ [input.name]: t });
-  }
-  return out;
+    }),
+  });
 }

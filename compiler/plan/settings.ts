@@ -1,11 +1,12 @@
 // The recipe's non-layer statements as compile settings: model inputs, calibration data, output
 // (opset, format), cleanup and targets.
 
-import type { Statement, StatementOf, TableStatement } from '../../dsl/ast.ts';
+import type { Option, Statement, StatementOf, Value } from '../../dsl/ast.ts';
 import type { Span } from '../../dsl/span.ts';
 import { findOption, wordOf } from '../../dsl/table/index.ts';
 import { valueText } from '../../dsl/values.ts';
 import type { CalibrationSpec } from '../data/calibration.ts';
+import type { AugmentSpec } from '../train/loop/augment.ts';
 import { at, atCol, numberOf, numberOption, numbersOf, wordOption } from './options.ts';
 
 export type TargetMetric =
@@ -41,14 +42,15 @@ export interface Settings {
   targets: TargetSpec[];
 }
 
-function calibration(s: TableStatement): CalibrationSpec {
+/** A `calibrate { … }` block, or the `data { … }` of a training statement, as a data spec. */
+export function calibrationSpec(options: readonly Option[], keywordSpan: Span): CalibrationSpec {
   const spec: CalibrationSpec = {
     source: 'random',
-    file: s.span.file,
-    where: atCol(s.keywordSpan),
-    span: s.keywordSpan,
+    file: keywordSpan.file,
+    where: atCol(keywordSpan),
+    span: keywordSpan,
   };
-  for (const o of s.options ?? []) {
+  for (const o of options) {
     const v = o.values[0];
     switch (o.name) {
       case 'images':
@@ -82,7 +84,32 @@ function calibration(s: TableStatement): CalibrationSpec {
           else if (w === 'std') spec.std = numbersOf(o.values[++i]);
         }
         break;
+      case 'augment':
+        if (v?.kind === 'block') spec.augment = augmentSpec(v.options);
+        break;
     }
+  }
+  return spec;
+}
+
+/** `lo..hi` or one value v (→ [v, 1] for a crop share, [v, v] otherwise). */
+function interval(v: Value | undefined, crop: boolean): [number, number] | undefined {
+  if (!v) return undefined;
+  if (v.kind === 'range') return [numberOf(v.lo)!, numberOf(v.hi)!];
+  const x = numberOf(v)!;
+  return crop ? [Math.min(x, 1), 1] : [Math.min(x, 1 / x), Math.max(x, 1 / x)];
+}
+
+function augmentSpec(options: readonly Option[]): AugmentSpec {
+  const spec: AugmentSpec = {};
+  for (const o of options) {
+    const v = o.values[0];
+    if (o.name === 'crop') spec.crop = interval(v, true);
+    else if (o.name === 'scale') spec.scale = interval(v, false);
+    else if (o.name === 'rotate') spec.rotate = numberOf(v);
+    else if (o.name === 'jitter') spec.jitter = numberOf(v);
+    else if (o.name === 'noise') spec.noise = numberOf(v);
+    else if (o.name === 'flip') spec.flip = true;
   }
   return spec;
 }
@@ -110,7 +137,7 @@ export function settingsOf(statements: Statement[]): Settings {
     else if (s.kind === 'cleanup') out.cleanup = s.mode !== 'none';
     else if (s.kind === 'model')
       for (const i of s.inputs) out.inputs.push({ name: i.name, dtype: i.dtype, dims: i.dims });
-    else if (s.kind === 'calibrate') out.calibration = calibration(s);
+    else if (s.kind === 'calibrate') out.calibration = calibrationSpec(s.options ?? [], s.keywordSpan);
     else if (s.kind === 'target') out.targets.push(target(s));
     else if (s.kind === 'output') {
       const opset = numberOption(s, 'opset');
