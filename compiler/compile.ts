@@ -29,7 +29,7 @@ import { evaluateTargets, missedTargets } from './report/targets.ts';
 import type { LayerReport, Report } from './report/types.ts';
 import { hasRanges, latencyTimer, searchEngine, searchPlan, searchSettings } from './search/index.ts';
 import { sha256Hex } from './sha256.ts';
-import type { OrtLike } from './train/runner.ts';
+import type { OrtLike, RunnerFactory } from './train/runner.ts';
 import { SQUISH_VERSION } from './version.ts';
 
 export interface CompileOptions {
@@ -55,6 +55,10 @@ export interface CompileOptions {
   clock?: () => number;
   /** Verbose log lines. */
   log?: (line: string) => void;
+  /** Progress lines of long passes (training: step, loss, rate, time left). */
+  status?: (line: string) => void;
+  /** Executes training graphs (distill, finetune); default: squish's runtime. */
+  trainRunner?: RunnerFactory;
   /** Warnings (recipe warnings, skipped work). */
   warn?: (line: string) => void;
   /** Measure fidelity when there is calibration data (default true; false: no model is run for it). */
@@ -216,7 +220,7 @@ async function prepare(
   const latency = latencyTarget
     ? await latencyTimer(engine, !!options.onnxruntime, load, samples)
     : undefined;
-  return { recipe, load, model, plan, samples, shapes, before, engine, latency };
+  return { recipe, load, model, plan, samples, shapes, before, engine, latency, host };
 }
 
 type Prepared = Awaited<ReturnType<typeof prepare>>;
@@ -272,7 +276,7 @@ export async function compileModel(
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const prepared = await prepare(modelBytes, recipeText, options, timings);
-  const { recipe, load, plan, samples, shapes, before, latency } = prepared;
+  const { recipe, load, plan, samples, shapes, before, latency, host } = prepared;
 
   /** The whole pipeline for a plan, written and measured: what compile returns, or one try of a search. */
   const build = async (chosen: ModelPlan) => {
@@ -287,6 +291,11 @@ export async function compileModel(
         options.warn?.(line);
       },
       samples,
+      original: load,
+      ...(host ? { host } : {}),
+      ...(options.trainRunner ? { trainRunner: options.trainRunner } : {}),
+      ...(options.status ? { status: options.status } : {}),
+      render: recipe.render,
     }).catch((e) => {
       throw whyItRuns(e, chosen, `${passOf(e)} runs the model on the calibration data`);
     });
@@ -373,6 +382,14 @@ export async function compileModel(
     timings_ms: timings,
     ...(passWarnings.length ? { warnings: passWarnings } : {}),
     ...(packed ? { pack: packed.report } : {}),
+    ...(built.ctx.training?.length
+      ? {
+          training: {
+            ...built.ctx.training.at(-1)!,
+            ...(built.ctx.training.length > 1 ? { runs: built.ctx.training } : {}),
+          },
+        }
+      : {}),
     recipe: { file: recipe.file, sources: Object.fromEntries(recipe.sources) },
   };
   const missedList = searched?.missed ?? missedTargets(plan.settings.targets, targets);

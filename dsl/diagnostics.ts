@@ -57,6 +57,10 @@ export const CATALOG = {
   SQ408: { severity: 'error', title: 'no calibration files' },
   SQ409: { severity: 'error', title: 'output opset not possible' },
   SQ410: { severity: 'error', title: 'target not measurable on this model' },
+  SQ411: { severity: 'error', title: 'teacher does not fit the model' },
+  SQ412: { severity: 'error', title: 'labels do not fit the data' },
+  SQ413: { severity: 'error', title: 'loss does not fit the outputs' },
+  SQ414: { severity: 'error', title: 'training diverged' },
   SQ501: { severity: 'error', title: 'not available yet' },
   SQ502: { severity: 'error', title: 'target missed' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

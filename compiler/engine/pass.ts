@@ -1,10 +1,14 @@
 // The pass manager: runs passes `{name, run, ensures?}` in order over a model, times them, and
 // when one fails names it and the passes that ran before it.
 
+import type { Diagnostic } from '../../dsl/diagnostics.ts';
 import { isUserError, UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import type { Node } from '../../runtime/ir/node.ts';
 import type { Sample } from '../data/calibration.ts';
+import type { Host } from '../data/host.ts';
+import type { TrainingReport } from '../report/types.ts';
+import type { RunnerFactory } from '../train/runner.ts';
 import { emptyStats, type RewriteStats } from './driver.ts';
 
 export interface PassContext {
@@ -24,6 +28,18 @@ export interface PassContext {
    * names. Later passes give each part the layer's actions (quantize, cluster, sparse pruning).
    */
   parts?: Map<string, string[]>;
+  /** The model as the compile received it (training's `teacher original`); a fresh copy per call. */
+  original?: () => Model;
+  /** Files beyond the calibration samples (training data, teacher models, labels). */
+  host?: Host;
+  /** Executes training graphs (the CLI hands in onnxruntime-node); default: squish's runtime. */
+  trainRunner?: RunnerFactory;
+  /** Progress lines of long passes (training: step, loss, rate, time left), shown unless quiet. */
+  status?: (line: string) => void;
+  /** Renders a diagnostic with its code frame (recipe sources), for problems located in the recipe. */
+  render?: (d: Diagnostic) => string;
+  /** What training passes did, for the report's `training` section, in pipeline order. */
+  training?: TrainingReport[];
   /** What a pass leaves for later passes of the same run, by typed key (see `passData`). */
   data?: Map<PassDataKey<unknown>, unknown>;
   /**
@@ -104,6 +120,8 @@ export class PassError extends Error {
 }
 
 function failure(pass: string, before: string[], e: unknown): Error {
+  // a problem already located in the recipe (file:line:col, code frame) is reported as it is
+  if (isUserError(e) && 'diagnostics' in e) return e;
   const what = e instanceof Error ? e.message : String(e);
   const after = before.length ? ` (after ${before.join(', ')})` : ' (the first pass)';
   const msg = `pass ${pass} failed${after}: ${what}`;

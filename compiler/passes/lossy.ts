@@ -5,3 +5,4 @@ import './factorize/index.ts';
 import './cluster/index.ts';
 import './prune/index.ts';
 import './quantize/index.ts';
+import './distill/index.ts';

@@ -20,13 +20,6 @@ interface Pending {
 const REMOVE = 'remove it to compile with the rest of the recipe';
 
 const PENDING: Pending[] = [
-  { statement: 'distill', help: `training in recipes is not available yet; ${REMOVE}` },
-  { statement: 'finetune', help: `training in recipes is not available yet; ${REMOVE}` },
-  {
-    statement: 'calibrate',
-    option: 'augment',
-    help: `augmentation is for training, not available yet; ${REMOVE}`,
-  },
   {
     statement: 'calibrate',
     option: 'holdout',

@@ -55,6 +55,59 @@ export interface LatencyReport {
   threads: number;
 }
 
+/** How close a model's outputs are to its teacher's on some samples (see TrainingReport.agreement). */
+export interface TeacherAgreement {
+  /** Share of (sample, row) pairs whose arg-max agrees, for class-score outputs; else null. */
+  top1: number | null;
+  cosine_mean: number;
+  /** null when the outputs are identical (infinite SNR). */
+  snr_db: number | null;
+}
+
+/**
+ * One training run (a `distill` or `finetune` statement), in pipeline order. The loss curve has one point every `every` steps (the mean
+ * training loss of those steps, with the held-back loss where it was evaluated), so a plot needs
+ * nothing else.
+ */
+export interface TrainingReport {
+  kind: 'distill' | 'finetune';
+  /** `file:line` of the statement. */
+  from: string;
+  /** `original` or the teacher file as the recipe names it; absent when training on labels alone. */
+  teacher?: string;
+  loss: string;
+  steps: number;
+  steps_planned: number;
+  stopped: 'steps' | 'patience';
+  /** The step whose weights the model keeps (the best held-back loss, else the last step). */
+  kept_step: number;
+  batch: number;
+  /** Training samples and the share held back from them (early stopping, the agreement figures). */
+  samples: number;
+  held_back: number;
+  every: number;
+  loss_curve: { step: number; loss: number; lr: number; held_back_loss?: number }[];
+  time_ms: number;
+  /** What executed the training graphs (`onnxruntime`, `squish (cpu)` …). */
+  runner: string;
+  /** Layers whose weights trained; every other layer stayed frozen. */
+  trained_layers: string[];
+  frozen_layers: number;
+  /** Trained elements: in all, kept at zero by a pruning mask, trained through a fake quantizer, shared codebook entries. */
+  weights: { trained: number; masked: number; fake_quantized: number; codebook: number };
+  /** Agreement with the teacher (the original model when training on labels) before and after training,
+   * on the held-back samples, or on the first training samples (no augmentation) when none are held back. */
+  agreement: {
+    measured_on: 'held-back' | 'training';
+    samples: number;
+    before: TeacherAgreement;
+    after: TeacherAgreement;
+  };
+}
+
+/** The report's training section: the last run, and every run in pipeline order when there are several. */
+export type TrainingSection = TrainingReport & { runs?: TrainingReport[] };
+
 /** In JSON, an infinite SNR (identical outputs) is written as null. */
 export interface Report {
   before: Totals;
@@ -72,6 +125,8 @@ export interface Report {
   /** output { format sqz }: where the file's bytes go — per weight layer the Deep Compression stages and
    * bits per weight, the graph's share (compiler/pack/report.ts). */
   pack?: PackReport;
+  /** The last training run's figures (the model as it ships); absent when the recipe trains nothing. */
+  training?: TrainingSection;
   /** The recipe as compiled: its file name (as `layers[].actions` cite it) and the text of it and of
    * every file it includes, by the same names (the HTML report links statements to layers). */
   recipe?: RecipeSources;

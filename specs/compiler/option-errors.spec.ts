@@ -85,7 +85,7 @@ const MODEL_FREE: [string, string, RegExp][] = [
   ['factorize conv { method separable }', '1:25 SQ501', /method separable \} is not available yet/],
   ['cluster weights of conv { clusters 1 }', '1:36 SQ303', /between 2 and 65535/],
   ['cluster weights of conv { init random }', '1:32 SQ316', /'init' cannot be 'random'/],
-  ['distill { steps 10 }', '1:1 SQ501', /distill is not available yet/],
+  ['finetune { steps 10 }', '1:1 SQ323', /finetune needs labels/],
 ];
 
 /** Options that read calibration data, in a recipe without any. */

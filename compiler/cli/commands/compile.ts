@@ -13,12 +13,13 @@ import { readRegularFile, readTextFile } from '../../io/files.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import type { Report } from '../../report/types.ts';
-import type { OrtLike } from '../../train/runner.ts';
+import { type OrtLike, ortRunner, type RunnerFactory, squishRunner } from '../../train/runner.ts';
 import type { CliIO } from '../io.ts';
 import { MEMORY_HELP } from '../memory.ts';
 import { checkOutputPaths } from '../output.ts';
 import { progressReporter } from '../progress.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
+import { pickRunner } from './grad.ts';
 import type { RegisterCommand } from './index.ts';
 
 export function readModelBytes(path: string, display = path): Uint8Array {
@@ -59,8 +60,26 @@ interface Opts {
   quiet?: boolean;
   verbose?: boolean;
   backend: string;
+  trainBackend?: string;
   shape: Record<string, Dim[]>;
   fidelity: boolean;
+}
+
+/**
+ * What runs training graphs (distill, finetune): onnxruntime-node when it is installed
+ * (or asked for by name), else squish's runtime; imported only when a recipe trains.
+ */
+function trainingRunner(backend: string | undefined): RunnerFactory {
+  let made: Promise<RunnerFactory> | undefined;
+  return async (model) => {
+    made ??= backend
+      ? pickRunner(backend)
+      : import('onnxruntime-node').then(
+          (ort) => ortRunner(ort as unknown as OrtLike),
+          () => squishRunner(),
+        );
+    return (await made)(model);
+  };
 }
 
 export const registerCompile: RegisterCommand = (program: Command, io: CliIO) => {
@@ -85,6 +104,10 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .option('-q, --quiet', 'print nothing but errors')
     .option('-v, --verbose', 'log every pass and timing to stderr')
     .option('--backend <name>', 'runtime backend for fidelity: auto, cpu, webasm, headlessgl, webgpu', 'auto')
+    .option(
+      '--train-backend <name>',
+      'what runs training (distill, finetune): onnxruntime, auto, cpu, webasm… (default: onnxruntime-node when installed, else auto)',
+    )
     .option('--shape <name=dims>', `${SHAPE_HELP}; overrides the recipe's model { input … }`, parseShape, {})
     .option('--max-memory <size>', MEMORY_HELP)
     .action(async (modelArg: string, opts: Opts) => {
@@ -134,6 +157,8 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
           info: opts.quiet ? undefined : progress.warn,
           log: opts.verbose ? (l) => io.err(`${printable(l, true)}\n`) : undefined,
           warn: opts.quiet ? undefined : progress.warn,
+          trainRunner: trainingRunner(opts.trainBackend),
+          status: opts.quiet ? undefined : progress.warn,
         });
       } finally {
         progress.stop();

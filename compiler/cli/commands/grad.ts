@@ -45,7 +45,7 @@ function parseLoss(io: CliIO, spec: string): GradientLoss {
   );
 }
 
-async function pickRunner(backend: string): Promise<RunnerFactory> {
+export async function pickRunner(backend: string): Promise<RunnerFactory> {
   if (!GRAD_BACKENDS.includes(backend))
     throw new UserError(`--backend '${backend}' is not a backend`, `use one of: ${GRAD_BACKENDS.join(', ')}`);
   if (backend !== 'onnxruntime') return squishRunner(backend as 'auto' | BackendName);
