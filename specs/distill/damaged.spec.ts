@@ -13,7 +13,7 @@ const DISTILL =
   'distill { teacher original  loss kl  temperature 2  steps 20  batch 8  lr 1e-3  holdout 25%  seed 1 }';
 
 describe('distill repairs a damaged cls', () => {
-  it('raises top-1 agreement on the 96 fixture lines it never saw', { timeout: 240_000 }, async () => {
+  it('raises top-1 agreement on the 96 fixture lines it never saw', { timeout: 600_000 }, async () => {
     const damaged = await compileCls(`${clsHeader(48, AUGMENT)}\n${DAMAGE}\n`);
     const repaired = await compileCls(`${clsHeader(48, AUGMENT)}\n${DAMAGE}\n${DISTILL}\n`);
     const before = await agreementWithOriginal(damaged.model);

@@ -38,7 +38,7 @@ function storage(g: Graph, layer: string) {
 
 describe('distill keeps the structure of the compressed model', () => {
   it('masks, sharing, fake quantization and frozen layers hold exactly after training', {
-    timeout: 240_000,
+    timeout: 600_000,
   }, async () => {
     const plain = await compileCls(clsHeader(8) + LOSSY);
     const trained = await compileCls(`${clsHeader(8) + LOSSY}\n${DISTILL}\n`);
