@@ -20,6 +20,8 @@ export interface CalibrationSpec {
   std?: number[];
   channels?: 'rgb' | 'bgr';
   layout?: 'nchw' | 'nhwc';
+  /** How `resize` treats the aspect ratio (default fill: stretch). */
+  fit?: 'fill' | 'pad';
   seed?: number;
   /** Random variants of each sample that training steps see (calibrate's `augment { … }`). */
   augment?: AugmentSpec;
@@ -186,7 +188,7 @@ export function sampleLoader(
     [input.name]: await loadImage(f, {
       width,
       height,
-      fit: width ? 'fill' : 'none',
+      fit: width ? (spec.fit ?? 'fill') : 'none',
       mean: spec.mean,
       std: spec.std,
       channels: spec.channels ?? 'rgb',

@@ -77,6 +77,9 @@ export function calibrationSpec(options: readonly Option[], keywordSpan: Span): 
       case 'layout':
         spec.layout = wordOf(v) as 'nchw' | 'nhwc';
         break;
+      case 'fit':
+        spec.fit = wordOf(v) as 'fill' | 'pad';
+        break;
       case 'normalize':
         for (let i = 0; i < o.values.length; i++) {
           const w = wordOf(o.values[i]);

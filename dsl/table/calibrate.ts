@@ -38,6 +38,12 @@ export const DATA_OPTIONS: OptionSpec[] = [
   ),
   opt('samples', int({ ge: 1, le: 1e6 }), 'how many files (or random inputs) to use', 'samples 32'),
   opt('resize', { type: 'dims' }, 'image size WxH before normalizing', 'resize 192x48'),
+  opt(
+    'fit',
+    en('fill', 'pad'),
+    'how resize treats the aspect ratio: fill stretches; pad keeps it (at most WxH) and pads right and bottom',
+    'fit pad',
+  ),
   {
     name: 'normalize',
     forms: [
