@@ -133,6 +133,7 @@ export const calibrate: StatementDef = {
   images "fixtures/ocr/lines/*.png"
   samples 32
   resize 192x48
+  fit pad
   normalize mean [0.485, 0.456, 0.406] std 0.5
   channels bgr
   layout nchw
