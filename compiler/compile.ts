@@ -1,7 +1,6 @@
 // compile(): model bytes + recipe text → compressed model bytes + report. Core: no file I/O; a
 // host supplies includes and calibration data, a runner executes models for fidelity.
 
-import type { RecipeAst } from '../dsl/ast.ts';
 import '../runtime/ops/reference/index.ts';
 import { diag } from '../dsl/diagnostics.ts';
 import { UserError } from '../runtime/errors.ts';
@@ -15,11 +14,13 @@ import { checkNoFidelityTargets, passOf, pinInputs, whyItRuns } from './compile-
 import { calibrationFiles, type InputSpec, loadCalibration, type Sample } from './data/calibration.ts';
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
-import { measureFidelity, type Runner } from './fidelity/compare.ts';
+import type { Runner } from './fidelity/compare.ts';
+import { heldApartFidelity, splitCalibration } from './fidelity/held-apart.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
 import './passes/lossy.ts';
 import { preloadIncludes } from './io/includes.ts';
 import { packSqz, sqzReport } from './pack/index.ts';
+import { includedTexts } from './plan/included-texts.ts';
 import { lower } from './plan/lower.ts';
 import { type ModelPlan, planModel } from './plan/model-plan.ts';
 import { type LoadedRecipe, loadRecipe, RecipeError } from './plan/recipe.ts';
@@ -27,6 +28,7 @@ import { planJson } from './plan/render.ts';
 import { measure } from './report/stats.ts';
 import { evaluateTargets, missedTargets } from './report/targets.ts';
 import type { LayerReport, Report } from './report/types.ts';
+import { skipSummary } from './report/warnings.ts';
 import { hasRanges, latencyTimer, searchEngine, searchPlan, searchSettings } from './search/index.ts';
 import { sha256Hex } from './sha256.ts';
 import type { OrtLike, RunnerFactory } from './train/runner.ts';
@@ -211,6 +213,9 @@ async function prepare(
   t = performance.now();
   const samples = await calibrationSamples(model, plan, recipe, host);
   if (samples) mark('calibration_data', t);
+  // fitting steps (passes, the search) get split.fit; fidelity is measured on split.heldApart
+  const { split, warnings } = splitCalibration(plan.settings.calibration, samples);
+  for (const w of warnings) options.warn?.(w);
   const shapes: Record<string, Dim[]> = {};
   for (const [k, v] of Object.entries(samples?.[0] ?? {})) shapes[k] = [...v.dims];
   Object.assign(shapes, plan.inputShapes);
@@ -220,21 +225,21 @@ async function prepare(
   const latency = latencyTarget
     ? await latencyTimer(engine, !!options.onnxruntime, load, samples)
     : undefined;
-  return { recipe, load, model, plan, samples, shapes, before, engine, latency, host };
+  return { recipe, load, model, plan, samples, split, warnings, shapes, before, engine, latency, host };
 }
 
 type Prepared = Awaited<ReturnType<typeof prepare>>;
 
 /** A search's input from what compile prepared (without `compile`: allocate only). */
 function searchInput(p: Prepared, options: CompileOptions) {
-  if (!p.samples) throw new Error('a range without calibration data passed the recipe checks (SQ322)');
+  if (!p.split) throw new Error('a range without calibration data passed the recipe checks (SQ322)');
   const { latency } = p;
   return {
     plan: p.plan,
     settings: searchSettings(p.recipe.statements),
     load: p.load,
     copy: (m: Model) => importModel(exportModel(m)),
-    samples: p.samples,
+    samples: p.split.fit,
     engine: p.engine,
     shapes: p.shapes,
     original: {
@@ -276,7 +281,8 @@ export async function compileModel(
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const prepared = await prepare(modelBytes, recipeText, options, timings);
-  const { recipe, load, plan, samples, shapes, before, latency, host } = prepared;
+  const { recipe, load, plan, split, shapes, before, latency, host } = prepared;
+  const cal = plan.settings.calibration;
 
   /** The whole pipeline for a plan, written and measured: what compile returns, or one try of a search. */
   const build = async (chosen: ModelPlan) => {
@@ -288,15 +294,16 @@ export async function compileModel(
       progress: options.onProgress,
       warn: (line) => {
         passWarnings.push(line);
-        options.warn?.(line);
+        options.log?.(line);
       },
-      samples,
+      samples: split?.fit,
       original: load,
       ...(host ? { host } : {}),
       ...(options.trainRunner ? { trainRunner: options.trainRunner } : {}),
       ...(options.status ? { status: options.status } : {}),
       render: recipe.render,
     }).catch((e) => {
+      skipSummary(passWarnings, plan.statements, options.warn);
       throw whyItRuns(e, chosen, `${passOf(e)} runs the model on the calibration data`);
     });
     const passesMs = performance.now() - tb;
@@ -309,19 +316,23 @@ export async function compileModel(
     const after = measure(work, out.length, shapes);
     let fidelity: Fidelity | undefined;
     let fidelityMs = 0;
-    if (samples && options.fidelity !== false) {
+    let fidelityWarnings: string[] = [];
+    if (cal && split && options.fidelity !== false) {
       const tf = performance.now();
       const make = options.runner ?? runtimeRunner();
       const why = 'measuring fidelity runs the model on the calibration data';
-      const ref = await make(load()).catch((e) => {
-        throw whyItRuns(e, chosen, why);
-      });
-      const cand = await make(packed?.model ?? importAnyModel(out)).catch((e) => {
-        throw whyItRuns(e, chosen, why);
-      });
-      fidelity = await measureFidelity(ref, cand, samples, (done) =>
-        options.onProgress?.('fidelity', done, samples.length),
+      const run = (m: Model) =>
+        make(m).catch((e) => {
+          throw whyItRuns(e, chosen, why);
+        });
+      const judged = await heldApartFidelity(
+        await run(load()),
+        await run(packed?.model ?? importAnyModel(out)),
+        split,
+        cal,
+        (done, total) => options.onProgress?.('fidelity', done, total),
       );
+      ({ fidelity, warnings: fidelityWarnings } = judged);
       fidelityMs = performance.now() - tf;
     }
     const timed = latency ? await latency.of(packed?.model ?? importAnyModel(out)) : undefined;
@@ -334,6 +345,7 @@ export async function compileModel(
       fidelity,
       packed,
       passWarnings,
+      fidelityWarnings,
       targets,
       ...(timed ? { latency: timed } : {}),
       totals: {
@@ -364,7 +376,9 @@ export async function compileModel(
   timings.export = Math.round(built.ms.export);
   if (built.fidelity) timings.fidelity = Math.round(built.ms.fidelity);
   timings.total = Math.round(performance.now() - t0);
-  const { fidelity, packed, passWarnings, targets } = built;
+  const { fidelity, packed, passWarnings, fidelityWarnings, targets } = built;
+  for (const w of [...skipSummary(passWarnings, plan.statements), ...fidelityWarnings]) options.warn?.(w);
+  const warnings = [...prepared.warnings, ...passWarnings, ...fidelityWarnings];
   const layers = layerReports(chosenPlan, before, built.after, built.ctx.layerError, built.ctx.parts).map(
     (l) => {
       const s = searched?.layers.get(l.part_of ?? l.name);
@@ -380,7 +394,7 @@ export async function compileModel(
     ...(built.latency ? { latency: built.latency } : {}),
     ...(searched ? { search: searched.report } : {}),
     timings_ms: timings,
-    ...(passWarnings.length ? { warnings: passWarnings } : {}),
+    ...(warnings.length ? { warnings } : {}),
     ...(packed ? { pack: packed.report } : {}),
     ...(built.ctx.training?.length
       ? {
@@ -395,36 +409,6 @@ export async function compileModel(
   const missedList = searched?.missed ?? missedTargets(plan.settings.targets, targets);
   const missed = missedList.length ? new RecipeError(missedList, recipe.render) : undefined;
   return { model: built.out, report, plan: chosenPlan, ...(missed ? { missed } : {}) };
-}
-
-/** `a/./b/../c` → `a/c` ('/'-separated; leading `..` stay). */
-function normalizePath(path: string): string {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '.') continue;
-    if (part === '..' && out.length && out[out.length - 1] !== '..') out.pop();
-    else out.push(part);
-  }
-  return out.join('/');
-}
-
-/**
- * The text of every file the recipe includes, keyed by its path relative to the recipe's folder as
- * the include statements spell it (so the output does not depend on where the recipe lives).
- */
-function includedTexts(recipe: LoadedRecipe): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (ast: RecipeAst, dir: string) => {
-    for (const s of ast.statements) {
-      if (s.kind !== 'include' || !s.recipe) continue;
-      const absolute = /^([a-z][a-z0-9+.-]*:|\/)/i.test(s.path);
-      const key = absolute ? s.path : normalizePath(`${dir}${s.path}`);
-      out[key] = recipe.sources.get(s.recipe.file) ?? '';
-      walk(s.recipe, key.replace(/[^/]*$/, ''));
-    }
-  };
-  walk(recipe.ast, '');
-  return out;
 }
 
 const SOURCE_KEYS = new Set(['from', 'recipe', 'kept_by']);

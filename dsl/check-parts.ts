@@ -197,6 +197,15 @@ export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }
     case 'agreement':
       if (v.unit !== '%' && !(v.unit === '' && v.value > 0 && v.value <= 1))
         bad('agreement is a share: write a percentage', 'e.g. target agreement >= 99%');
+      else if (untrustedRandom(ctx))
+        out.push(
+          diag(
+            'SQ327',
+            s.metricSpan,
+            'target agreement on random calibration data says nothing about real inputs',
+            'calibrate on real inputs (images "…" or tensors "…"), or write calibrate { random  trust } to accept it',
+          ),
+        );
       return;
     case 'cosine':
       if (v.unit === '%' || (v.unit === '' && v.value >= -1 && v.value <= 1)) return;
@@ -217,6 +226,14 @@ const TARGET_EXAMPLE: Record<string, string> = {
   cosine: 'target cosine >= 0.999',
   snr: 'target snr >= 30',
 };
+
+/** A calibrate block of random data (written, or no images/tensors) without `trust`. */
+function untrustedRandom(ctx: CheckContext): boolean {
+  const cal = ctx.first('calibrate');
+  if (!cal) return false;
+  const o = cal.options;
+  return !findOption(o, 'images') && !findOption(o, 'tensors') && !findOption(o, 'trust');
+}
 
 function hasLabels(ctx: CheckContext): boolean {
   return findOption(ctx.first('finetune')?.options, 'labels') !== undefined;

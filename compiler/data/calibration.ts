@@ -7,6 +7,7 @@ import { defaultMaxMemoryBytes, formatBytes, typeBytes } from '../../runtime/exe
 import type { DType } from '../../runtime/ir/dtype.ts';
 import { makeTensor, sizeOf, type Tensor } from '../../runtime/ir/tensor.ts';
 import { parseNpy } from '../../runtime/npy.ts';
+import type { Task } from '../fidelity/task.ts';
 import type { AugmentSpec } from '../train/loop/augment.ts';
 import type { Host } from './host.ts';
 import { normal, rng, shuffled } from './random.ts';
@@ -25,6 +26,14 @@ export interface CalibrationSpec {
   seed?: number;
   /** Random variants of each sample that training steps see (calibrate's `augment { … }`). */
   augment?: AugmentSpec;
+  /** Share of the samples held apart from every fitting step, 0..1 (default 0.25, see split.ts). */
+  holdout?: number;
+  /** The model's task, which picks the fidelity metric (default: from the outputs). */
+  task?: Task;
+  /** Binarization threshold of segment maps (default 0.3). */
+  threshold?: number;
+  /** Random data may back an agreement target (`calibrate { random  trust }`). */
+  trust?: boolean;
   /** The recipe file the block came from (paths are relative to it) and where (file:line:col), for messages. */
   file: string;
   where?: string;

@@ -2,3 +2,4 @@
 export * from './calibration.ts';
 export * from './host.ts';
 export * from './random.ts';
+export * from './split.ts';

@@ -12,7 +12,7 @@ import { UserError } from '../../runtime/errors.ts';
 import type { Model } from '../../runtime/ir/model.ts';
 import { type Dim, inferShapes } from '../../runtime/ir/shape/index.ts';
 import { calibrationMismatch } from '../data/calibration.ts';
-import { isClassifierLike } from '../fidelity/metrics.ts';
+import { taskOfShape } from '../fidelity/task.ts';
 import { unconvertible } from '../opset/convert.ts';
 import { rangeEnds } from '../search/ends.ts';
 import { buildLayers, modelInputs } from '../select/layers.ts';
@@ -143,18 +143,16 @@ function settingsProblems(model: Model, plan: ModelPlan, outputs: Map<string, re
   }
   for (const t of targets) {
     if (t.metric !== 'agreement') continue;
-    const shapes = [...outputs.values()];
-    const known = shapes.every((d) => d.every((x) => typeof x === 'number'));
-    const classes = shapes.every((d) =>
-      isClassifierLike({ dtype: 'float32', dims: d as number[], data: new Float32Array(0) }),
-    );
-    if (known && !classes)
+    const first = [...outputs.values()][0] ?? ['?'];
+    const known = first.every((x) => typeof x === 'number');
+    const task = calibration?.task ?? (known ? taskOfShape(first) : undefined);
+    if (task === 'regress')
       out.push(
         diag(
           'SQ410',
           t.span,
-          `${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
-          'use target cosine or target snr for this model',
+          `${t.text}: the model's first output [${first.join(', ')}] holds no answers (class scores, CTC scores, a map), so agreement is undefined`,
+          'use target cosine or target snr for this model, or name its task: calibrate { task classify|ctc-text|segment-map }',
         ),
       );
   }

@@ -21,22 +21,6 @@ const REMOVE = 'remove it to compile with the rest of the recipe';
 
 const PENDING: Pending[] = [
   {
-    statement: 'calibrate',
-    option: 'holdout',
-    help: `fidelity is measured on every sample for now; ${REMOVE}`,
-  },
-  {
-    statement: 'calibrate',
-    option: 'task',
-    help: `the metric follows the model's outputs for now; ${REMOVE}`,
-  },
-  { statement: 'calibrate', option: 'threshold', help: `segment-map IoU is not measured yet; ${REMOVE}` },
-  {
-    statement: 'calibrate',
-    option: 'trust',
-    help: `random data is not judged yet, so there is nothing to trust; ${REMOVE}`,
-  },
-  {
     statement: 'prune',
     option: 'slimming',
     help: `Network Slimming trains first; training is not available yet; ${REMOVE}`,

@@ -6,6 +6,7 @@ import type { Span } from '../../dsl/span.ts';
 import { findOption, wordOf } from '../../dsl/table/index.ts';
 import { valueText } from '../../dsl/values.ts';
 import type { CalibrationSpec } from '../data/calibration.ts';
+import type { Task } from '../fidelity/task.ts';
 import type { AugmentSpec } from '../train/loop/augment.ts';
 import { at, atCol, numberOf, numberOption, numbersOf, wordOption } from './options.ts';
 
@@ -67,6 +68,18 @@ export function calibrationSpec(options: readonly Option[], keywordSpan: Span): 
         break;
       case 'seed':
         spec.seed = numberOf(v);
+        break;
+      case 'holdout':
+        spec.holdout = (numberOf(v) ?? 25) / 100;
+        break;
+      case 'task':
+        spec.task = wordOf(v) as Task;
+        break;
+      case 'threshold':
+        spec.threshold = numberOf(v);
+        break;
+      case 'trust':
+        spec.trust = true;
         break;
       case 'resize':
         if (v?.kind === 'dims') spec.resize = [v.a, v.b];

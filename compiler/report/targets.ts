@@ -33,8 +33,8 @@ function achievedOf(
         if (fidelity.agreement === null) {
           const at = `${t.span.file}:${t.span.line}:${t.span.column}`;
           throw new UserError(
-            `${at}: ${t.text}: the model's outputs are not class scores, so top-1 agreement is undefined`,
-            'use target cosine or target snr for this model',
+            `${at}: ${t.text}: the model's first output holds no answers (class scores, CTC scores, a probability map), so agreement is undefined`,
+            'use target cosine or target snr for this model, or name its task: calibrate { task classify|ctc-text|segment-map }',
           );
         }
         return fidelity.agreement;

@@ -1,5 +1,6 @@
 // The compile report (ARCHITECTURE.md "Report JSON"): before/after totals, per-layer figures,
-// fidelity on the calibration data, targets and timings.
+// fidelity on the held-apart calibration samples (task metric, interval, what it rests on), targets
+// and timings.
 
 import type { Fidelity } from '../fidelity/metrics.ts';
 import type { PackReport } from '../pack/report.ts';
@@ -120,7 +121,8 @@ export interface Report {
   /** Present when the recipe had ranges: what the search tried and chose (compiler/search/report.ts). */
   search?: SearchReport;
   timings_ms: Record<string, number>;
-  /** Work the passes skipped and why (e.g. a factorization that would not shrink); absent when none. */
+  /** Random calibration data, the fidelity floor, and work the passes skipped and why (one line per
+   * layer; the terminal shows one per statement); absent when none. */
   warnings?: string[];
   /** output { format sqz }: where the file's bytes go — per weight layer the Deep Compression stages and
    * bits per weight, the graph's share (compiler/pack/report.ts). */

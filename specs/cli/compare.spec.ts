@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { wilson } from '../../compiler/fidelity/interval.ts';
 import type { Report } from '../../compiler/report/types.ts';
 import { runCli } from '../support/cli.ts';
 import { clsInput, fixtures, runOrt } from '../support/ocr.ts';
@@ -14,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CAL = `model { input x: float32[1, 3, 48, 192] }
 calibrate {
   images "${join(FIXTURES, 'lines')}/*.png"
-  samples 3
+  samples 8
   normalize mean 0.5 std 0.5
   channels bgr
 }
@@ -45,8 +46,12 @@ describe('fidelity', () => {
   it('compile with calibration data reports fidelity and met targets', async () => {
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
     const f = report.fidelity!;
+    // 8 loaded, 3 held apart from every fitting step (25% rounds to 2; at least 3 are kept apart)
     expect(f.samples).toBe(3);
+    expect(f.measured_on).toEqual({ samples: 3, of: 8, held_apart: true, source: 'images' });
+    expect([f.task, f.metric, f.answers]).toEqual(['classify', 'top1', 3]);
     expect(f.agreement).toBe(1);
+    expect(f.interval).toEqual(wilson(3, 3));
     expect(f.cosine_min).toBeGreaterThan(0.9999);
     expect(report.targets.map((t) => [t.metric, t.met])).toEqual([
       ['agreement', true],
@@ -59,7 +64,7 @@ describe('fidelity', () => {
     expect(report.targets[2].achieved).toBeCloseTo(report.after.flops / report.before.flops, 12);
     // the max abs difference is of the order onnxruntime sees between the two files
     let ortMax = 0;
-    for (const fx of fixtures('lines').slice(0, 3)) {
+    for (const fx of fixtures('lines').slice(0, 8)) {
       const x = await clsInput(fx.file);
       const a = (await runOrt(MODELS.cls, { x }))['softmax_0.tmp_0'].data as Float32Array;
       const b = (await runOrt(cleaned, { x }))['softmax_0.tmp_0'].data as Float32Array;
@@ -91,7 +96,9 @@ describe('fidelity', () => {
     const a = await runCli(['compare', MODELS.cls, cleaned, '--recipe', recipePath, '--json']);
     expect(a.code, a.stderr).toBe(0);
     const fa = JSON.parse(a.stdout);
+    const f0 = (JSON.parse(readFileSync(reportPath, 'utf8')) as Report).fidelity!;
     expect(fa.samples).toBe(3);
+    expect(fa.measured_on).toEqual(f0.measured_on);
     expect(fa.agreement).toBe(1);
     const same = await runCli(['compare', MODELS.cls, MODELS.cls, '--recipe', recipePath]);
     expect(same.code, same.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadCalibration } from '../../compiler/data/calibration.ts';
+import { wilson } from '../../compiler/fidelity/interval.ts';
 import { cosine, FidelityMeter } from '../../compiler/fidelity/metrics.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import { float32 } from '../../runtime/ir/tensor.ts';
@@ -18,6 +19,11 @@ describe('fidelity metrics', () => {
     m.add({ y: t }, { y: t });
     expect(m.result()).toEqual({
       samples: 1,
+      task: 'classify',
+      metric: 'top1',
+      value: 1,
+      answers: 2,
+      interval: wilson(2, 2),
       agreement: 1,
       cosine_min: 1,
       cosine_mean: 1,

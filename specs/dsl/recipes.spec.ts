@@ -166,7 +166,7 @@ describe('dsl/README.md', () => {
 
   blocks.forEach((block, i) => {
     it(`example ${i + 1} parses and checks with no diagnostics (in a recipe with calibration data)`, () => {
-      const text = /^calibrate /m.test(block) ? block : `calibrate { random }\n${block}`;
+      const text = /^calibrate /m.test(block) ? block : `calibrate { images "calib/*.png" }\n${block}`;
       clean(text, `README.md#${i + 1}`, () => ({ file: 'base.squish', text: '' }));
     });
   });

@@ -60,7 +60,11 @@ describe('.sqz through the CLI', () => {
       ['compile', 'm.onnx', '--recipe', 'deep.squish', '-o', 'm.sqz', '--report', 'r.json'],
       dir,
     );
-    expect(c.stderr).toBe('');
+    // the warnings: random calibration data (no evidence of accuracy), and 40% pruning + 16 clusters
+    // of this small random net falls under the fidelity floor (SNR < 10 dB)
+    expect(c.stderr).toMatch(
+      /^deep\.squish:3:1: calibrate \{ random \}: [^\n]*\nWARNING: fidelity below the floor on 2 held-apart samples: SNR [^\n]*\n$/,
+    );
     expect(c.code).toBe(0);
     const sqz = new Uint8Array(readFileSync(join(dir, 'm.sqz')));
     expect(Array.from(sqz.subarray(0, 4))).toEqual([0x89, 0x53, 0x51, 0x5a]);

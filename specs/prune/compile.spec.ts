@@ -204,12 +204,13 @@ describe('prune-sparse in compile()', () => {
           Array.from(b, (v) => v === 0),
           `${stmt} ${n}`,
         ).toEqual(Array.from(a, (v) => v === 0));
-        // fc sees one 288-vector per sample: 12 rows cannot fit 288 columns, so it stays as masked
+        // fc sees one 288-vector per fitting sample: 9 rows (12 loaded, 3 held apart) cannot fit 288
+        // columns, so it stays as masked
         if (n === 'fc') expect(b).toEqual(a);
         else expect(b).not.toEqual(a);
       }
       expect(refit.report.warnings?.join('\n')).toMatch(
-        /reconstruct least-squares skipped fc: 12 calibration rows for 288 columns/,
+        /reconstruct least-squares skipped fc: 9 calibration rows for 288 columns/,
       );
       await ortRun(refit.model, { x: float32([1, 8, 6, 6], randn(288, 9)) });
     }

@@ -1,5 +1,7 @@
-// `squish compare A.onnx B.onnx --recipe R | --data GLOB [--samples N] [--json]`: fidelity of B
-// against A (agreement, cosine, max abs, SNR) on the recipe's calibration data or on files.
+// `squish compare A.onnx B.onnx --recipe R | --data GLOB [--samples N] [--task T] [--json]`: fidelity of
+// B against A with the compile report's metrics — the task metric with its 95% interval, cosine,
+// max abs, SNR — on the recipe's held-apart calibration samples (the ones compile measured on) or
+// on files.
 
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -7,7 +9,10 @@ import { UserError } from '../../../runtime/errors.ts';
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Tensor } from '../../../runtime/ir/tensor.ts';
 import { type CalibrationSpec, loadCalibration } from '../../data/calibration.ts';
+import { DEFAULT_HOLDOUT, holdApart } from '../../data/split.ts';
 import { measureFidelity } from '../../fidelity/compare.ts';
+import { METRIC_OF, type Task } from '../../fidelity/task.ts';
+import { judgeFidelity } from '../../fidelity/verdict.ts';
 import { nodeHost } from '../../io/host.ts';
 import { loadModelFile } from '../../io/model-file.ts';
 import { planModel } from '../../plan/model-plan.ts';
@@ -15,13 +20,18 @@ import { loadRecipe } from '../../plan/recipe.ts';
 import type { CliIO } from '../io.ts';
 import { MEMORY_HELP } from '../memory.ts';
 import { progressReporter } from '../progress.ts';
+import { fidelityLines } from '../summary.ts';
 import { readText } from './compile.ts';
 import type { RegisterCommand } from './index.ts';
+
+const TASKS = Object.keys(METRIC_OF) as Task[];
 
 interface Opts {
   recipe?: string;
   data?: string;
   samples?: string;
+  task?: Task;
+  threshold?: string;
   json?: boolean;
   backend?: string;
 }
@@ -41,6 +51,11 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
     .option('--recipe <recipe>', "use the recipe's calibrate { … } data (and its model { input … } shapes)")
     .option('--data <glob>', 'images (.png/.jpg) or tensors (.npy) to feed, relative to the current folder')
     .option('--samples <n>', 'use at most this many samples')
+    .option(
+      '--task <task>',
+      "the model's task: classify, ctc-text, segment-map, regress (default: the recipe's, else from the outputs)",
+    )
+    .option('--threshold <t>', "binarization threshold of segment maps (default: the recipe's, else 0.3)")
     .option('--backend <name>', 'runtime backend: auto, cpu, webasm, headlessgl, webgpu', 'auto')
     .option('--json', 'print the figures as JSON')
     .option('--max-memory <size>', MEMORY_HELP)
@@ -51,6 +66,11 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
           'e.g. --data "fixtures/*.npy"',
         );
       }
+      if (opts.task !== undefined && !TASKS.includes(opts.task))
+        throw new UserError(`--task ${opts.task} is not a task`, `use one of ${TASKS.join(', ')}`);
+      const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold);
+      if (threshold !== undefined && !(threshold > 0 && threshold < 1))
+        throw new UserError(`--threshold ${opts.threshold} is not between 0 and 1`, 'e.g. --threshold 0.3');
       const a = loadModelFile(resolve(io.cwd, aArg), aArg);
       const b = loadModelFile(resolve(io.cwd, bArg), bArg);
       const host = nodeHost(io.cwd);
@@ -85,31 +105,36 @@ export const registerCompare: RegisterCommand = (program: Command, io: CliIO) =>
           dtype: i.type?.dtype ?? 'float32',
           shape: shapes[i.name] ?? i.type?.shape,
         }));
-      const samples = await loadCalibration(spec, inputs, host);
+      const loaded = await loadCalibration(spec, inputs, host);
+      // with a recipe, the samples its compile held apart from every fitting step
+      const split = opts.recipe
+        ? holdApart(loaded, spec.holdout ?? DEFAULT_HOLDOUT, spec.seed ?? 0)
+        : { heldApart: [], fit: loaded };
+      const held = split.heldApart.length > 0;
+      const samples = held ? split.heldApart : loaded;
       const progress = progressReporter(io, Boolean(opts.json));
-      let f: Awaited<ReturnType<typeof measureFidelity>>;
+      let raw: Awaited<ReturnType<typeof measureFidelity>>;
       try {
-        f = await measureFidelity(
+        raw = await measureFidelity(
           await runner(a, opts.backend ?? 'auto'),
           await runner(b, opts.backend ?? 'auto'),
           samples,
-          (d) => progress.update('compare', d, samples.length),
+          {
+            task: opts.task ?? spec.task,
+            threshold: threshold ?? spec.threshold,
+            onSample: (d) => progress.update('compare', d, samples.length),
+          },
         );
       } finally {
         progress.stop();
       }
+      const { fidelity: f } = judgeFidelity(raw, {
+        samples: samples.length,
+        of: loaded.length,
+        held_apart: held || !opts.recipe,
+        source: opts.recipe ? spec.source : 'files',
+      });
       if (opts.json) io.out(`${JSON.stringify(f, null, 2)}\n`);
-      else {
-        io.out(`samples      ${f.samples}\n`);
-        io.out(
-          `agreement    ${f.agreement === null ? 'n/a (outputs are not class scores)' : `${(f.agreement * 100).toFixed(2)}%`}\n`,
-        );
-        io.out(`cosine min   ${f.cosine_min.toFixed(6)}\n`);
-        io.out(`cosine mean  ${f.cosine_mean.toFixed(6)}\n`);
-        io.out(`max abs      ${f.max_abs.toExponential(3)}\n`);
-        io.out(
-          `SNR          ${Number.isFinite(f.snr_db) ? `${f.snr_db.toFixed(2)} dB` : 'inf (identical)'}\n`,
-        );
-      }
+      else io.out(fidelityLines(f));
     });
 };

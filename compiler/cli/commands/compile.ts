@@ -19,6 +19,7 @@ import { MEMORY_HELP } from '../memory.ts';
 import { checkOutputPaths } from '../output.ts';
 import { progressReporter } from '../progress.ts';
 import { parseShape, SHAPE_HELP } from '../shape.ts';
+import { compileSummary } from '../summary.ts';
 import { pickRunner } from './grad.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -30,25 +31,11 @@ export function readText(path: string, what: string, display = path): string {
   return readTextFile(path, what, display);
 }
 
-function kb(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} KB`;
-}
-
 /** The report as JSON, or as the HTML page for a path ending in .html. */
 async function reportBytes(path: string, report: Report, modelArg: string): Promise<Uint8Array> {
   if (!/\.html?$/i.test(path)) return new TextEncoder().encode(`${JSON.stringify(report, null, 2)}\n`);
   const { htmlBytes } = await import('./report.ts');
   return htmlBytes(report, `model ${modelArg}`);
-}
-
-export function summary(out: string, r: Report): string {
-  const pct = (a: number, b: number) => (b ? `${(((a - b) / b) * 100).toFixed(1)}%` : 'n/a');
-  let s = `wrote ${out}: ${kb(r.before.bytes)} → ${kb(r.after.bytes)} (${pct(r.after.bytes, r.before.bytes)}), params ${r.before.params} → ${r.after.params}`;
-  if (r.fidelity) {
-    const f = r.fidelity;
-    s += `; fidelity on ${f.samples} samples: ${f.agreement === null ? '' : `agreement ${(f.agreement * 100).toFixed(2)}%, `}cosine min ${f.cosine_min.toFixed(6)}, max abs ${f.max_abs.toExponential(2)}, SNR ${f.snr_db.toFixed(1)} dB`;
-  }
-  return `${s}\n`;
 }
 
 interface Opts {
@@ -111,6 +98,7 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
     .option('--shape <name=dims>', `${SHAPE_HELP}; overrides the recipe's model { input … }`, parseShape, {})
     .option('--max-memory <size>', MEMORY_HELP)
     .action(async (modelArg: string, opts: Opts) => {
+      const started = performance.now();
       const at = (p: string) => resolve(io.cwd, p);
       const modelPath = at(modelArg);
       const recipePath = at(opts.recipe);
@@ -193,7 +181,16 @@ export const registerCompile: RegisterCommand = (program: Command, io: CliIO) =>
       if (opts.verbose) {
         for (const [k, v] of Object.entries(result.report.timings_ms)) io.err(`  ${k}: ${v} ms\n`);
       }
-      if (!opts.quiet) io.out(summary(opts.output, result.report));
+      if (!opts.quiet)
+        io.out(
+          compileSummary(result.report, {
+            output: opts.output,
+            model: modelArg,
+            recipe: opts.recipe,
+            reports: opts.report,
+            seconds: (performance.now() - started) / 1000,
+          }),
+        );
     });
 };
 

@@ -1,0 +1,45 @@
+// Fidelity as compile reports it: measured on the held-apart share of the calibration samples (all
+// of them, marked in-sample, when none could be held apart), then judged (notes, the floor).
+
+import type { Tensor } from '../../runtime/ir/tensor.ts';
+import type { CalibrationSpec, Sample } from '../data/calibration.ts';
+import { DEFAULT_HOLDOUT, type HeldApartSplit, holdApart } from '../data/split.ts';
+import { measureFidelity, type Runner } from './compare.ts';
+import type { Fidelity, MeasuredOn } from './metrics.ts';
+import { judgeFidelity, randomDataWarning } from './verdict.ts';
+
+/** A calibrate block's samples split for fitting and measuring, and its warning when they are random. */
+export function splitCalibration(
+  cal: CalibrationSpec | undefined,
+  samples: Sample[] | undefined,
+): { split?: HeldApartSplit<Sample>; warnings: string[] } {
+  if (!cal || !samples) return { warnings: [] };
+  return {
+    split: holdApart(samples, cal.holdout ?? DEFAULT_HOLDOUT, cal.seed ?? 0),
+    warnings: cal.source === 'random' ? [randomDataWarning(cal)] : [],
+  };
+}
+
+/** The report's fidelity of `candidate` against `reference` (the calibrate block's task, threshold and
+ * source), and the warnings compile prints. */
+export async function heldApartFidelity(
+  reference: Runner,
+  candidate: Runner,
+  split: HeldApartSplit<Record<string, Tensor>>,
+  cal: Pick<CalibrationSpec, 'task' | 'threshold'> & { source: MeasuredOn['source'] },
+  onSample?: (done: number, total: number) => void,
+): Promise<{ fidelity: Fidelity; warnings: string[] }> {
+  const held = split.heldApart.length > 0;
+  const measured = held ? split.heldApart : split.fit;
+  const raw = await measureFidelity(reference, candidate, measured, {
+    task: cal.task,
+    threshold: cal.threshold,
+    onSample: (done) => onSample?.(done, measured.length),
+  });
+  return judgeFidelity(raw, {
+    samples: measured.length,
+    of: split.fit.length + split.heldApart.length,
+    held_apart: held,
+    source: cal.source,
+  });
+}
