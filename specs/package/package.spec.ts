@@ -86,7 +86,7 @@ describe('installed into an empty project', () => {
       `import { readFile } from 'node:fs/promises';
 import { compile } from 'squish';
 import { nodeHost } from 'squish/node';
-import { createSession, importModel } from 'squish/runtime';
+import { createSession, importAnyModel } from 'squish/runtime';
 
 const [modelPath, recipePath] = process.argv.slice(2);
 const { model, report } = await compile(
@@ -94,7 +94,7 @@ const { model, report } = await compile(
   await readFile(recipePath, 'utf8'),
   { recipeFile: recipePath, host: nodeHost() },
 );
-const session = await createSession(importModel(model), { backend: 'webasm' });
+const session = await createSession(importAnyModel(model), { backend: 'webasm' });
 const x = { dtype: 'float32', dims: [1, 3, 48, 192], data: new Float32Array(3 * 48 * 192).fill(0.25) };
 const outputs = await session.run({ x });
 const accelerated = session.acceleratedNodes;
