@@ -147,11 +147,15 @@ interface Row {
 
 function judge(c: Case, r: CaseResult, before: string[], after: string[], tmpLeft: string[]): Row {
   const added = after.filter((f) => !before.includes(f));
+  // what the case's argv names as outputs (a mutated argv may name others than out.onnx, outdir)
+  const argOf = (flag: string) => {
+    const k = c.argv.indexOf(flag);
+    return k >= 0 ? c.argv[k + 1] : undefined;
+  };
+  const files = c.command === 'compile' ? [argOf('-o'), argOf('--report')] : [];
+  const folder = c.command === 'run' ? argOf('--out') : undefined;
   const allowed = (f: string) =>
-    r.code === 0 &&
-    ((c.command === 'compile' && (f === 'out.onnx' || f === 'report.json')) ||
-      (c.command === 'run' && f.startsWith('outdir/')) ||
-      (c.command === 'run' && f === 'outdir/'));
+    r.code === 0 && (files.includes(f) || (folder !== undefined && f.startsWith(`${folder}/`)));
   const leftovers = [
     ...added.filter((f) => !allowed(f) || f.includes('squish-tmp')),
     ...tmpLeft.map((f) => `$TMPDIR/${f}`),
