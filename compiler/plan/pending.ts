@@ -23,7 +23,7 @@ const PENDING: Pending[] = [
   {
     statement: 'prune',
     option: 'slimming',
-    help: `Network Slimming trains first; training is not available yet; ${REMOVE}`,
+    help: `Network Slimming (training with an L1 penalty on BatchNormalization scales) does not run yet; prune by criterion bn-gamma without it and repair with distill { … }, or ${REMOVE}`,
   },
   {
     statement: 'prune',
