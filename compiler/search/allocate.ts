@@ -101,6 +101,15 @@ function thin(states: State[], max: number): State[] {
   return states.filter((s) => keep.has(s));
 }
 
+/**
+ * The remaining-cost bound sums in another order than the final costs, so rounding can put a state
+ * that fits exactly a hair over it: the bound gets a relative slack, and the exact check at the end
+ * drops what the slack let through.
+ */
+function boundSlack(cost: number, after: number, budget: number): number {
+  return 1e-9 * (Math.abs(cost) + Math.abs(after) + Math.abs(budget));
+}
+
 function choices(p: Path | undefined, n: number): number[] {
   const out = new Array<number>(n);
   for (let i = n - 1; i >= 0; i--) {
@@ -141,7 +150,8 @@ export function allocate(
     for (const s of states) {
       units[i]!.options.forEach((o, j) => {
         const cost = s.cost.map((c, k) => c + o.cost[k]!);
-        for (let k = 0; k < K; k++) if (cost[k]! + after[k]! > budgets[k]!) return;
+        for (let k = 0; k < K; k++)
+          if (cost[k]! + after[k]! > budgets[k]! + boundSlack(cost[k]!, after[k]!, budgets[k]!)) return;
         next.push({ cost, sensitivity: s.sensitivity + o.sensitivity, path: { option: j, rest: s.path } });
       });
     }

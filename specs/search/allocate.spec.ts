@@ -81,6 +81,21 @@ describe('allocate', () => {
     });
   }
 
+  it('keeps a choice that fits only because the summation order cancels exactly (seed -1004111273)', () => {
+    const us = [
+      { options: [{ sensitivity: 0, cost: [35] }] },
+      { options: [{ sensitivity: 0, cost: [-35] }] },
+      {
+        options: [
+          { sensitivity: 0, cost: [-5e-324] },
+          { sensitivity: 0, cost: [0] },
+        ],
+      },
+    ];
+    const r = allocate(us, [-5e-324]);
+    expect(r.best?.choice).toEqual([0, 0, 0]);
+  });
+
   it('never exceeds a budget when the Pareto sets are thinned (large tables)', () => {
     fc.assert(
       fc.property(
