@@ -207,7 +207,7 @@ describe('messages', () => {
     const r = await runCli(['compile', model, '--recipe', cal, '-o', join(dir, 'c.onnx')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^error: measuring fidelity runs the model on the calibration data \(calibrate at .*cal\.squish:2:1\), but no kernel for op com\.example::Swish2 \(node 'custom'\)/,
+      /^error: measuring fidelity runs the model on the calibration data \(calibrate at .*cal\.squish:2:1\), but no kernel for op com\.example::Swish2 \(node 'custom'\)/m,
     );
     expect(r.stderr).toMatch(/help: pass --no-fidelity .* or register a kernel for com\.example::Swish2/);
     expect(r.stderr).not.toMatch(/registered ops/);
@@ -270,11 +270,12 @@ describe('progress', () => {
     const sink = Object.assign(captureIO(), { errIsTTY: false, progressEveryMs: 0 });
     const cal = save(
       'prog.squish',
-      'recipe "p"\nmodel {\n  input x: float32[1, 3, 48, 192]\n}\ncalibrate { random  samples 3 }\n',
+      'recipe "p"\nmodel {\n  input x: float32[1, 3, 48, 192]\n}\ncalibrate { random  samples 12 }\n',
     );
     const code = await main(['compile', MODELS.cls, '--recipe', cal, '-o', join(dir, 'prog.onnx')], sink);
     expect(code, sink.stderr).toBe(0);
     expect(sink.stderr).toMatch(/^progress: passes \d+\/\d+/m);
+    // 12 samples, a quarter held apart: fidelity runs on 3
     expect(sink.stderr).toMatch(/^progress: fidelity 3\/3 \(100%\)$/m);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no cursor escapes off a terminal
     expect(sink.stderr).not.toMatch(/\x1b\[/);
