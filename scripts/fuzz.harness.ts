@@ -80,7 +80,10 @@ export class Harness {
       else p.resolve({ code: msg.code!, stdout: msg.stdout ?? '', stderr: msg.stderr ?? '' });
     });
     child.on('exit', () => {
-      if (this.child === child) this.child = undefined;
+      // a worker killed after a hang exits later, while the next command runs in a fresh worker:
+      // only the current worker's exit ends the pending command
+      if (this.child !== child) return;
+      this.child = undefined;
       const p = this.pending;
       this.pending = undefined;
       p?.resolve({ code: 'crash', stdout: '', stderr: `worker exited\n${this.stray}` });

@@ -31,7 +31,7 @@ function openError(e: unknown, label: FileLabel): UserError {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT')
     return new UserError(
-      `${at}${what} file '${display}' does not exist`,
+      `${at}${what === 'file' ? what : `${what} file`} '${display}' does not exist`,
       label.help ?? 'check the path (relative paths are from the current folder)',
     );
   const why =

@@ -81,7 +81,7 @@ describe('includes through an asynchronous host', () => {
     );
     expect(isUserError(err)).toBe(true);
     expect((err as Error).message).toMatch(
-      /cannot include "\.\.\/b\.squish": cannot read .*b\.squish: no such file/,
+      /cannot include "\.\.\/b\.squish": file '.*b\.squish' does not exist/,
     );
   });
 });
