@@ -13,6 +13,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { rng } from '../compiler/data/random.ts';
+import { parseRecipe } from '../dsl/parse.ts';
+import { recipeTrains } from '../dsl/table/train.ts';
 import { serializeNpy } from '../runtime/npy.ts';
 import { type CaseResult, Harness, hasStackTrace } from './fuzz.harness.ts';
 import { mutateModel, mutateRecipe, pick, type Rand } from './fuzz.mutate.ts';
@@ -42,7 +44,7 @@ const EXAMPLES = readdirSync(join(ROOT, 'examples'))
   .filter((f) => f.endsWith('.squish'))
   .map((f) => ({ name: f, text: readFileSync(join(ROOT, 'examples', f), 'utf8') }))
   // recipes that train run for minutes by design (npm run bench:distill compiles them)
-  .filter((e) => !/^\s*(distill|finetune)\b/m.test(e.text));
+  .filter((e) => !recipeTrains(parseRecipe(e.text).ast));
 const CLS_INPUT = (() => {
   const r = rng(7);
   const data = Float32Array.from({ length: 3 * 48 * 192 }, () => r() * 2 - 1);

@@ -1,6 +1,6 @@
 // `distill` and `finetune`: train the compressed model (after the lossy passes), keeping the structure
 // the recipe chose; the training options both share.
-import type { TableStatement } from '../ast.ts';
+import { flattenStatements, type RecipeAst, type TableStatement } from '../ast.ts';
 import { diag } from '../diagnostics.ts';
 import { DATA_OPTIONS } from './calibrate.ts';
 import {
@@ -208,4 +208,9 @@ function checkTraining(s: TableStatement, ctx: CheckContext): void {
         'add holdout 10% (or another share)',
       ),
     );
+}
+
+/** Whether a recipe trains (a distill or finetune statement, includes inlined): minutes of work. */
+export function recipeTrains(ast: RecipeAst): boolean {
+  return flattenStatements(ast).some((s) => s.kind === 'distill' || s.kind === 'finetune');
 }

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseRecipe } from '../../dsl/parse.ts';
+import { recipeTrains } from '../../dsl/table/train.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
 import { isSqz, readSqz } from '../../runtime/sqz/read.ts';
 import { tempDir } from '../onnx/build.ts';
@@ -16,7 +18,7 @@ const dir = tempDir('examples');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.squish'));
 const trains = (name: string) =>
-  /^\s*(distill|finetune)\b/m.test(readFileSync(join(ROOT, 'examples', name), 'utf8'));
+  recipeTrains(parseRecipe(readFileSync(join(ROOT, 'examples', name), 'utf8')).ast);
 
 describe('examples/*.squish on the bundled cls model', () => {
   it('there are examples to run', () => {
