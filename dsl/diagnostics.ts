@@ -71,9 +71,19 @@ export type DiagnosticCode = keyof typeof CATALOG;
 /** A word of a message longer than this (a pasted blob echoed back) is cut, with an ellipsis. */
 const MAX_WORD = 60;
 
-/** Messages quote what the user wrote: a very long word is shown in part (the code frame shows where). */
+/** The most of a long path's last segment (its file name) that a clipped word keeps. */
+const MAX_TAIL = 40;
+
+/**
+ * Messages quote what the user wrote: a very long word is shown in part (the code frame shows where).
+ * A path keeps its file name (up to MAX_TAIL characters), the part that tells one file from another.
+ */
 function clip(text: string): string {
-  return text.replace(/\S{61,}/g, (w) => `${w.slice(0, MAX_WORD - 12)}…${w.slice(-8)}`);
+  return text.replace(/\S{61,}/g, (w) => {
+    const slash = w.lastIndexOf('/', w.length - 2);
+    const tail = slash >= 0 && w.length - slash <= MAX_TAIL ? w.length - slash : 8;
+    return `${w.slice(0, MAX_WORD - 4 - tail)}…${w.slice(-tail)}`;
+  });
 }
 
 export function diag(code: DiagnosticCode, span: Span, message: string, help?: string): Diagnostic {

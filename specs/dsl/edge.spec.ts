@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CATALOG,
   checkRecipe,
+  diag,
   flattenStatements,
   formatRecipe,
   type IncludeHost,
@@ -92,6 +93,16 @@ describe('bad input gives diagnostics, never an exception', () => {
     const bad = 'keep 😀conv\u00a0\u2028';
     for (const d of checkRecipe(bad).diagnostics)
       expect(d.span.offset + d.span.length).toBeLessThanOrEqual(bad.length);
+  });
+
+  it('a long path in a message keeps its file name; other long words keep their ends', () => {
+    const at = { file: 't.squish', offset: 0, line: 1, column: 1, length: 1 };
+    const deep = `/${'d'.repeat(30)}/${'e'.repeat(40)}/lines/no-such-line.png`;
+    const m = diag('SQ412', at, `labels ${deep}, which does not exist`).message;
+    expect(m).toMatch(/^labels \/d+\/e+…\/no-such-line\.png, which does not exist$/);
+    expect(m.split(' ')[1]!.length).toBeLessThanOrEqual(60);
+    const blob = diag('SQ412', at, `x ${'a'.repeat(500)}b`).message;
+    expect(blob).toBe(`x ${'a'.repeat(48)}…${'a'.repeat(7)}b`);
   });
 
   it('CRLF line endings keep lines and columns', () => {
