@@ -1,10 +1,10 @@
 // Fidelity of a compressed model's outputs against the original's, accumulated sample by sample:
-// the task metric (top-1 or decoded-text agreement with a Wilson interval, map IoU or cosine with a
-// t interval) on the first output, and cosine (min, mean), max abs difference and SNR over all.
+// the task metric (top-1 or decoded-text agreement with a Wilson interval, map IoU with the bounded
+// interval, cosine with a t interval) on the first output, and cosine (min, mean), max abs difference and SNR over all.
 
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 import { ctcGreedy, mapIoU, numbersOf, top1 } from './answers.ts';
-import { type Interval, meanInterval, wilson } from './interval.ts';
+import { boundedMeanInterval, type Interval, meanInterval, wilson } from './interval.ts';
 import { DEFAULT_MAP_THRESHOLD, METRIC_OF, type MetricName, type Task, taskOf } from './task.ts';
 
 /** Which samples the figures rest on (compile fills it in; `squish compare` too). */
@@ -145,7 +145,11 @@ export class FidelityMeter {
     const sum = this.scores.reduce((s, x) => s + x, 0);
     const value = n ? sum / n : 1;
     const share = metric === 'top1' || metric === 'text';
-    const interval = share ? wilson(sum, n) : meanInterval(this.scores, metric === 'iou' ? 0 : -1, 1);
+    const interval = share
+      ? wilson(sum, n)
+      : metric === 'iou'
+        ? boundedMeanInterval(this.scores)
+        : meanInterval(this.scores, -1, 1);
     const snr =
       this.noise === 0
         ? Number.POSITIVE_INFINITY
