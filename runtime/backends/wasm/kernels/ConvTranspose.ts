@@ -17,7 +17,7 @@ import {
   type WasmKernel,
 } from '../kernel.ts';
 import { defineKernel } from '../library.ts';
-import { ARGS, arg, scratchOf, share } from './common.ts';
+import { ARGS, arg, args, chunkCount, chunkEnd, fmaPair, locals, scratchOf, share } from './common.ts';
 import { foldAffine } from './conv-common.ts';
 import { CONV_CHUNK } from './conv-direct.ts';
 import { channelDescs, descArgs, epilogueSteps } from './epilogue.ts';
@@ -39,48 +39,23 @@ const A = {
   descs: 13,
 };
 
+/** The argument words both upsample kernels begin with (loaded in this order). */
+const UPSAMPLE_ARGS = ['input', 'weights', 'bias', 'output', 'ic', 'oc', 'h', 'w', 'program'] as const;
+
 /** Shuffle lanes (bytes) interleaving a and b: lo = a0 b0 a1 b1, hi = a2 b2 a3 b3. */
 const LO = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 const HI = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
 
 defineKernel('upsample2x2', (c: Code) => {
-  const input = arg(c, A.input);
-  const weights = arg(c, A.weights);
-  const bias = arg(c, A.bias);
-  const output = arg(c, A.output);
-  const ic = arg(c, A.ic);
-  const oc = arg(c, A.oc);
-  const h = arg(c, A.h);
-  const w = arg(c, A.w);
-  const program = arg(c, A.program);
+  const { input, weights, bias, output, ic, oc, h, w, program } = args(c, A, UPSAMPLE_ARGS);
   const scratch = scratchOf(c, A.scratch);
-  const chunks = c.local('i32');
-  const total = c.local('i32');
-  const u = c.local('i32');
-  const o = c.local('i32');
-  const y = c.local('i32');
-  const rc = c.local('i32');
-  const x0 = c.local('i32');
-  const xEnd = c.local('i32');
-  const x = c.local('i32');
-  const k = c.local('i32');
-  const ip = c.local('i32');
-  const wp = c.local('i32');
-  const op = c.local('i32');
-  const left = c.local('i32');
-  const plane = c.local('i32');
-  const ky = c.local('i32');
+  const [chunks, total, u, o, y, rc, x0, xEnd, x, k, ip, wp, op, left, plane, ky] = locals(c, 'i32', 16);
   const v0 = c.local('v128');
   const v1 = c.local('v128');
   const wv = c.local('v128');
   // acc[tap][half]: tap = ky·2 + kx
   const acc = Array.from({ length: 8 }, () => c.local('v128'));
-  c.get(w)
-    .i32(CONV_CHUNK - 1)
-    .i32_add()
-    .i32(CONV_CHUNK)
-    .i32_div_u()
-    .set(chunks);
+  chunkCount(c, w, CONV_CHUNK, chunks);
   c.get(h).get(w).i32_mul().set(plane);
   c.get(h).get(chunks).i32_mul().get(oc).i32_mul().set(total);
   const { start, end } = share(c, total);
@@ -88,15 +63,7 @@ defineKernel('upsample2x2', (c: Code) => {
     c.get(u).get(oc).i32_rem_u().set(o);
     c.get(u).get(oc).i32_div_u().tee(rc).get(chunks).i32_div_u().set(y);
     c.get(rc).get(chunks).i32_rem_u().i32(CONV_CHUNK).i32_mul().set(x0);
-    c.get(x0)
-      .i32(CONV_CHUNK)
-      .i32_add()
-      .tee(xEnd)
-      .get(w)
-      .i32_gt_s()
-      .when(() => {
-        c.get(w).set(xEnd);
-      });
+    chunkEnd(c, x0, CONV_CHUNK, w, xEnd);
     c.for(x, { local: x0 }, { local: xEnd }, 8, () => {
       c.get(bias)
         .get(o)
@@ -116,18 +83,7 @@ defineKernel('upsample2x2', (c: Code) => {
           c.get(wp)
             .v128_load32_splat(t * 4)
             .set(wv);
-          c.get(acc[t * 2] as number)
-            .get(v0)
-            .get(wv)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[t * 2] as number);
-          c.get(acc[t * 2 + 1] as number)
-            .get(v1)
-            .get(wv)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[t * 2 + 1] as number);
+          fmaPair(c, acc[t * 2] as number, acc[t * 2 + 1] as number, v0, v1, wv);
         }
         c.get(ip).get(plane).i32(2).i32_shl().i32_add().set(ip);
         c.get(wp).i32(16).i32_add().set(wp);
@@ -192,45 +148,18 @@ defineKernel('upsample2x2', (c: Code) => {
 
 /** upsample_taps: any kh × kw = stride; one tap at a time, its lanes stored kw apart. */
 defineKernel('upsample_taps', (c: Code) => {
-  const input = arg(c, A.input);
-  const weights = arg(c, A.weights);
-  const bias = arg(c, A.bias);
-  const output = arg(c, A.output);
-  const ic = arg(c, A.ic);
-  const oc = arg(c, A.oc);
-  const h = arg(c, A.h);
-  const w = arg(c, A.w);
-  const program = arg(c, A.program);
+  const { input, weights, bias, output, ic, oc, h, w, program } = args(c, A, UPSAMPLE_ARGS);
   const scratch = scratchOf(c, A.scratch);
   const kh = arg(c, A.kh);
   const kw = arg(c, A.kw);
-  const chunks = c.local('i32');
-  const total = c.local('i32');
-  const u = c.local('i32');
-  const o = c.local('i32');
-  const y = c.local('i32');
-  const rc = c.local('i32');
-  const x0 = c.local('i32');
-  const xEnd = c.local('i32');
-  const x = c.local('i32');
-  const k = c.local('i32');
-  const t = c.local('i32');
-  const taps = c.local('i32');
-  const ip = c.local('i32');
-  const wp = c.local('i32');
-  const op = c.local('i32');
-  const left = c.local('i32');
-  const plane = c.local('i32');
-  const ow = c.local('i32');
-  const r = c.local('i32');
+  const [chunks, total, u, o, y, rc, x0, xEnd, x, k, t, taps, ip, wp, op, left, plane, ow, r] = locals(
+    c,
+    'i32',
+    19,
+  );
   const wv = c.local('v128');
   const acc = [c.local('v128'), c.local('v128')];
-  c.get(w)
-    .i32(CONV_CHUNK - 1)
-    .i32_add()
-    .i32(CONV_CHUNK)
-    .i32_div_u()
-    .set(chunks);
+  chunkCount(c, w, CONV_CHUNK, chunks);
   c.get(h).get(w).i32_mul().set(plane);
   c.get(kh).get(kw).i32_mul().set(taps);
   c.get(w).get(kw).i32_mul().set(ow);
@@ -240,15 +169,7 @@ defineKernel('upsample_taps', (c: Code) => {
     c.get(u).get(oc).i32_rem_u().set(o);
     c.get(u).get(oc).i32_div_u().tee(rc).get(chunks).i32_div_u().set(y);
     c.get(rc).get(chunks).i32_rem_u().i32(CONV_CHUNK).i32_mul().set(x0);
-    c.get(x0)
-      .i32(CONV_CHUNK)
-      .i32_add()
-      .tee(xEnd)
-      .get(w)
-      .i32_gt_s()
-      .when(() => {
-        c.get(w).set(xEnd);
-      });
+    chunkEnd(c, x0, CONV_CHUNK, w, xEnd);
     c.for(x, { local: x0 }, { local: xEnd }, 8, () => {
       c.get(w).get(x).i32_sub().set(left);
       c.for(t, 0, { local: taps }, 1, () => {

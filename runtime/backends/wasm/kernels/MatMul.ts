@@ -7,7 +7,7 @@ import type { GraphNode } from '../../backend.ts';
 import type { Code } from '../asm/code.ts';
 import { type Arg, type PlanIO, registerWasmKernel, type Step, type WasmKernel } from '../kernel.ts';
 import { defineKernel } from '../library.ts';
-import { ARGS, arg, scratchOf, share } from './common.ts';
+import { ARGS, args, fmaPair, locals, scratchOf, share, whenInBlock } from './common.ts';
 import { storeLanes } from './conv-direct.ts';
 import { type Desc, descArgs } from './epilogue.ts';
 import { encodePointwise, type PwStep, pointwiseScratch } from './pointwise.ts';
@@ -34,32 +34,24 @@ for (const packed of [true, false])
   defineKernel(packed ? 'gemm_packed' : 'gemm_rows', (c) => emitGemm(c, packed));
 
 function emitGemm(c: Code, packed: boolean): void {
-  const a = arg(c, A_.a);
-  const b = arg(c, A_.b);
-  const out = arg(c, A_.out);
-  const M = arg(c, A_.m);
-  const N = arg(c, A_.n);
-  const K = arg(c, A_.k);
-  const batches = arg(c, A_.batches);
-  const aBatch = arg(c, A_.aBatch);
-  const bBatch = arg(c, A_.bBatch);
-  const program = arg(c, A_.program);
+  const {
+    a,
+    b,
+    out,
+    m: M,
+    n: N,
+    k: K,
+    batches,
+    aBatch,
+    bBatch,
+    program,
+  } = args(c, A_, ['a', 'b', 'out', 'm', 'n', 'k', 'batches', 'aBatch', 'bBatch', 'program']);
   const scratch = scratchOf(c, A_.scratch);
-  const rowBlocks = c.local('i32');
-  const chunks = c.local('i32');
-  const total = c.local('i32');
-  const u = c.local('i32');
-  const bt = c.local('i32');
-  const rb = c.local('i32');
-  const n0 = c.local('i32');
-  const nEnd = c.local('i32');
-  const n = c.local('i32');
-  const kk = c.local('i32');
-  const bp = c.local('i32');
-  const bStep = c.local('i32');
-  const op = c.local('i32');
-  const left = c.local('i32');
-  const row = c.local('i32');
+  const [rowBlocks, chunks, total, u, bt, rb, n0, nEnd, n, kk, bp, bStep, op, left, row] = locals(
+    c,
+    'i32',
+    15,
+  );
   const rows = Array.from({ length: MR }, () => c.local('i32'));
   const acc = Array.from({ length: MR * 2 }, () => c.local('v128'));
   const v0 = c.local('v128');
@@ -132,49 +124,36 @@ function emitGemm(c: Code, packed: boolean): void {
         c.get(bp).v128_load(16).set(v1);
         rows.forEach((r, j) => {
           c.get(r).get(kk).i32(2).i32_shl().i32_add().v128_load32_splat().set(av);
-          c.get(acc[j * 2] as number)
-            .get(v0)
-            .get(av)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[j * 2] as number);
-          c.get(acc[j * 2 + 1] as number)
-            .get(v1)
-            .get(av)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[j * 2 + 1] as number);
+          fmaPair(c, acc[j * 2] as number, acc[j * 2 + 1] as number, v0, v1, av);
         });
         c.get(bp).get(bStep).i32_add().set(bp);
       });
       c.get(N).get(n).i32_sub().set(left);
       for (let j = 0; j < MR; j++) {
-        c.get(rb)
-          .i32(MR)
-          .i32_mul()
-          .i32(j)
-          .i32_add()
-          .tee(row)
-          .get(M)
-          .i32_lt_s()
-          .when(() => {
+        whenInBlock(
+          c,
+          rb,
+          MR,
+          j,
+          M,
+          () => {
             c.get(out).get(bt).get(M).i32_mul().get(row).i32_add().get(N).i32_mul().get(n).i32_add();
             c.i32(2).i32_shl().i32_add().set(op);
             storeLanes(c, op, left, acc[j * 2] as number, acc[j * 2 + 1] as number);
-          });
+          },
+          row,
+        );
       }
     });
     c.get(program).when(() => {
       for (let j = 0; j < MR; j++) {
-        c.get(rb)
-          .i32(MR)
-          .i32_mul()
-          .i32(j)
-          .i32_add()
-          .tee(row)
-          .get(M)
-          .i32_lt_s()
-          .when(() => {
+        whenInBlock(
+          c,
+          rb,
+          MR,
+          j,
+          M,
+          () => {
             c.get(program)
               .get(ARGS)
               .i32(A_.descs * 4)
@@ -183,7 +162,9 @@ function emitGemm(c: Code, packed: boolean): void {
             c.i32(2).i32_shl().i32_add();
             c.get(nEnd).get(n0).i32_sub().get(bt).get(row).get(n0).get(scratch);
             c.call('pointwise');
-          });
+          },
+          row,
+        );
       }
     });
   });

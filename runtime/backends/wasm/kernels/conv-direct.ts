@@ -7,7 +7,17 @@
 
 import type { Code } from '../asm/code.ts';
 import { defineKernel } from '../library.ts';
-import { ARGS, arg, scratchOf, share } from './common.ts';
+import {
+  ARGS,
+  args,
+  chunkCount,
+  chunkEnd,
+  fmaPair,
+  locals,
+  scratchOf,
+  share,
+  whenInBlock,
+} from './common.ts';
 
 /** Output positions per work unit. */
 export const CONV_CHUNK = 256;
@@ -43,52 +53,50 @@ for (const mr of [4, 1]) defineKernel(`conv2d_mr${mr}`, (c) => emitConv(c, mr));
 
 function emitConv(c: Code, MR: number): void {
   const A = CONV_ARGS;
-  const input = arg(c, A.input);
-  const weights = arg(c, A.weights);
-  const bias = arg(c, A.bias);
-  const output = arg(c, A.output);
-  const taps = arg(c, A.taps);
-  const ntaps = arg(c, A.ntaps);
-  const blocks = arg(c, A.blocks);
-  const groups = arg(c, A.groups);
-  const groupInput = arg(c, A.groupInput);
-  const groupChannels = arg(c, A.groupChannels);
-  const oh = arg(c, A.oh);
-  const ow = arg(c, A.ow);
-  const rowStep = arg(c, A.rowStep);
-  const program = arg(c, A.program);
+  const {
+    input,
+    weights,
+    bias,
+    output,
+    taps,
+    ntaps,
+    blocks,
+    groups,
+    groupInput,
+    groupChannels,
+    oh,
+    ow,
+    rowStep,
+    program,
+  } = args(c, A, [
+    'input',
+    'weights',
+    'bias',
+    'output',
+    'taps',
+    'ntaps',
+    'blocks',
+    'groups',
+    'groupInput',
+    'groupChannels',
+    'oh',
+    'ow',
+    'rowStep',
+    'program',
+  ]);
   const scratch = scratchOf(c, A.scratch);
-  const chunks = c.local('i32');
-  const total = c.local('i32');
-  const u = c.local('i32');
-  const blk = c.local('i32');
-  const g = c.local('i32');
-  const rc = c.local('i32');
-  const y = c.local('i32');
-  const x0 = c.local('i32');
-  const xEnd = c.local('i32');
-  const x = c.local('i32');
-  const k = c.local('i32');
-  const ip = c.local('i32');
-  const wp = c.local('i32');
-  const tp = c.local('i32');
-  const off = c.local('i32');
-  const plane = c.local('i32');
-  const oc = c.local('i32');
-  const op = c.local('i32');
-  const left = c.local('i32');
+  const [chunks, total, u, blk, g, rc, y, x0, xEnd, x, k, ip, wp, tp, off, plane, oc, op, left] = locals(
+    c,
+    'i32',
+    19,
+  );
   const acc: number[] = [];
   for (let i = 0; i < MR * 2; i++) acc.push(c.local('v128'));
   const v0 = c.local('v128');
   const v1 = c.local('v128');
   const wv = c.local('v128');
 
-  c.get(ow)
-    .i32(CONV_CHUNK - 1)
-    .i32_add()
-    .i32(CONV_CHUNK)
-    .i32_div_u()
-    .set(chunks);
+  chunkCount(c, ow, CONV_CHUNK, chunks);
   c.get(oh).get(ow).i32_mul().set(plane);
   // units: row-chunk major, then group and block (a thread keeps its input chunk in cache)
   c.get(oh).get(chunks).i32_mul().get(groups).i32_mul().get(blocks).i32_mul().set(total);
@@ -99,15 +107,7 @@ function emitConv(c: Code, MR: number): void {
     c.get(rc).get(groups).i32_div_u().set(rc);
     c.get(rc).get(chunks).i32_div_u().set(y);
     c.get(rc).get(chunks).i32_rem_u().i32(CONV_CHUNK).i32_mul().set(x0);
-    c.get(x0)
-      .i32(CONV_CHUNK)
-      .i32_add()
-      .tee(xEnd)
-      .get(ow)
-      .i32_gt_s()
-      .when(() => {
-        c.get(ow).set(xEnd);
-      });
+    chunkEnd(c, x0, CONV_CHUNK, ow, xEnd);
     c.for(x, { local: x0 }, { local: xEnd }, 8, () => {
       // accumulators start at the bias of their channel
       for (let m = 0; m < MR; m++) {
@@ -140,18 +140,7 @@ function emitConv(c: Code, MR: number): void {
           c.get(wp)
             .v128_load32_splat(m * 4)
             .set(wv);
-          c.get(acc[m * 2] as number)
-            .get(v0)
-            .get(wv)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[m * 2] as number);
-          c.get(acc[m * 2 + 1] as number)
-            .get(v1)
-            .get(wv)
-            .f32x4_mul()
-            .f32x4_add()
-            .set(acc[m * 2 + 1] as number);
+          fmaPair(c, acc[m * 2] as number, acc[m * 2 + 1] as number, v0, v1, wv);
         }
         c.get(wp)
           .i32(MR * 4)
@@ -164,51 +153,37 @@ function emitConv(c: Code, MR: number): void {
       for (let m = 0; m < MR; m++) {
         c.get(g).get(groupChannels).i32_mul().get(blk).i32(MR).i32_mul().i32_add().i32(m).i32_add().set(oc);
         // a padded block's extra channels are not stored
-        c.get(blk)
-          .i32(MR)
-          .i32_mul()
-          .i32(m)
-          .i32_add()
-          .get(groupChannels)
-          .i32_lt_s()
-          .when(() => {
-            c.get(output).get(oc).get(plane).i32_mul().get(y).get(ow).i32_mul().i32_add().get(x).i32_add();
-            c.i32(2).i32_shl().i32_add().set(op);
-            storeLanes(c, op, left, acc[m * 2] as number, acc[m * 2 + 1] as number);
-          });
+        whenInBlock(c, blk, MR, m, groupChannels, () => {
+          c.get(output).get(oc).get(plane).i32_mul().get(y).get(ow).i32_mul().i32_add().get(x).i32_add();
+          c.i32(2).i32_shl().i32_add().set(op);
+          storeLanes(c, op, left, acc[m * 2] as number, acc[m * 2 + 1] as number);
+        });
       }
     });
     // the epilogue over this unit's rows
     c.get(program).when(() => {
       for (let m = 0; m < MR; m++) {
         c.get(g).get(groupChannels).i32_mul().get(blk).i32(MR).i32_mul().i32_add().i32(m).i32_add().set(oc);
-        c.get(blk)
-          .i32(MR)
-          .i32_mul()
-          .i32(m)
-          .i32_add()
-          .get(groupChannels)
-          .i32_lt_s()
-          .when(() => {
-            c.get(program)
-              .get(ARGS)
-              .i32(CONV_ARGS.descs * 4)
-              .i32_add();
-            c.get(output).get(oc).get(plane).i32_mul().get(y).get(ow).i32_mul().i32_add().get(x0).i32_add();
-            c.i32(2).i32_shl().i32_add();
-            c.get(xEnd)
-              .get(x0)
-              .i32_sub()
-              .i32(0)
-              .get(oc)
-              .get(y)
-              .get(ow)
-              .i32_mul()
-              .get(x0)
-              .i32_add()
-              .get(scratch);
-            c.call('pointwise');
-          });
+        whenInBlock(c, blk, MR, m, groupChannels, () => {
+          c.get(program)
+            .get(ARGS)
+            .i32(CONV_ARGS.descs * 4)
+            .i32_add();
+          c.get(output).get(oc).get(plane).i32_mul().get(y).get(ow).i32_mul().i32_add().get(x0).i32_add();
+          c.i32(2).i32_shl().i32_add();
+          c.get(xEnd)
+            .get(x0)
+            .i32_sub()
+            .i32(0)
+            .get(oc)
+            .get(y)
+            .get(ow)
+            .i32_mul()
+            .get(x0)
+            .i32_add()
+            .get(scratch);
+          c.call('pointwise');
+        });
       }
     });
   });

@@ -7,7 +7,7 @@ import type { ConvGeometry } from '../../geometry.ts';
 import type { Code } from '../asm/code.ts';
 import type { Arg, PlanIO, Step } from '../kernel.ts';
 import { defineKernel } from '../library.ts';
-import { ARGS, arg, scratchOf, share } from './common.ts';
+import { ARGS, args, chunkCount, chunkEnd, locals, scratchOf, share } from './common.ts';
 import { type Folded, padGeometry, tapOffset } from './conv-common.ts';
 import { CONV_CHUNK } from './conv-direct.ts';
 import { channelDescs, descArgs, epilogueSteps } from './epilogue.ts';
@@ -34,56 +34,38 @@ const DW = {
 const V = 4;
 
 defineKernel('depthwise', (c: Code) => {
-  const input = arg(c, DW.input);
-  const weights = arg(c, DW.weights);
-  const bias = arg(c, DW.bias);
-  const output = arg(c, DW.output);
-  const taps = arg(c, DW.taps);
-  const ntaps = arg(c, DW.ntaps);
-  const channels = arg(c, DW.channels);
-  const oh = arg(c, DW.oh);
-  const ow = arg(c, DW.ow);
-  const rowStep = arg(c, DW.rowStep);
-  const plane = arg(c, DW.plane);
-  const program = arg(c, DW.program);
+  const { input, weights, bias, output, taps, ntaps, channels, oh, ow, rowStep, plane, program } = args(
+    c,
+    DW,
+    [
+      'input',
+      'weights',
+      'bias',
+      'output',
+      'taps',
+      'ntaps',
+      'channels',
+      'oh',
+      'ow',
+      'rowStep',
+      'plane',
+      'program',
+    ],
+  );
   const scratch = scratchOf(c, DW.scratch);
-  const chunks = c.local('i32');
-  const total = c.local('i32');
-  const u = c.local('i32');
-  const ch = c.local('i32');
-  const y = c.local('i32');
-  const rc = c.local('i32');
-  const x0 = c.local('i32');
-  const xEnd = c.local('i32');
-  const x = c.local('i32');
-  const t = c.local('i32');
-  const ip = c.local('i32');
-  const off = c.local('i32');
+  const [chunks, total, u, ch, y, rc, x0, xEnd, x, t, ip, off] = locals(c, 'i32', 12);
   const wv = c.local('v128');
   const op = c.local('i32');
   const left = c.local('i32');
   const acc = Array.from({ length: V }, () => c.local('v128'));
-  c.get(ow)
-    .i32(CONV_CHUNK - 1)
-    .i32_add()
-    .i32(CONV_CHUNK)
-    .i32_div_u()
-    .set(chunks);
+  chunkCount(c, ow, CONV_CHUNK, chunks);
   c.get(channels).get(oh).i32_mul().get(chunks).i32_mul().set(total);
   const { start, end } = share(c, total);
   c.for(u, { local: start }, { local: end }, 1, () => {
     c.get(u).get(chunks).i32_rem_u().i32(CONV_CHUNK).i32_mul().set(x0);
     c.get(u).get(chunks).i32_div_u().tee(rc).get(oh).i32_rem_u().set(y);
     c.get(rc).get(oh).i32_div_u().set(ch);
-    c.get(x0)
-      .i32(CONV_CHUNK)
-      .i32_add()
-      .tee(xEnd)
-      .get(ow)
-      .i32_gt_s()
-      .when(() => {
-        c.get(ow).set(xEnd);
-      });
+    chunkEnd(c, x0, CONV_CHUNK, ow, xEnd);
     c.for(x, { local: x0 }, { local: xEnd }, V * 4, () => {
       c.get(bias)
         .get(ch)
