@@ -44,7 +44,7 @@ const PRE = new Map<ActionKind, LossyPassFactory>();
 /**
  * A pass a lossy family needs BEFORE the cleanups (e.g. reading BN scales before they are folded
  * into the conv); it runs first, only when the plan has actions of that kind, and must not change
- * the model's outputs.
+ * the model's outputs unless the recipe asks for training before the cleanups (`prune … { slimming λ }`).
  */
 export function registerLossyPrepass(kind: ActionKind, factory: LossyPassFactory): void {
   PRE.set(kind, factory);

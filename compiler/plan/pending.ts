@@ -21,17 +21,6 @@ const REMOVE = 'remove it to compile with the rest of the recipe';
 
 const PENDING: Pending[] = [
   {
-    statement: 'prune',
-    option: 'slimming',
-    help: `Network Slimming (training with an L1 penalty on BatchNormalization scales) does not run yet; prune by criterion bn-gamma without it and repair with distill { … }, or ${REMOVE}`,
-  },
-  {
-    statement: 'prune',
-    option: 'criterion',
-    value: 'taylor',
-    help: 'taylor needs gradients of the loss; use l1, l2, activation or apoz (channels), or sparsegpt (weights)',
-  },
-  {
     statement: 'factorize',
     option: 'method',
     value: 'separable',

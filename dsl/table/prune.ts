@@ -30,7 +30,7 @@ export const prune: StatementDef = {
       'sparsity 25%',
     ),
     opt('criterion', en(...CRITERIA), 'how units are ranked (default l1)', 'criterion l1', {
-      needsData: ['apoz', 'activation', 'sparsegpt'],
+      needsData: ['apoz', 'activation', 'taylor', 'sparsegpt'],
     }),
     opt('scope', en('local', 'global'), 'rank per layer, or across every selected layer', 'scope global'),
     opt('round', int({ ge: 1, le: 4096 }), 'channels left are a multiple of N (channel pruning)', 'round 8'),
@@ -52,6 +52,12 @@ export const prune: StatementDef = {
       {
         needsData: true,
       },
+    ),
+    opt(
+      'slimming-steps',
+      int({ ge: 1 }),
+      'training steps of slimming (default 200; batch 8, adamw, lr 1e-3, the original model as teacher)',
+      'slimming-steps 300',
     ),
     opt('seed', int({ ge: 0 }), 'seed of criterion random', 'seed 3'),
   ],
@@ -90,7 +96,12 @@ inside the weight), \`N:M\` (N of every M consecutive weights along the input ax
 layers ${CRITERIA_FOR.layers.join(', ')}; kernels, blocks, N:M and weights ${CRITERIA_FOR.fine.join(', ')}.
 \`sparsity\` with \`N:M\` warns (N:M fixes the sparsity); \`round\`, \`min\` and \`scope\` where they do
 nothing warn; \`reconstruct\` does not apply to \`layers\`; \`scope global\` does not apply to \`N:M\`;
-\`slimming\` needs \`criterion bn-gamma\`.`,
+\`slimming\` needs \`criterion bn-gamma\`; it trains the whole model on the calibration data to match the
+original (kl on class scores, else mse) plus λ·Σ|γ| over the BatchNormalization scales of the selected
+layers, with BN on its stored statistics, before the cleanups fold BN. \`criterion taylor\` (first-order
+Taylor) ranks a channel by |mean of activation × ∂loss/∂activation| over the calibration samples and
+positions, a weight by |w·∂loss/∂w|; the loss is the cross-entropy against the model's own top class
+(its first output must hold class scores).`,
   check: (s, { out }) => checkPrune(s, out),
 };
 
@@ -173,6 +184,9 @@ function checkPrune(s: TableStatement, out: Diagnostic[]): void {
       }
     }
   }
+  const steps = findOption(options, 'slimming-steps');
+  if (steps && !findOption(options, 'slimming'))
+    noEffect(steps, "'slimming-steps' has no effect without slimming");
   const slimming = findOption(options, 'slimming');
   if (slimming && wordOf(findOption(options, 'criterion')?.values[0]) !== 'bn-gamma') {
     out.push(

@@ -185,11 +185,11 @@ describe('squish compile output', () => {
   });
 
   it('what the compiler does not run yet fails at file:line:col (SQ501); ranges and missed targets fail clearly', async () => {
-    const q = recipe('q.squish', 'recipe "q"\n\nprune channels of conv { sparsity 10%  criterion taylor }\n');
+    const q = recipe('q.squish', 'recipe "q"\n\nfactorize conv { rank 50%  method separable }\n');
     const r = await runCli(['compile', MODELS.cls, '--recipe', q, '-o', join(dir, 'q.onnx')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /q\.squish:3:50: error\[SQ501\]: prune channels \{ criterion taylor \} is not available yet/,
+      /q\.squish:3:35: error\[SQ501\]: factorize \{ method separable \} is not available yet/,
     );
     expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
     const range = recipe('range.squish', 'prune weights of conv {\n  sparsity 20%..60%\n}\n');

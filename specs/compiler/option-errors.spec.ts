@@ -64,7 +64,6 @@ const MODEL_FREE: [string, string, RegExp][] = [
   ['prune layers of conv { reconstruct least-squares }', '1:36 SQ324', /does not apply to prune layers/],
   ['prune 2:4 of conv { scope global }', '1:27 SQ324', /'scope global' does not apply to 2:4/],
   ['prune weights of conv { sparsity 100% }', '1:34 SQ303', /must be ≥ 0 and < 100/],
-  ['prune weights of conv { criterion taylor }', '1:35 SQ501', /criterion taylor \} is not available yet/],
   [
     'prune channels of conv { criterion l1  slimming 1e-4 }',
     '1:40 SQ321',
@@ -93,6 +92,9 @@ const NEED_DATA: [string, string][] = [
   ['prune weights of conv { reconstruct least-squares }', '1:37'],
   ['prune weights of conv { criterion sparsegpt }', '1:35'],
   ['prune channels of conv { criterion activation }', '1:36'],
+  ['prune channels of conv { criterion taylor }', '1:36'],
+  ['prune weights of conv { criterion taylor }', '1:35'],
+  ['prune channels of conv { criterion bn-gamma  slimming 1e-4 }', '1:46'],
   ['quantize weights of conv { per-channel  method gptq }', '1:48'],
   ['quantize activations { bits 8 }', '1:1'],
   ['factorize conv { reconstruct least-squares }', '1:30'],
@@ -107,6 +109,18 @@ const MODEL_DEPENDENT: Case[] = [
     model: convNet,
     at: '2:36 SQ405',
     text: /c1 is not followed by a BatchNormalization/,
+  },
+  {
+    recipe: `${CAL}prune channels of "c1" { criterion taylor }`,
+    model: convNet,
+    at: '2:36 SQ413',
+    text: /criterion taylor .* output 'y' is \[1, 8, 6, 6\], not class scores/,
+  },
+  {
+    recipe: `${CAL}prune weights of "c2" { criterion taylor }`,
+    model: convNet,
+    at: '2:35 SQ413',
+    text: /criterion taylor .* not class scores/,
   },
   {
     recipe: `${CAL}quantize weights of conv[0] { bits 4  group 4  method gptq }`,

@@ -226,10 +226,6 @@ describe('prune-sparse in compile()', () => {
 
   const errors: [string, RegExp][] = [
     [
-      'prune weights of conv { criterion taylor }',
-      /SQ501\]: prune weights \{ criterion taylor \} is not available yet[\s\S]*gradients/,
-    ],
-    [
       'prune weights of conv { criterion activation }',
       /SQ324\]: criterion activation does not apply to weights pruning/,
     ],

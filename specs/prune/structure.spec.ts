@@ -154,7 +154,7 @@ describe('prune channels options', () => {
   });
 
   const errors: [string, RegExp][] = [
-    ['prune channels of conv { criterion taylor }', /SQ501\][\s\S]*taylor needs gradients/],
+    ['prune channels of conv { criterion taylor }', /SQ413\]: criterion taylor .* not class scores/],
     [
       'prune channels of conv { criterion sparsegpt }',
       /SQ324\]: criterion sparsegpt does not apply to prune channels/,

@@ -5,7 +5,7 @@ import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
 import { sparsityOf } from './options.ts';
 
-export type ChannelCriterion = 'l1' | 'l2' | 'bn-gamma' | 'apoz' | 'activation' | 'random';
+export type ChannelCriterion = 'l1' | 'l2' | 'bn-gamma' | 'apoz' | 'activation' | 'taylor' | 'random';
 
 export interface ChannelSettings {
   granularity: 'channels' | 'layers';

@@ -19,6 +19,7 @@ import { pruneLayers } from './layers.ts';
 import { lowest } from './masks.ts';
 import { refitConsumer } from './refit.ts';
 import { removeUnits } from './shrink.ts';
+import { channelTaylor } from './taylor.ts';
 
 export interface GroupOutcome {
   leaders: string[];
@@ -61,6 +62,7 @@ function scores(
   stats: Map<string, ChannelStats>,
   seed: number,
   ctx: Pick<PassContext, 'data'>,
+  taylor: Map<Node, Float64Array>,
 ): Float64Array {
   const { s, units } = job;
   const next = rng(seed);
@@ -77,6 +79,8 @@ function scores(
         // BN already folded by the cleanups: γ as read before them
         if (!job.hasBn && (a.kind === 'out' || a.kind === 'dw'))
           score += Math.abs(capturedGamma(ctx, a.node)?.[a.c] ?? 0);
+      } else if (s.criterion === 'taylor') {
+        if (a.kind === 'out' || a.kind === 'dw') score += taylor.get(a.node)?.[a.c] ?? 0;
       } else if (a.kind === 'in') {
         const st = stats.get(a.node.inputs[0]!)!;
         if (s.criterion === 'apoz') score += 1 - st.zeros[a.c]!;
@@ -129,7 +133,7 @@ export function groupJobs(
 export async function pruneChannels(
   model: Model,
   selected: Map<string, ChannelSettings>,
-  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'data'>,
+  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'data' | 'trainRunner'>,
 ): Promise<GroupOutcome[]> {
   const g = model.graph;
   const byLayer = nodesByLayer(model);
@@ -167,10 +171,19 @@ export async function pruneChannels(
     const ls = [...new Set(jobs.filter((j) => j.s.reconstruct).flatMap(consumerConvs))];
     ({ stats, grams } = await channelStats(model, [...values], ls, ctx.samples));
   }
+  const taylorJobs = jobs.filter((j) => j.s.criterion === 'taylor');
+  let taylor = new Map<Node, Float64Array>();
+  if (taylorJobs.length) {
+    if (!ctx.samples?.length) throw new Error(`${taylorJobs[0]!.s.from}: taylor needs calibration samples`);
+    const leaders = taylorJobs.flatMap((j) =>
+      j.units.flatMap((u) => u.actions.filter((a) => a.kind === 'out' || a.kind === 'dw').map((a) => a.node)),
+    );
+    taylor = await channelTaylor(model, leaders, ctx.samples, ctx.trainRunner);
+  }
   const removed: ChannelUnit[] = [];
   const removedIn = new Map<Node, Set<number>>();
   const outIdx = outcomes.filter((o) => !o.skipped);
-  const scored = jobs.map((j, i) => scores(model, j, stats, j.s.seed + i, ctx));
+  const scored = jobs.map((j, i) => scores(model, j, stats, j.s.seed + i, ctx, taylor));
   const counts = jobs.map((j) => {
     const n = j.group.units.length;
     const kept = keptCount(n, j.s) - (n - j.units.length);

@@ -3,13 +3,15 @@
 // keeps, per conv node, γ and the fold scale s = γ/√(var + ε). `prune channels { criterion bn-gamma }`
 // scores a channel by |γ| when no BN is left in its group (Network Slimming); l1/l2 weight masks
 // divide a folded row by |s| so they rank the weights as the source model has them (an exact cleanup
-// must not change what a criterion sees). Reads only; the model is unchanged.
+// must not change what a criterion sees). Reads only, except `slimming λ` (slimming.ts): that trains
+// the model first, so γ is read after training and before the cleanups fold BN.
 
 import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { type Pass, type PassContext, passData, passDataKey } from '../../engine/pass.ts';
 import { wordOption } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
+import { slimPlan } from './slimming.ts';
 
 interface CapturedBn {
   gamma: Float32Array;
@@ -76,11 +78,13 @@ export function bnPass(plan: Plan, owner: 'prune-structure' | 'prune-sparse'): P
   const wanted = readsBn(plan) && (owner === 'prune-structure' || !both);
   return {
     name: `prune-read-bn:${owner}`,
-    run: (model, ctx) => {
+    run: async (model, ctx) => {
       if (!wanted) return { changed: false };
+      // slimming trains γ first (only the prune-structure prepass: slimming is a channels option)
+      const slimmed = owner === 'prune-structure' && (await slimPlan(plan, model, ctx));
       const n = captureBn(ctx, model);
       ctx.log?.(`prune: read ${n} BatchNormalization nodes before the cleanups`);
-      return { changed: false };
+      return { changed: slimmed };
     },
   };
 }

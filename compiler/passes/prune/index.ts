@@ -11,6 +11,7 @@ import { pruneChecks } from './checks.ts';
 import { explainChannelGroups } from './explain.ts';
 import { bnPass } from './gamma.ts';
 import { sparsePass } from './sparse.ts';
+import { taylorChecks } from './taylor.ts';
 
 export { channelPass, pruneChannels } from './channels.ts';
 export { explainChannelGroups, type GroupExplanation } from './explain.ts';
@@ -18,7 +19,11 @@ export { pruneSparse, sparsePass } from './sparse.ts';
 
 registerLossyPass('prune-sparse', sparsePass);
 registerLossyPass('prune-structure', channelPass);
-registerLossyCheck('prune-structure', pruneChecks);
+registerLossyCheck('prune-structure', (m, p) => [
+  ...pruneChecks(m, p),
+  ...taylorChecks('prune-structure', m, p),
+]);
+registerLossyCheck('prune-sparse', (m, p) => taylorChecks('prune-sparse', m, p));
 // bn-gamma and l1/l2 weight masks read BN before the cleanups fold it into the convs
 registerLossyPrepass('prune-structure', (plan) => bnPass(plan, 'prune-structure'));
 registerLossyPrepass('prune-sparse', (plan) => bnPass(plan, 'prune-sparse'));

@@ -127,9 +127,17 @@ export function pruneUnits(layers: MaskLayer[], p: number, scope: 'local' | 'glo
 
 /**
  * N:M along the input axis: in every run of M consecutive columns of each row, keep the N with the
- * highest |w| (random: seeded) and zero the other M − N. cols must be a multiple of M.
+ * highest |w| (or `scores`, one per element of v.data; random: seeded) and zero the other M − N.
+ * cols must be a multiple of M.
  */
-export function pruneNM(v: WeightView, n: number, m: number, criterion: MagnitudeCriterion, seed = 0): void {
+export function pruneNM(
+  v: WeightView,
+  n: number,
+  m: number,
+  criterion: MagnitudeCriterion,
+  seed = 0,
+  scores?: Float32Array,
+): void {
   if (v.cols % m !== 0) throw new RangeError(`N:M: ${v.cols} inputs are not a multiple of ${m}`);
   const next = criterion === 'random' ? rng(seed) : undefined;
   const score = new Float64Array(m);
@@ -139,7 +147,7 @@ export function pruneNM(v: WeightView, n: number, m: number, criterion: Magnitud
       for (let c0 = 0; c0 < v.cols; c0 += m) {
         for (let j = 0; j < m; j++) {
           at[j] = v.idx(g, r, c0 + j);
-          score[j] = next ? next() : Math.abs(v.data[at[j]!]!);
+          score[j] = next ? next() : Math.abs((scores ?? v.data)[at[j]!]!);
         }
         for (const j of lowest(score, m - n)) v.data[at[j]!] = 0;
       }

@@ -5,7 +5,7 @@ import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
 import type { SparseUnit } from './masks.ts';
 
-export type SparseCriterion = 'l1' | 'l2' | 'random' | 'sparsegpt';
+export type SparseCriterion = 'l1' | 'l2' | 'random' | 'sparsegpt' | 'taylor';
 
 export interface SparseSettings {
   granularity: SparseUnit | { kind: 'nm'; n: number; m: number };

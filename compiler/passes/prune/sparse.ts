@@ -1,6 +1,6 @@
 // The fine-grained prune pass (kind 'prune-sparse'): weights, N:M, kernels, blocks RxC written as
 // zeros; l1/l2/random masks per layer or across a statement's layers (scope global: one threshold),
-// ranked on the weights as the source model has them (BN fold undone), then optionally refit
+// ranked on the weights as the source model has them (BN fold undone) or by taylor's |w·∂L/∂w|, then optionally refit
 // (reconstruct least-squares); sparsegpt sequentially with the OBS update from calibration Hessians
 // (sparsegpt-layers.ts). Layers whose weight is shared, not float32 or not constant are skipped
 // with a warning; N:M skips a layer whose input count is not a multiple of M.
@@ -19,6 +19,7 @@ import { obsUnitLayers } from './obs-units.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
+import { weightTaylor } from './taylor.ts';
 
 interface Target {
   layer: string;
@@ -64,6 +65,19 @@ function sourceMagnitudes(model: Model, t: Target, ctx: Pick<PassContext, 'data'
   });
 }
 
+/** criterion taylor: per target, |w·∂L/∂w| in the weight's own layout (taylor.ts). */
+async function taylorScores(
+  model: Model,
+  targets: Target[],
+  ctx: Pick<PassContext, 'samples' | 'trainRunner'>,
+): Promise<Float32Array[]> {
+  if (!ctx.samples?.length)
+    throw new Error('taylor needs calibration samples, and the checks let it through');
+  const names = targets.map((t) => t.node.inputs[1]!);
+  const scores = await weightTaylor(model, names, ctx.samples, ctx.trainRunner);
+  return names.map((n) => scores.get(n)!);
+}
+
 function relativeChange(a: Float32Array, b: Float32Array): number {
   let num = 0;
   let den = 0;
@@ -79,7 +93,10 @@ export async function pruneSparse(
   model: Model,
   layers: string[],
   s: SparseSettings,
-  ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'progress' | 'parts' | 'data'>,
+  ctx: Pick<
+    PassContext,
+    'samples' | 'warn' | 'log' | 'layerError' | 'progress' | 'parts' | 'data' | 'trainRunner'
+  >,
 ): Promise<Target[]> {
   const byLayer = nodesByLayer(model);
   const targets: Target[] = [];
@@ -129,18 +146,22 @@ export async function pruneSparse(
       ctx,
     );
     for (const [k, e] of errs) outErr.set(k, e);
-  } else if (gr.kind === 'nm') {
-    for (const t of targets) pruneNM(t.view, gr.n, gr.m, s.criterion as 'l1', s.seed);
   } else {
-    const masks: MaskLayer[] = targets.map((t, i) => {
-      const units = unitsOf(t.view, gr);
-      return {
-        data: t.view.data,
-        units,
-        scores: unitScores(sourceMagnitudes(model, t, ctx), units, s.criterion as 'l1', s.seed + i),
-      };
-    });
-    pruneUnits(masks, s.p, s.scope);
+    // taylor: |w·∂L/∂w| per weight, summed over a unit as l1 sums |w|
+    const taylor = s.criterion === 'taylor' ? await taylorScores(model, targets, ctx) : undefined;
+    const criterion = s.criterion === 'taylor' ? 'l1' : (s.criterion as 'l1');
+    if (gr.kind === 'nm')
+      targets.forEach((t, i) => {
+        pruneNM(t.view, gr.n, gr.m, criterion, s.seed, taylor?.[i]);
+      });
+    else {
+      const masks: MaskLayer[] = targets.map((t, i) => {
+        const units = unitsOf(t.view, gr);
+        const by = taylor?.[i] ?? sourceMagnitudes(model, t, ctx);
+        return { data: t.view.data, units, scores: unitScores(by, units, criterion, s.seed + i) };
+      });
+      pruneUnits(masks, s.p, s.scope);
+    }
   }
   if (original) await refitMasked(model, original, targets, ctx.samples!, ctx);
   for (const t of targets) {
