@@ -348,6 +348,8 @@ export async function compileModel(
       fidelityWarnings,
       targets,
       ...(timed ? { latency: timed } : {}),
+      // the search scores each try on the fitting samples: the model as the file holds it
+      model: packed?.model ?? work,
       totals: {
         size: after.totals.bytes,
         params: after.totals.params,

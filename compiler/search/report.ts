@@ -14,7 +14,8 @@
 //   search                 { knobs[{from, option, candidates[]}], units, points, measured{tensors,
 //                            model, estimated}, pipelines, sample_runs, metrics[], frontier[{size?,
 //                            params?, flops?, latency?, sensitivity}], chosen{same}, tries[{why,
-//                            estimate{}, sensitivity, achieved{}, met}], exact, time_ms, budget_ms }
+//                            estimate{}, sensitivity, fit_error?, achieved{}, met}], floor?{setting,
+//                            tried}, exact, time_ms, budget_ms }
 //     frontier: the allocations no other beats on every cost and sensitivity, cheapest first
 //     (cost per metric as a whole-model estimate: bytes, count, ms); chosen: the allocation the result
 //     took, on the same axes; tries: each whole compile, in
@@ -69,9 +70,16 @@ export interface SearchReport {
     why: string;
     estimate: Partial<Record<CostMetric, number>>;
     sensitivity: number;
+    /** Measured error on the fitting samples, which ranks tries that meet every target. */
+    fit_error?: number;
     achieved: Record<string, number | null>;
     met: boolean;
   }[];
+  /**
+   * The least lossy uniform setting that fits the budgets by the estimate; `tried`: whether the
+   * allocation held to it was a compile of its own (false when an earlier try already was that one).
+   */
+  floor?: { setting: string; tried: boolean };
   /** False when the allocation thinned its Pareto sets (near-optimal rather than proven optimal). */
   exact: boolean;
   time_ms: number;
@@ -85,6 +93,8 @@ export interface Try {
   estimate: Costs;
   sensitivity: number;
   compiled: Compiled;
+  /** Its measured error on the fitting samples (relative output noise, plus 1 − agreement where ranked so). */
+  fitError?: number;
 }
 
 const pick = (c: Costs, metrics: readonly CostMetric[]) =>
@@ -130,6 +140,7 @@ export function searchSection(
       why: t.why,
       estimate: pick(t.estimate, metrics),
       sensitivity: t.sensitivity,
+      ...(t.fitError === undefined ? {} : { fit_error: t.fitError }),
       achieved: Object.fromEntries(t.compiled.targets.map((r, i) => [targets[i]!.metric, r.achieved])),
       met: t.compiled.targets.every((r) => r.met),
     })),

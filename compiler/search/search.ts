@@ -3,7 +3,10 @@
 // (fidelity on held-apart samples, after training when the recipe trains), then tighten — a cost
 // target the estimate missed moves its budget by the miss; with fidelity targets and no cost target,
 // a binary search along the frontier finds the smallest model that still holds them — until all
-// hold or the budget runs out. Then it says which target failed and how close the best try came.
+// hold or the budget runs out. With cost targets it also compiles the allocation that keeps every
+// layer at least as exact as the least lossy uniform setting that fits (floor.ts), and of the tries
+// that meet every target keeps the one with the least error measured on the fitting samples. Then
+// it says which target failed and how close the best try came.
 
 import { type Diagnostic, diag } from '../../dsl/diagnostics.ts';
 import { UserError } from '../../runtime/errors.ts';
@@ -16,8 +19,9 @@ import type { TargetReport } from '../report/types.ts';
 import { type Allocation, allocate } from './allocate.ts';
 import { choosePlan } from './choose.ts';
 import { COST_METRICS, type CostMetric, type Costs } from './costs.ts';
+import { restrictToFloor, uniformFloor } from './floor.ts';
 import { type Measurements, measureUnits } from './measure.ts';
-import type { SearchEngine } from './probe.ts';
+import { openProbe, type Probe, type SearchEngine } from './probe.ts';
 import { allocationUnits, type SensitivityRule } from './problem.ts';
 import { type SearchLayer, type SearchReport, searchLayers, searchSection, type Try } from './report.ts';
 import { knobsOf, Specializer } from './space.ts';
@@ -38,6 +42,8 @@ export interface Compiled {
   targets: TargetReport[];
   /** Measured totals: size (file bytes), params, FLOPs, latency (ms; NaN when not measured). */
   totals: Costs;
+  /** The model as written, scored on the fitting samples to compare tries (never held-apart ones). */
+  model?: Model;
 }
 
 export interface SearchInput<T extends Compiled> {
@@ -163,8 +169,17 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
   const tries: Try[] = [];
   let frontier: Allocation[] = [];
   let exact = true;
-  let best: { a: Allocation; compiled: T } | undefined;
+  let best: { a: Allocation; compiled: T; fit?: number } | undefined;
   let closest: { a: Allocation; compiled: T } | undefined;
+  // each whole compile's error on the fitting samples, against the original (as sensitivities are)
+  let probe: Probe | undefined;
+  let floorNote: SearchReport['floor'];
+  const fitError = async (c: Compiled): Promise<number | undefined> => {
+    if (!c.model) return undefined;
+    probe ??= await openProbe(input.engine, input.load(), [], input.samples, input.copy);
+    const score = await probe.withModel(c.model);
+    return score.error + (rule.agreement && score.agreement !== undefined ? 1 - score.agreement : 0);
+  };
   const allocateNow = () => {
     const r = allocate(
       problem,
@@ -187,25 +202,37 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
     input.progress?.('search: compile', tries.length, tries.length + 1);
     const compiled = await input.compile!(chosen);
     input.progress?.('search: compile', tries.length + 1, tries.length + 1);
-    tries.push({ why, choice: a.choice, estimate: estimate(a), sensitivity: a.sensitivity, compiled });
+    const fit = costTargets.length ? await fitError(compiled) : undefined;
+    tries.push({
+      why,
+      choice: a.choice,
+      estimate: estimate(a),
+      sensitivity: a.sensitivity,
+      compiled,
+      ...(fit === undefined ? {} : { fitError: fit }),
+    });
     const achieved = targets
       .map(
         (t, i) =>
           `${t.metric} ${fmtAchieved(t, compiled.targets[i]!.achieved)}${compiled.targets[i]!.met ? '' : ' (missed)'}`,
       )
       .join(', ');
-    if (met(compiled) && (!best || better({ a, compiled }, best))) best = { a, compiled };
+    if (met(compiled) && (!best || better({ a, compiled, fit }, best))) best = { a, compiled, fit };
     if (!closest || closer(compiled, closest.compiled, targets)) closest = { a, compiled };
     input.info?.(
       `search: compile ${tries.length} (${why}): ${achieved}${best?.compiled === compiled ? ' — best so far' : ''}`,
     );
     return compiled;
   };
-  // among tries that meet every target: with cost targets the least estimated loss of fidelity wins,
-  // with fidelity targets alone the smallest on the first cost metric
-  const better = (x: { a: Allocation; compiled: Compiled }, y: { a: Allocation; compiled: Compiled }) =>
+  // among tries that meet every target: with cost targets the least loss of fidelity wins (measured on
+  // the fitting samples where both were, else estimated), with fidelity targets alone the smallest on
+  // the first cost metric
+  type Scored = { a: Allocation; compiled: Compiled; fit?: number };
+  const better = (x: Scored, y: Scored) =>
     costTargets.length
-      ? x.a.sensitivity < y.a.sensitivity
+      ? x.fit !== undefined && y.fit !== undefined
+        ? x.fit < y.fit
+        : x.a.sensitivity < y.a.sensitivity
       : x.compiled.totals[metrics[0]!] < y.compiled.totals[metrics[0]!];
   const timeLeft = () => performance.now() < deadline;
 
@@ -264,6 +291,21 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
       if (!r.best || seen.has(r.best.choice.join(','))) break;
       a = r.best;
     }
+    // the allocation again, with no layer lossier than the least lossy uniform setting that fits
+    const budgets = metrics.map((k) => bound(k) - offset[k]);
+    const floor = uniformFloor(units, problem, budgets);
+    if (floor && timeLeft()) {
+      const setting = knobs
+        .map((k) => k.candidates[Math.min(floor.level, k.candidates.length - 1)]!.text)
+        .join('/');
+      const cut = restrictToFloor(units, problem, floor.level);
+      const f = allocate(cut.problem, budgets);
+      const choice = f.best?.choice.map((o, u) => cut.original[u]![o]!);
+      const fresh = f.best && choice && !seen.has(choice.join(','));
+      floorNote = { setting, tried: Boolean(fresh) };
+      if (f.best && choice && fresh)
+        await tryAllocation({ ...f.best, choice }, `no layer lossier than ${setting} everywhere, which fits`);
+    }
   } else {
     // fidelity targets alone: the cheapest point of the frontier that holds them
     const points = thinFrontier(frontier, 48);
@@ -279,6 +321,7 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
       }
     }
   }
+  await probe?.release();
   const chosen = best ?? closest!;
   const report = searchSection(
     input,
@@ -293,6 +336,7 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
     offset,
     chosen.a,
   );
+  if (floorNote) report.floor = floorNote;
   const layers = searchLayers(units, chosen.a.choice, measured, rule);
   let missed: Diagnostic[] | undefined;
   if (!best) {
