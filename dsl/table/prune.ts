@@ -59,7 +59,7 @@ export const prune: StatementDef = {
       'training steps of slimming (default 200; batch 8, adamw, lr 1e-3, the original model as teacher)',
       'slimming-steps 300',
     ),
-    opt('seed', int({ ge: 0 }), 'seed of criterion random', 'seed 3'),
+    opt('seed', int({ ge: 0 }), 'seed of criterion random and of the slimming batches', 'seed 3'),
   ],
   action: {
     kinds: [
@@ -83,7 +83,8 @@ export const prune: StatementDef = {
   seed 1
 }`,
     'prune layers of conv where params > 100k { sparsity 10% }',
-    'prune filters of conv { criterion bn-gamma  slimming 1e-4  sparsity 30% }',
+    'prune filters of conv { criterion bn-gamma  slimming 1e-4  slimming-steps 300  sparsity 30% }',
+    'prune channels of conv where not depthwise { criterion taylor  sparsity 20% }',
     'prune kernels of conv where kernel == 3x3 { sparsity 20% }',
     'prune blocks 4x4 of gemm { sparsity 50% }',
     'prune 2:4 of matmul',
