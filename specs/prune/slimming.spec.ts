@@ -47,10 +47,15 @@ function groupScores(g: Graph): { leader: string; gamma: string; scores: Float64
       if (!bn) continue;
       const scores = new Float64Array(group.units.length);
       for (const u of group.units) {
-        const at = u.actions.find((a) => a.kind === 'bn' && a.node === bn)!.c;
+        let at = -1;
+        let sum = 0;
         for (const a of u.actions)
-          if (a.kind === 'bn' && a.node.opType === 'BatchNormalization')
-            scores[at]! += Math.abs(floats(g, a.node.inputs[1]!)[a.c]!);
+          if (a.kind === 'bn' && a.node.opType === 'BatchNormalization') {
+            if (a.node === bn) at = a.c;
+            sum += Math.abs(floats(g, a.node.inputs[1]!)[a.c]!);
+          }
+        expect(at).toBeGreaterThanOrEqual(0);
+        scores[at] = sum;
       }
       out.push({ leader: leader.name, gamma: bn.inputs[1]!, scores });
     }
