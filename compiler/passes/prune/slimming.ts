@@ -11,6 +11,7 @@
 import type { Model } from '../../../runtime/ir/model.ts';
 import { type Dim, inferShapes } from '../../../runtime/ir/shape/index.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
+import type { Sample } from '../../data/calibration.ts';
 import { nodesByLayer, type PassContext } from '../../engine/pass.ts';
 import { at, numberOption } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
@@ -52,6 +53,8 @@ export interface SlimmingResult {
   steps: number;
   ms: number;
   runner: string;
+  /** The trained values of every weight that trained. */
+  trained: Map<string, Float32Array>;
 }
 
 /**
@@ -133,11 +136,9 @@ export async function slimBn(
       );
     },
   });
-  const trained = result.model.graph;
-  writeWeights(
-    model,
-    new Map(result.history.trained.map((n) => [n, trained.constant(n)!.data as Float32Array])),
-  );
+  const g = result.model.graph;
+  const trained = new Map(result.history.trained.map((n) => [n, g.constant(n)!.data as Float32Array]));
+  writeWeights(model, trained);
   return {
     scales: [...scales],
     l1Before,
@@ -145,6 +146,7 @@ export async function slimBn(
     steps: result.history.steps,
     ms: Math.round(performance.now() - started),
     runner: result.history.runner,
+    trained,
   };
 }
 
@@ -177,6 +179,13 @@ function slimmingStatements(plan: Plan): { settings: SlimmingSettings; layers: s
   return [...out.values()];
 }
 
+/**
+ * Trained weights by calibration sample set, then by statement and the model's selected γ: a search
+ * runs the pipeline once per candidate on fresh copies of the same model, and slimming does not
+ * depend on the candidate, so it trains once per compile.
+ */
+const TRAINED = new WeakMap<readonly Sample[], Map<string, SlimmingResult>>();
+
 /** Runs every slimming statement of the plan on the model (in place); whether any ran. */
 export async function slimPlan(plan: Plan, model: Model, ctx: PassContext): Promise<boolean> {
   const statements = slimmingStatements(plan);
@@ -187,6 +196,16 @@ export async function slimPlan(plan: Plan, model: Model, ctx: PassContext): Prom
   const inputShapes = Object.fromEntries(Object.entries(ctx.samples[0]!).map(([k, t]) => [k, [...t.dims]]));
   for (const { settings, layers } of statements) {
     const scales = selectedBnScales(model, layers, inputShapes);
+    let done = TRAINED.get(ctx.samples);
+    if (!done) TRAINED.set(ctx.samples, (done = new Map()));
+    const { lambda, steps, seed, from } = settings;
+    const key = JSON.stringify([from, lambda, steps, seed, scales, l1Of(model, scales)]);
+    const cached = done.get(key);
+    if (cached) {
+      writeWeights(model, cached.trained);
+      ctx.log?.(`slimming (${from}): the weights trained earlier in this compile`);
+      continue;
+    }
     const r = await slimBn(model, scales, settings, {
       data: samplesData(ctx.samples),
       teacher,
@@ -194,6 +213,7 @@ export async function slimPlan(plan: Plan, model: Model, ctx: PassContext): Prom
       ...(ctx.status ? { status: ctx.status } : {}),
       progress: (d, t) => ctx.progress?.('slimming', d, t),
     });
+    done.set(key, r);
     ctx.log?.(
       `slimming (${settings.from}): ${r.steps} steps in ${(r.ms / 1000).toFixed(1)} s on ${r.runner}; Σ|γ| of ${scales.length} BatchNormalization scales ${r.l1Before.toPrecision(5)} → ${r.l1After.toPrecision(5)} (λ ${settings.lambda})`,
     );
