@@ -101,8 +101,9 @@ nothing warn; \`reconstruct\` does not apply to \`layers\`; \`scope global\` doe
 original (kl on class scores, else mse) plus λ·Σ|γ| over the BatchNormalization scales of the selected
 layers, with BN on its stored statistics, before the cleanups fold BN. \`criterion taylor\` (first-order
 Taylor) ranks a channel by |mean of activation × ∂loss/∂activation| over the calibration samples and
-positions, a weight by |w·∂loss/∂w|; the loss is the cross-entropy against the model's own top class
-(its first output must hold class scores).`,
+positions, a weight by |w·∂loss/∂w|; the loss is the cross-entropy of the first output (class scores)
+against the class labels of a \`finetune\` statement (its data, up to 64 samples), else against the
+model's own top class on the calibration samples.`,
   check: (s, { out }) => checkPrune(s, out),
 };
 

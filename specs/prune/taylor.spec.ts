@@ -3,6 +3,9 @@
 // central finite differences computed in onnxruntime-node on a tiny model (a gate m on the conv's
 // output: ∂L/∂m_c = Σ a·∂L/∂a; a weight scaled by 1 + h: ∂L/∂h = w·∂L/∂w); PP-OCR cls pruned 30% by
 // taylor (channels, and weights) on transfer lines runs in onnxruntime-node with its shrunk shapes.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { keptCount } from '../../compiler/passes/prune/channel-options.ts';
@@ -12,7 +15,7 @@ import type { Model } from '../../runtime/ir/model.ts';
 import { float32, type Tensor } from '../../runtime/ir/tensor.ts';
 import { importModel } from '../../runtime/onnx/import.ts';
 import { buildModel, bytesOf, ortRun } from '../compiler/graphs.ts';
-import { agreementWithOriginal, clsHeader, compileCls } from '../distill/support.ts';
+import { agreementWithOriginal, clsHeader, compileCls, TRANSFER } from '../distill/support.ts';
 
 const runner = ortRunner(ort as unknown as OrtLike, { threads: 1 });
 
@@ -64,15 +67,22 @@ const samples = [5, 6, 7].map((s) => ({
 
 const argmax = (p: Float32Array) => p.indexOf(Math.max(...p));
 
-/** Σ over the samples of the central difference of L (cross-entropy against the top class at h = 0). */
-async function centralDifference(model: (h: number) => Model, gate?: (h: number) => Tensor): Promise<number> {
+/**
+ * Σ over the samples of the central difference of L: the cross-entropy against `labels`, or against
+ * the top class at h = 0.
+ */
+async function centralDifference(
+  model: (h: number) => Model,
+  gate?: (h: number) => Tensor,
+  labels?: number[],
+): Promise<number> {
   const h = 1e-2;
   const [plus, minus] = [bytesOf(model(h)), bytesOf(model(-h))];
   const base = bytesOf(model(0));
   let total = 0;
-  for (const s of samples) {
+  for (const [i, s] of samples.entries()) {
     const feeds = (d: number): Record<string, Tensor> => (gate ? { ...s, m: gate(d) } : s);
-    const label = argmax((await ortRun(base, feeds(0))).y!);
+    const label = labels?.[i] ?? argmax((await ortRun(base, feeds(0))).y!);
     const loss = async (bytes: Uint8Array, d: number) =>
       -Math.log((await ortRun(bytes, feeds(d))).y![label]!);
     total += ((await loss(plus, h)) - (await loss(minus, -h))) / (2 * h);
@@ -81,29 +91,33 @@ async function centralDifference(model: (h: number) => Model, gate?: (h: number)
 }
 
 describe('criterion taylor', () => {
-  it('channel importance = |Σ a·∂L/∂a| / (samples·positions), as central differences of a gate give it', async () => {
-    const model = tiny();
-    const conv = model.graph.nodes.find((n) => n.name === 'c1')!;
-    const got = (await channelTaylor(model, [conv], samples, runner)).get(conv)!;
-    const want: number[] = [];
-    for (let c = 0; c < C; c++) {
-      const gate = (d: number) =>
-        float32(
-          [1, C, 1, 1],
-          Float32Array.from({ length: C }, (_, i) => (i === c ? 1 + d : 1)),
-        );
-      const sum = await centralDifference(() => tiny(W1, true), gate);
-      want.push(Math.abs(sum) / (samples.length * 25));
-    }
-    const scale = Math.max(...want);
-    console.log(`taylor channels: importance ${Array.from(got, (v) => v.toExponential(3)).join(' ')}`);
-    console.log(`finite differences:         ${want.map((v) => v.toExponential(3)).join(' ')}`);
-    expect(scale).toBeGreaterThan(0);
-    for (let c = 0; c < C; c++) expect(Math.abs(got[c]! - want[c]!)).toBeLessThanOrEqual(2e-3 * scale);
-  }, 30_000);
+  for (const labels of [undefined, [3, 0, 2]]) {
+    const against = labels ? `labels ${labels.join(', ')}` : 'the top class';
+    it(`channel importance = |Σ a·∂L/∂a| / (samples·positions), as central differences of a gate give it (${against})`, async () => {
+      const model = tiny();
+      const conv = model.graph.nodes.find((n) => n.name === 'c1')!;
+      const data = { samples, ...(labels ? { labels } : {}) };
+      const got = (await channelTaylor(model, [conv], data, runner)).get(conv)!;
+      const want: number[] = [];
+      for (let c = 0; c < C; c++) {
+        const gate = (d: number) =>
+          float32(
+            [1, C, 1, 1],
+            Float32Array.from({ length: C }, (_, i) => (i === c ? 1 + d : 1)),
+          );
+        const sum = await centralDifference(() => tiny(W1, true), gate, labels);
+        want.push(Math.abs(sum) / (samples.length * 25));
+      }
+      const scale = Math.max(...want);
+      console.log(`taylor channels (${against}): ${Array.from(got, (v) => v.toExponential(3)).join(' ')}`);
+      console.log(`finite differences: ${want.map((v) => v.toExponential(3)).join(' ')}`);
+      expect(scale).toBeGreaterThan(0);
+      for (let c = 0; c < C; c++) expect(Math.abs(got[c]! - want[c]!)).toBeLessThanOrEqual(2e-3 * scale);
+    }, 30_000);
+  }
 
   it('weight importance = |w·mean ∂L/∂w|, as central differences of scaling that weight give it', async () => {
-    const got = (await weightTaylor(tiny(), ['w1'], samples, runner)).get('w1')!;
+    const got = (await weightTaylor(tiny(), ['w1'], { samples }, runner)).get('w1')!;
     const picks = [0, 13, 40, 77, 101, 150];
     const want: number[] = [];
     for (const i of picks) {
@@ -148,5 +162,32 @@ describe('criterion taylor', () => {
     console.log(
       `cls 30%, top-1 agreement with the original on ${a!.count} fixture lines: taylor ${pct(a!)} (channels), ${pct(b!)} (weights); l1 ${pct(c!)}, ${pct(d!)}`,
     );
+  }, 60_000);
+
+  it('with a finetune statement that has class labels, the loss is against them (its data)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'squish-taylor-'));
+    try {
+      const tsv = join(dir, 'labels.tsv');
+      const rows = Array.from({ length: 1200 }, (_, i) => `line${String(i).padStart(4, '0')}.png`);
+      writeFileSync(
+        tsv,
+        rows.flatMap((r) => [`${TRANSFER}/lines/${r}\t0`, `${TRANSFER}/flipped/${r}\t1`]).join('\n'),
+      );
+      const logs: string[] = [];
+      const stmt = 'prune channels of conv { sparsity 30%  criterion taylor }';
+      const ft = `finetune { labels "${tsv}"  loss cross-entropy  steps 1  batch 2 }`;
+      await compileCls(`${clsHeader(4)}${stmt}\n${ft}\n`, { log: (l) => logs.push(l) });
+      expect(logs).toContain('taylor: the cross-entropy against the finetune labels of 4 samples');
+      const plain: string[] = [];
+      await compileCls(`${clsHeader(4)}${stmt}\n`, { log: (l) => plain.push(l) });
+      // the calibration samples the passes fit on (the rest are held apart for the fidelity figure)
+      expect(
+        plain.filter((l) =>
+          /^taylor: the cross-entropy against the model's own top class on \d+ samples$/.test(l),
+        ).length,
+      ).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

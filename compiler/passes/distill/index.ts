@@ -16,7 +16,7 @@ import { type Pass, type PassContext, passData, passDataKey } from '../../engine
 import { registerLossyCheck, registerLossyPass, registerLossyPrepass } from '../../plan/lower.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { RecipeError } from '../../plan/recipe.ts';
-import type { Label } from '../../train/loop/data.ts';
+import type { DataSource, Label } from '../../train/loop/data.ts';
 import { weightSettings } from '../quantize/options.ts';
 import { DataProblem, readLabels, type TrainingData, trainingData } from './data.ts';
 import { type TrainingSettings, trainingSettings } from './options.ts';
@@ -41,6 +41,18 @@ const PREPARED = passDataKey('training inputs', () => ({
 }));
 
 const SPARSE = 'prune-sparse';
+
+/**
+ * The data and labels of the plan's first finetune statement with labels, once its prepass read them
+ * (before the cleanups): prune's criterion taylor takes its loss against them.
+ */
+export function finetuneLabels(
+  ctx: Pick<PassContext, 'data'>,
+): { data: DataSource; labels: Label[] } | undefined {
+  for (const [s, p] of passData(ctx, PREPARED).byStatement)
+    if (s.kind === 'finetune' && p.labels) return { data: p.data.source, labels: p.labels };
+  return undefined;
+}
 
 /** The statements of a kind in the plan, each with the layers it won. */
 function statementsOf(plan: Plan, kind: TrainKind): { statement: TableStatement; layers: string[] }[] {

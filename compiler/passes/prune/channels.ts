@@ -19,7 +19,7 @@ import { pruneLayers } from './layers.ts';
 import { lowest } from './masks.ts';
 import { refitConsumer } from './refit.ts';
 import { removeUnits } from './shrink.ts';
-import { channelTaylor } from './taylor.ts';
+import { channelTaylor, taylorData } from './taylor.ts';
 
 export interface GroupOutcome {
   leaders: string[];
@@ -174,11 +174,10 @@ export async function pruneChannels(
   const taylorJobs = jobs.filter((j) => j.s.criterion === 'taylor');
   let taylor = new Map<Node, Float64Array>();
   if (taylorJobs.length) {
-    if (!ctx.samples?.length) throw new Error(`${taylorJobs[0]!.s.from}: taylor needs calibration samples`);
     const leaders = taylorJobs.flatMap((j) =>
       j.units.flatMap((u) => u.actions.filter((a) => a.kind === 'out' || a.kind === 'dw').map((a) => a.node)),
     );
-    taylor = await channelTaylor(model, leaders, ctx.samples, ctx.trainRunner);
+    taylor = await channelTaylor(model, leaders, await taylorData(ctx), ctx.trainRunner);
   }
   const removed: ChannelUnit[] = [];
   const removedIn = new Map<Node, Set<number>>();

@@ -19,7 +19,7 @@ import { obsUnitLayers } from './obs-units.ts';
 import { type SparseSettings, sparseSettings } from './options.ts';
 import { refitMasked } from './refit-masked.ts';
 import { sparseGptLayers } from './sparsegpt-layers.ts';
-import { weightTaylor } from './taylor.ts';
+import { taylorData, weightTaylor } from './taylor.ts';
 
 interface Target {
   layer: string;
@@ -69,12 +69,10 @@ function sourceMagnitudes(model: Model, t: Target, ctx: Pick<PassContext, 'data'
 async function taylorScores(
   model: Model,
   targets: Target[],
-  ctx: Pick<PassContext, 'samples' | 'trainRunner'>,
+  ctx: Pick<PassContext, 'samples' | 'trainRunner' | 'data' | 'log'>,
 ): Promise<Float32Array[]> {
-  if (!ctx.samples?.length)
-    throw new Error('taylor needs calibration samples, and the checks let it through');
   const names = targets.map((t) => t.node.inputs[1]!);
-  const scores = await weightTaylor(model, names, ctx.samples, ctx.trainRunner);
+  const scores = await weightTaylor(model, names, await taylorData(ctx), ctx.trainRunner);
   return names.map((n) => scores.get(n)!);
 }
 

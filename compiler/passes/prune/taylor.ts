@@ -1,7 +1,8 @@
 // criterion taylor (Molchanov et al. 2017): the first-order Taylor estimate of the loss change when a
-// unit is removed. The loss is the cross-entropy of the model's first output against its own top
-// class (pseudo-labels: a loss against the model itself has zero gradient), one calibration sample
-// a run of the training graph (compiler/train). A channel's importance is |mean over samples and
+// unit is removed. The loss is the cross-entropy of the model's first output against the class
+// labels of the recipe's finetune statement when it has them (its data, up to 64 samples), else
+// against the model's own top class on the calibration samples (pseudo-labels: a loss against the
+// model itself has zero gradient), one sample a run of the training graph (compiler/train). A channel's importance is |mean over samples and
 // positions of a·∂L/∂a| for its output a: the gradient of a gate m = 1 multiplied onto the conv's
 // output is exactly Σ a·∂L/∂a. A weight's is |w·∂L/∂w| with the gradient averaged over the samples
 // (unchanged when BN is folded into w: w·s and ∂L/∂w / s). No file I/O.
@@ -14,11 +15,49 @@ import { inferShapes } from '../../../runtime/ir/shape/index.ts';
 import { float32, type Tensor } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import type { Sample } from '../../data/calibration.ts';
+import type { PassContext } from '../../engine/pass.ts';
 import { wordOption } from '../../plan/options.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { buildTrainingGraph, type TrainingGraph } from '../../train/graph/training-graph.ts';
 import { type RunnerFactory, squishRunner } from '../../train/runner.ts';
 import { weightValues } from '../../train/weights.ts';
+import { finetuneLabels } from '../distill/index.ts';
+
+/** Most labelled samples taylor reads from a finetune statement's data. */
+const LABELLED_MAX = 64;
+
+/** What taylor's loss compares with: class labels (one per sample), or the model's top class. */
+export interface TaylorData {
+  samples: Sample[];
+  labels?: number[];
+}
+
+/** The finetune statement's data and class labels when it has them, else the calibration samples. */
+export async function taylorData(ctx: Pick<PassContext, 'samples' | 'data' | 'log'>): Promise<TaylorData> {
+  const f = finetuneLabels(ctx);
+  if (f?.labels.every((l) => typeof l === 'number')) {
+    const n = Math.min(f.data.size, LABELLED_MAX);
+    const samples: Sample[] = [];
+    for (let i = 0; i < n; i++) samples.push((await f.data.get(i)).inputs);
+    ctx.log?.(`taylor: the cross-entropy against the finetune labels of ${n} samples`);
+    return { samples, labels: f.labels.slice(0, n) as number[] };
+  }
+  if (!ctx.samples?.length)
+    throw new Error('taylor needs calibration samples, and the checks let it through');
+  ctx.log?.(`taylor: the cross-entropy against the model's own top class on ${ctx.samples.length} samples`);
+  return { samples: ctx.samples };
+}
+
+/** One-hot of `label` for a [N, K] output, else of the top class along the last axis of each row of `y`. */
+function targetOf(y: Tensor, label: number | undefined): Tensor {
+  const k = y.dims[y.dims.length - 1]!;
+  if (label !== undefined && y.dims.length === 2 && y.dims[0] === 1 && label >= 0 && label < k) {
+    const out = new Float32Array(k);
+    out[label] = 1;
+    return float32([...y.dims], out);
+  }
+  return topClassOneHot(y);
+}
 
 /** One-hot of the top class along the last axis of each row of `y`. */
 function topClassOneHot(y: Tensor): Tensor {
@@ -35,12 +74,12 @@ function topClassOneHot(y: Tensor): Tensor {
 
 /**
  * Σ over the samples of ∂L/∂w for the named weights (float64), L the cross-entropy of the first
- * output against the model's own top class; and how many samples were summed.
+ * output against the labels, or the model's own top class; and how many samples were summed.
  */
-export async function pseudoLabelGradients(
+export async function taylorGradients(
   model: Model,
   names: readonly string[],
-  samples: readonly Sample[],
+  { samples, labels }: TaylorData,
   runner: RunnerFactory = squishRunner(),
 ): Promise<{ sums: Map<string, Float64Array>; count: number }> {
   const out = model.graph.outputs[0]!.name;
@@ -48,7 +87,7 @@ export async function pseudoLabelGradients(
   const forward = await runner(model);
   const graphs = new Map<string, { tg: TrainingGraph; run: Awaited<ReturnType<RunnerFactory>> }>();
   try {
-    for (const sample of samples) {
+    for (const [i, sample] of samples.entries()) {
       const key = Object.entries(sample)
         .map(([k, t]) => `${k}:${t.dims.join('x')}`)
         .join(',');
@@ -65,7 +104,7 @@ export async function pseudoLabelGradients(
       }
       const y = (await forward.run(sample))[out]!;
       const feeds: Record<string, Tensor> = { ...sample, ...weightValues(model, entry.tg.weights) };
-      for (const t of entry.tg.targets) feeds[t.input] = topClassOneHot(y);
+      for (const t of entry.tg.targets) feeds[t.input] = targetOf(y, labels?.[i]);
       const res = await entry.run.run(feeds);
       for (const [w, g] of entry.tg.gradients) {
         const d = res[g]!.data as Float32Array;
@@ -88,12 +127,14 @@ export async function pseudoLabelGradients(
 export async function channelTaylor(
   model: Model,
   nodes: readonly Node[],
-  samples: readonly Sample[],
+  data: TaylorData,
   runner?: RunnerFactory,
 ): Promise<Map<Node, Float64Array>> {
   const gated = cloneModel(model);
   const g = gated.graph;
-  const inputShapes = Object.fromEntries(Object.entries(samples[0] ?? {}).map(([k, t]) => [k, [...t.dims]]));
+  const inputShapes = Object.fromEntries(
+    Object.entries(data.samples[0] ?? {}).map(([k, t]) => [k, [...t.dims]]),
+  );
   const types = inferShapes(model.graph, { opset: model.opset('') ?? 17, inputShapes }).types;
   const gates = new Map<Node, { gate: string; positions: number }>();
   for (const n of new Set(nodes)) {
@@ -118,10 +159,10 @@ export async function channelTaylor(
     gates.set(n, { gate, positions: dims.reduce((a, b) => a * b, 1) / dims[0]! / c });
   }
   g.touch();
-  const { sums, count } = await pseudoLabelGradients(
+  const { sums, count } = await taylorGradients(
     gated,
     [...gates.values()].map((x) => x.gate),
-    samples,
+    data,
     runner,
   );
   const out = new Map<Node, Float64Array>();
@@ -137,10 +178,10 @@ export async function channelTaylor(
 export async function weightTaylor(
   model: Model,
   names: readonly string[],
-  samples: readonly Sample[],
+  data: TaylorData,
   runner?: RunnerFactory,
 ): Promise<Map<string, Float32Array>> {
-  const { sums, count } = await pseudoLabelGradients(model, names, samples, runner);
+  const { sums, count } = await taylorGradients(model, names, data, runner);
   const out = new Map<string, Float32Array>();
   for (const name of names) {
     const w = model.graph.constant(name)!.data as Float32Array;
