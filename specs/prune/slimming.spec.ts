@@ -9,9 +9,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { emptyStats } from '../../compiler/engine/driver.ts';
+import type { PassContext } from '../../compiler/engine/pass.ts';
 import { keptCount } from '../../compiler/passes/prune/channel-options.ts';
 import { channelGroups } from '../../compiler/passes/prune/groups.ts';
-import { selectedBnScales, slimBn } from '../../compiler/passes/prune/slimming.ts';
+import { selectedBnScales, slimBn, slimPlan } from '../../compiler/passes/prune/slimming.ts';
+import { planModel } from '../../compiler/plan/model-plan.ts';
+import { loadRecipe } from '../../compiler/plan/recipe.ts';
 import { samplesData } from '../../compiler/train/loop/data.ts';
 import { type OrtLike, ortRunner } from '../../compiler/train/runner.ts';
 import type { Graph } from '../../runtime/ir/graph.ts';
@@ -145,6 +149,34 @@ describe('prune channels { criterion bn-gamma  slimming λ } on PP-OCR cls', () 
       const want = keptChannels(scores).map((c) => floats(original, gamma)[c]!);
       const bn = pruned.consumers(pruned.nodes.find((n) => n.name === leader)!.outputs[0]!)[0]!;
       expect(Array.from(floats(pruned, bn.inputs[1]!)), leader).toEqual(want);
+    }
+  }, 60_000);
+
+  it('trains once per compile: a second pipeline run on the same samples (a search candidate) reuses the weights', async () => {
+    const files = readdirSync(join(TRANSFER, 'lines')).sort().slice(0, 4);
+    const samples = await Promise.all(
+      files.map(async (f) => ({ x: await clsInput(join(TRANSFER, 'lines', f)) })),
+    );
+    const text = `calibrate { random  samples 2 }\nprune channels of ${SELECT} { criterion bn-gamma  slimming 1  slimming-steps 2 }\n`;
+    const plan = planModel(importModel(clsBytes()), loadRecipe(text, 'spec.squish'), SHAPE);
+    const logs: string[] = [];
+    const ctx: PassContext = {
+      stats: emptyStats(),
+      layerError: {},
+      samples,
+      trainRunner: runner,
+      log: (l) => logs.push(l),
+    };
+    const [a, b] = [importModel(clsBytes()), importModel(clsBytes())];
+    expect(await slimPlan(plan, a, ctx)).toBe(true);
+    expect(await slimPlan(plan, b, ctx)).toBe(true);
+    expect(logs.filter((l) => /^slimming \(spec\.squish:2\): 2 steps in /.test(l)).length).toBe(1);
+    expect(logs).toContain('slimming (spec.squish:2): the weights trained earlier in this compile');
+    const scales = selectedBnScales(a, LAYERS, SHAPE);
+    const original = importModel(clsBytes()).graph;
+    for (const n of scales) {
+      expect(floats(b.graph, n)).toEqual(floats(a.graph, n));
+      expect(floats(a.graph, n)).not.toEqual(floats(original, n));
     }
   }, 60_000);
 });
