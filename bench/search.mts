@@ -8,7 +8,8 @@
 //        least is 22.5%) + target size <= 12%, written as .sqz (as ONNX the least reachable is
 //        14.9%: 2-bit codes are stored as int4), against every single bit width that fits 12%, on
 //        decoded-text agreement (spaces aside) over the 48 fixture lines.
-// Run: npm run bench:search [-- cls|rec]
+// Run: npm run bench:search [-- cls|rec] [--search-only] (--search-only: the searched compile alone,
+// for reruns after a change to the search; uniform settings do not depend on it)
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { compileModel } from '../compiler/compile.ts';
@@ -18,7 +19,8 @@ import { importAnyModel } from '../runtime/sqz/read.ts';
 import { clsInput, ctcDecode, fixtures, recInput, runOrt } from '../specs/support/ocr.ts';
 import { MODELS, SHARED } from '../specs/support/paths.ts';
 
-const only = process.argv[2];
+const only = process.argv.slice(2).find((a) => !a.startsWith('--'));
+const searchOnly = process.argv.includes('--search-only');
 const session = (bytes: Uint8Array) =>
   ort.InferenceSession.create(bytes, { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 });
 
@@ -131,6 +133,7 @@ ${extra}`;
     'search 2..8 under size <= 12%',
     recipe('2..8', 'target size <= 12%\nsearch { candidates 3 }\n'),
   );
+  if (searchOnly) return;
   const uniform = [];
   for (const b of [2, 4, 8]) uniform.push({ b, ...(await run(`uniform ${b} bits`, recipe(String(b)))) });
   const fits = uniform.filter((u) => u.size <= 0.12).sort((a, b) => b.agree - a.agree);

@@ -4,7 +4,8 @@
 // target the estimate missed moves its budget by the miss; with fidelity targets and no cost target,
 // a binary search along the frontier finds the smallest model that still holds them — until all
 // hold or the budget runs out. With cost targets it also compiles the allocation that keeps every
-// layer at least as exact as the least lossy uniform setting that fits (floor.ts), and of the tries
+// layer at least as exact as the least lossy uniform setting that fits (floor.ts; that setting
+// itself when the held allocation misses a target), and of the tries
 // that meet every target keeps the one with the least error measured on the fitting samples. Then
 // it says which target failed and how close the best try came.
 
@@ -271,40 +272,57 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
     // best fidelity within the budgets; each compile corrects the estimate by what it measured (a
     // miss moves the budget in, slack lets the next allocation spend it) until a try lands within
     // 2% under every bound
-    let a = r.best;
     const seen = new Set<string>();
-    for (let attempt = 0; attempt < 6; attempt++) {
-      seen.add(a.choice.join(','));
-      const c = await tryAllocation(
-        a,
-        attempt === 0 ? 'least sensitive within the cost targets' : 'estimate corrected by the last compile',
-      );
-      const close = metrics.every((k) => c.totals[k] <= bound(k) && c.totals[k] >= bound(k) * 0.98);
-      if ((met(c) && close) || !timeLeft()) break;
-      const over = costMissed(c).length > 0;
-      for (const k of metrics) {
-        const miss = c.totals[k] - estimate(a)[k];
-        // past the bound, overshoot the correction a little more each time
-        offset[k] += over && miss > 0 ? miss * (1 + 0.25 * attempt) : miss;
+    const refine = async (next: () => Allocation | undefined, why: string): Promise<void> => {
+      let a = next();
+      for (let attempt = 0; a && attempt < 6 && !seen.has(a.choice.join(',')); attempt++) {
+        seen.add(a.choice.join(','));
+        const c = await tryAllocation(
+          a,
+          attempt === 0 ? why : `${why}; estimate corrected by the last compile`,
+        );
+        const close = metrics.every((k) => c.totals[k] <= bound(k) && c.totals[k] >= bound(k) * 0.98);
+        if ((met(c) && close) || !timeLeft()) break;
+        const over = costMissed(c).length > 0;
+        for (const k of metrics) {
+          const miss = c.totals[k] - estimate(a)[k];
+          // past the bound, overshoot the correction a little more each time
+          offset[k] += over && miss > 0 ? miss * (1 + 0.25 * attempt) : miss;
+        }
+        a = next();
       }
+    };
+    await refine(() => {
       r = allocateNow();
-      if (!r.best || seen.has(r.best.choice.join(','))) break;
-      a = r.best;
-    }
+      return r.best;
+    }, 'least sensitive within the cost targets');
     // the allocation again, with no layer lossier than the least lossy uniform setting that fits
-    const budgets = metrics.map((k) => bound(k) - offset[k]);
-    const floor = uniformFloor(units, problem, budgets);
+    const budgets = () => metrics.map((k) => bound(k) - offset[k]);
+    const floor = uniformFloor(units, problem, budgets());
     if (floor && timeLeft()) {
       const setting = knobs
         .map((k) => k.candidates[Math.min(floor.level, k.candidates.length - 1)]!.text)
         .join('/');
       const cut = restrictToFloor(units, problem, floor.level);
-      const f = allocate(cut.problem, budgets);
-      const choice = f.best?.choice.map((o, u) => cut.original[u]![o]!);
-      const fresh = f.best && choice && !seen.has(choice.join(','));
-      floorNote = { setting, tried: Boolean(fresh) };
-      if (f.best && choice && fresh)
-        await tryAllocation({ ...f.best, choice }, `no layer lossier than ${setting} everywhere, which fits`);
+      const before = tries.length;
+      await refine(() => {
+        const f = allocate(cut.problem, budgets()).best;
+        return f && { ...f, choice: f.choice.map((o, u) => cut.original[u]![o]!) };
+      }, `no layer lossier than ${setting} everywhere`);
+      // none of those met every target: the uniform setting itself
+      if (tries.length > before && !tries.slice(before).some((t) => met(t.compiled)) && timeLeft()) {
+        const cost = metrics.map(() => 0);
+        let sensitivity = 0;
+        floor.choice.forEach((o, u) => {
+          const option = problem[u]!.options[o]!;
+          sensitivity += option.sensitivity;
+          option.cost.forEach((c, k) => {
+            cost[k]! += c;
+          });
+        });
+        await refine(() => ({ choice: floor.choice, sensitivity, cost }), `${setting} everywhere`);
+      }
+      floorNote = { setting, tried: tries.length > before };
     }
   } else {
     // fidelity targets alone: the cheapest point of the frontier that holds them
