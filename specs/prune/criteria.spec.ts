@@ -1,7 +1,8 @@
 // Channel criteria through compile(): bn-gamma removes the channels with the smallest |γ|, with
 // `cleanup none` (BN still in the graph) and with the default cleanups (γ read before BN is folded);
-// l1 weight/kernel/block masks are the same with and without BN folded first; apoz and activation read calibration data; every result runs
-// in onnxruntime-node with the shrunk shapes.
+// l1 weight/kernel/block masks are the same with and without BN folded first; apoz and activation read calibration data (also
+// where a ConvTranspose consumes the pruned channels, as in PP-OCR det's head); every result runs in
+// onnxruntime-node with the shrunk shapes.
 import { describe, expect, it } from 'vitest';
 import { compileModel } from '../../compiler/compile.ts';
 import { normalSampler } from '../../compiler/linalg/matrix.ts';
@@ -112,4 +113,53 @@ describe('prune channels criteria', () => {
       expect((await ortRun(r.model, { x })).y!.length).toBe(72);
     });
   }
+
+  it('activation with a ConvTranspose consumer removes the channels whose activations are smallest', async () => {
+    const r = normalSampler(5);
+    // channels 0–3 of c1 have weights 1000× smaller than 4–7, so their activations are the smallest
+    const w1 = Float32Array.from({ length: 216 }, (_, i) => r() * (i < 108 ? 1e-3 : 1));
+    const model = bytesOf(
+      buildModel({
+        inputs: [{ name: 'x', dims: [1, 3, 6, 6] }],
+        outputs: ['y'],
+        nodes: [
+          {
+            op: 'Conv',
+            name: 'c1',
+            inputs: ['x', 'w1'],
+            outputs: ['h'],
+            attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+          },
+          { op: 'Relu', name: 'r', inputs: ['h'], outputs: ['a'] },
+          {
+            op: 'ConvTranspose',
+            name: 'ct',
+            inputs: ['a', 'wt'],
+            outputs: ['y'],
+            attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+          },
+        ],
+        initializers: {
+          w1: float32([8, 3, 3, 3], w1),
+          wt: float32(
+            [8, 2, 2, 2],
+            Float32Array.from({ length: 64 }, () => r()),
+          ),
+        },
+      }),
+    );
+    const out = await compileModel(
+      model,
+      `${HEAD}prune channels of conv[0] { sparsity 50%  criterion activation }\n`,
+      {
+        recipeFile: 'spec.squish',
+      },
+    );
+    const g = importModel(out.model).graph;
+    const c1 = g.constant(g.nodes.find((n) => n.name === 'c1')!.inputs[1]!)!;
+    expect(c1.dims).toEqual([4, 3, 3, 3]);
+    expect(Array.from(c1.data as Float32Array)).toEqual(Array.from(w1.subarray(108)));
+    expect(g.constant(g.nodes.find((n) => n.name === 'ct')!.inputs[1]!)!.dims).toEqual([4, 2, 2, 2]);
+    expect((await ortRun(out.model, { x })).y!.length).toBe(2 * 12 * 12);
+  });
 });

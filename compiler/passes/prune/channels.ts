@@ -161,13 +161,15 @@ export async function pruneChannels(
   );
   let stats = new Map<string, ChannelStats>();
   let grams = new Map<Node, Float64Array>();
-  const consumerConvs = (j: Job) =>
+  const consumers = (j: Job, ops: string[]) =>
     j.units.flatMap((u) =>
-      u.actions.filter((a) => a.kind === 'in' && a.node.opType === 'Conv').map((a) => a.node),
+      u.actions.filter((a) => a.kind === 'in' && ops.includes(a.node.opType)).map((a) => a.node),
     );
+  const consumerConvs = (j: Job) => consumers(j, ['Conv']);
   if (needData && ctx.samples?.length) {
+    // every consumer's input is scored (activation, apoz), a ConvTranspose's too; only Convs refit
     const values = new Set<string>();
-    for (const j of jobs) for (const n of consumerConvs(j)) values.add(n.inputs[0]!);
+    for (const j of jobs) for (const n of consumers(j, ['Conv', 'ConvTranspose'])) values.add(n.inputs[0]!);
     const ls = [...new Set(jobs.filter((j) => j.s.reconstruct).flatMap(consumerConvs))];
     ({ stats, grams } = await channelStats(model, [...values], ls, ctx.samples));
   }
