@@ -1,7 +1,9 @@
 // Every recipe in examples/ runs as shipped on a model `npm ci` installs (issue 19, item 21): it
 // checks against PP-OCR's direction classifier with no diagnostics and compiles to a model that
 // onnxruntime-node loads and runs. Recipes that train (distill/finetune: minutes of training by
-// design) are checked here and compiled as written by `npm run bench:distill`.
+// design) are checked here and compiled as written by `npm run bench:distill`, as are the det-*/rec-*
+// recipes: they are checked against the model they are written for (their names say which), and
+// their minutes-long compiles belong to the bench.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -19,8 +21,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.squish'));
 const trains = (name: string) =>
   recipeTrains(parseRecipe(readFileSync(join(ROOT, 'examples', name), 'utf8')).ast);
+/** The model a recipe is written for: det-*.squish and rec-*.squish name theirs, the rest are cls's. */
+const modelOf = (name: string) =>
+  name.startsWith('det-') ? MODELS.det : name.startsWith('rec-') ? MODELS.rec : MODELS.cls;
 
-describe('examples/*.squish on the bundled cls model', () => {
+describe('examples/*.squish on the bundled models', () => {
   it('there are examples to run', () => {
     expect(EXAMPLES.length).toBeGreaterThanOrEqual(10);
   });
@@ -28,10 +33,11 @@ describe('examples/*.squish on the bundled cls model', () => {
   for (const name of EXAMPLES) {
     it(`${name}: check finds every selector, compile succeeds, onnxruntime runs the result`, async () => {
       const recipe = join('examples', name);
-      const check = await runCli(['check', recipe, '--model', MODELS.cls], ROOT);
+      const model = modelOf(name);
+      const check = await runCli(['check', recipe, '--model', model], ROOT);
       expect(check.stderr, check.stderr).not.toMatch(/error|warning/);
       expect(check.code).toBe(0);
-      if (trains(name)) return;
+      if (trains(name) || model !== MODELS.cls) return;
       const out = join(dir, `${name}.out`);
       const r = await runCli(['compile', MODELS.cls, '--recipe', recipe, '-o', out, '-q'], ROOT);
       expect(r.stderr).toBe('');
