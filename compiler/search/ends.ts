@@ -11,6 +11,7 @@ import { searchUnits } from './units.ts';
 export function rangeEnds<P extends Plan>(plan: P): P[] {
   const knobs = knobsOf(plan.layers, 2);
   if (!knobs.length) return [plan];
+  // every unit at the same end: coupling channel groups (search.ts) would not change these plans
   const units = searchUnits(plan.layers, knobs);
   const specializer = new Specializer();
   const at = (end: 'first' | 'last') =>

@@ -20,13 +20,13 @@ import type { TargetReport } from '../report/types.ts';
 import { type Allocation, allocate } from './allocate.ts';
 import { choosePlan } from './choose.ts';
 import { COST_METRICS, type CostMetric, type Costs } from './costs.ts';
+import { coupledUnits } from './coupled.ts';
 import { restrictToFloor, uniformFloor } from './floor.ts';
 import { type Measurements, measureUnits } from './measure.ts';
 import { openProbe, type Probe, type SearchEngine } from './probe.ts';
 import { allocationUnits, type SensitivityRule } from './problem.ts';
 import { type SearchLayer, type SearchReport, searchLayers, searchSection, type Try } from './report.ts';
 import { knobsOf, Specializer } from './space.ts';
-import { searchUnits } from './units.ts';
 
 export interface SearchSettings {
   /** Values tried per knob (`search { candidates N }`). */
@@ -106,8 +106,8 @@ export async function searchPlan<T extends Compiled>(input: SearchInput<T>): Pro
   const costTargets = targets.filter(isCost);
   const fidelityTargets = targets.filter((t) => FIDELITY.has(t.metric));
   const knobs = knobsOf(plan.layers, input.settings.candidates);
-  const units = searchUnits(plan.layers, knobs);
   const specializer = new Specializer();
+  const units = await coupledUnits(plan, knobs, input.load, input.samples, specializer);
   const rule: SensitivityRule = { agreement: fidelityTargets.some((t) => t.metric === 'agreement') };
   input.info?.(
     `search: ${units.length} unit${units.length === 1 ? '' : 's'}, ${knobs.map((k) => `${k.option} ${k.candidates.map((c) => c.text).join('/')}`).join('; ')}`,

@@ -129,13 +129,29 @@ export function groupJobs(
   return { jobs, outcomes, skipped };
 }
 
+/** The model's channel groups, shapes inferred at the first sample's input shapes (as the pass sees them). */
+export function modelChannelGroups(model: Model, samples?: PassContext['samples']): LayerGroup[] {
+  const g = model.graph;
+  const inputShapes: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(samples?.[0] ?? {})) inputShapes[k] = [...v.dims];
+  const types = inferShapes(g, { opset: model.opset('') ?? 17, inputShapes }).types;
+  return channelGroups(g, (n) => types.get(n) ?? g.declaredType(n));
+}
+
+/** Layer names of each channel group's leaders: the layers that must lose channels together. */
+export function coupledChannelLayers(model: Model, samples?: PassContext['samples']): string[][] {
+  const nameOf = new Map([...nodesByLayer(model)].map(([l, n]) => [n, l]));
+  return modelChannelGroups(model, samples)
+    .filter((grp) => grp.leaders.length > 1)
+    .map((grp) => grp.leaders.map((n) => nameOf.get(n) ?? n.name));
+}
+
 /** Runs channel pruning for the given layers and settings (model edited in place). */
 export async function pruneChannels(
   model: Model,
   selected: Map<string, ChannelSettings>,
   ctx: Pick<PassContext, 'samples' | 'warn' | 'log' | 'layerError' | 'data' | 'trainRunner'>,
 ): Promise<GroupOutcome[]> {
-  const g = model.graph;
   const byLayer = nodesByLayer(model);
   const settingsOf = new Map<Node, ChannelSettings>();
   const nameOf = new Map<Node, string>();
@@ -146,10 +162,7 @@ export async function pruneChannels(
       nameOf.set(n, layer);
     }
   }
-  const inputShapes: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(ctx.samples?.[0] ?? {})) inputShapes[k] = [...v.dims];
-  const types = inferShapes(g, { opset: model.opset('') ?? 17, inputShapes }).types;
-  const groups = channelGroups(g, (n) => types.get(n) ?? g.declaredType(n));
+  const groups = modelChannelGroups(model, ctx.samples);
   const { jobs, outcomes, skipped } = groupJobs(groups, settingsOf, nameOf);
   for (const k of skipped)
     (ctx.warn ?? ctx.log)?.(`${k.s.from}: ${k.s.action} cannot prune ${k.leaders.join(' + ')}: ${k.why}`);
