@@ -8,7 +8,11 @@
 //        least is 22.5%) + target size <= 12%, written as .sqz (as ONNX the least reachable is
 //        14.9%: 2-bit codes are stored as int4), against every single bit width that fits 12%, on
 //        decoded-text agreement (spaces aside) over the 48 fixture lines.
-// Run: npm run bench:search [-- cls|rec] [--search-only] (--search-only: the searched compile alone,
+//   det: prune channels of conv where out_channels >= 32 and not depthwise { sparsity 0%..50% } +
+//        target latency <= 70% (fitted on 4 ocr-transfer pages), against uniform 10..50%: each
+//        compile's onnxruntime-node latency over the original's (interleaved, 1 thread, median of 7)
+//        and the text-map IoU at 0.3 against the original on the 4 fixture pages (measurement only).
+// Run: npm run bench:search [-- cls|rec|det] [--search-only] (--search-only: the searched compile alone,
 // for reruns after a change to the search; uniform settings do not depend on it)
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
@@ -16,7 +20,15 @@ import { compileModel } from '../compiler/compile.ts';
 import { nodeHost } from '../compiler/io/host.ts';
 import { exportModel } from '../runtime/onnx/export.ts';
 import { importAnyModel } from '../runtime/sqz/read.ts';
-import { clsInput, ctcDecode, fixtures, recInput, runOrt } from '../specs/support/ocr.ts';
+import {
+  clsInput,
+  ctcDecode,
+  detInput,
+  fixtures,
+  recInput,
+  runOrt,
+  textMapIoU,
+} from '../specs/support/ocr.ts';
 import { MODELS, SHARED } from '../specs/support/paths.ts';
 
 const only = process.argv.slice(2).find((a) => !a.startsWith('--'));
@@ -143,5 +155,81 @@ ${extra}`;
   );
 }
 
+async function detBench(): Promise<void> {
+  const original = new Uint8Array(readFileSync(MODELS.det));
+  const pages = fixtures('pages').map((e) => e.file);
+  const xs = await Promise.all(pages.map((f) => detInput(f)));
+  const maps = async (bytes: Uint8Array) => {
+    const out = [];
+    for (const x of xs) out.push(Object.values(await runOrt(bytes, { x }))[0]!);
+    return out;
+  };
+  const ref = await maps(original);
+  // latency of `bytes` over the original's: interleaved runs, one thread, median ratio of 7
+  const latency = async (bytes: Uint8Array) => {
+    const [a, b] = [await session(original), await session(bytes)];
+    const x = xs[0]!;
+    const feed = (s: ort.InferenceSession) => ({
+      [s.inputNames[0]!]: new ort.Tensor('float32', x.data as Float32Array, [...x.dims]),
+    });
+    const time = async (s: ort.InferenceSession) => {
+      const t = performance.now();
+      await s.run(feed(s));
+      return performance.now() - t;
+    };
+    await time(a);
+    await time(b);
+    const ratios: number[] = [];
+    for (let i = 0; i < 7; i++) ratios.push((await time(b)) / (await time(a)));
+    await a.release();
+    await b.release();
+    return ratios.sort((p, q) => p - q)[3]!;
+  };
+  const recipe = (sparsity: string, extra = '') => `recipe "det-search-bench"
+model {
+  input x: float32[1, 3, 640, 640]
+}
+calibrate {
+  images "${SHARED}/fixtures/ocr-transfer/pages/*.png"
+  samples 4
+  resize 640x640
+  normalize mean [0.485, 0.456, 0.406] std [0.229, 0.224, 0.225]
+  channels bgr
+}
+prune channels of conv where out_channels >= 32 and not depthwise { sparsity ${sparsity}  criterion activation  round 8 }
+keep conv[0], conv[-1]
+${extra}`;
+  const run = async (name: string, text: string) => {
+    const t0 = performance.now();
+    const r = await compileModel(original, text, {
+      host: nodeHost(),
+      onnxruntime: ort as never,
+      info: (l) => console.error(`  ${l}`),
+    });
+    const onnx = exportModel(importAnyModel(r.model));
+    const got = await maps(onnx);
+    const ious = got.map((m, i) => textMapIoU(ref[i]!, m, 0.3));
+    const iou = ious.reduce((p, q) => p + q, 0) / ious.length;
+    const lat = await latency(onnx);
+    console.log(
+      `det ${name}: latency ${(100 * lat).toFixed(1)}% of the original (median of 7), IoU@0.3 mean ${iou.toFixed(4)} over ${ious.length} pages, ${((performance.now() - t0) / 1000).toFixed(0)} s${r.missed ? ` (missed: ${r.missed.message.split('\n')[0]})` : ''}`,
+    );
+    return { lat, iou };
+  };
+  const searched = await run(
+    'search 0%..50% under latency <= 70%',
+    recipe('0%..50%', 'target latency <= 70%\nsearch { candidates 3 }\n'),
+  );
+  if (searchOnly) return;
+  const uniform = [];
+  for (const s of [10, 20, 30, 40, 50]) uniform.push({ s, ...(await run(`uniform ${s}%`, recipe(`${s}%`))) });
+  const fits = uniform.filter((u) => u.lat <= searched.lat);
+  const best = fits.sort((a, b) => b.iou - a.iou)[0];
+  console.log(
+    `det: search IoU ${searched.iou.toFixed(4)} at ${(100 * searched.lat).toFixed(1)}% latency vs best uniform at ≤ that latency: ${best ? `${best.s}% IoU ${best.iou.toFixed(4)} at ${(100 * best.lat).toFixed(1)}%` : 'none that fast'}`,
+  );
+}
+
 if (!only || only === 'cls') await clsBench();
 if (!only || only === 'rec') await recBench();
+if (!only || only === 'det') await detBench();
