@@ -1,0 +1,70 @@
+// The Deep-Compression recipes of examples/mnist on an untrained LeNet-300-100 with a few dozen MNIST
+// training digits and a few finetune steps: the pruned share is exact per layer, each layer keeps at
+// most 32 shared values besides zero, the labels drive finetune, and the .sqz runs in onnxruntime.
+
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, expect, it } from 'vitest';
+import { compileModel } from '../../compiler/compile.ts';
+import { nodeHost } from '../../compiler/io/host.ts';
+import '../../compiler/passes/lossy.ts';
+import { type OrtLike, ortRunner } from '../../compiler/train/runner.ts';
+import { loadMnist } from '../../examples/mnist/data.ts';
+import { buildLeNet } from '../../examples/mnist/lenet.ts';
+import { serializeNpy } from '../../runtime/npy.ts';
+import { exportModel } from '../../runtime/onnx/export.ts';
+import { importAnyModel } from '../../runtime/sqz/read.ts';
+import { ROOT } from '../support/paths.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'squish-mnist-dc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it('compiles LeNet-300-100 with the example recipe: exact sparsity, ≤ 32 clusters, labelled finetune, .sqz runs', async () => {
+  const { train, test } = loadMnist();
+  const data = join(dir, 'data', 'train');
+  const rows = ['file\tlabel'];
+  mkdirSync(data, { recursive: true });
+  for (let i = 0; i < 40; i++) {
+    const ex = await train.get(i * 200);
+    writeFileSync(join(data, `${i}.npy`), serializeNpy(ex.inputs.image!));
+    rows.push(`${i}.npy\t${ex.label as number}`);
+  }
+  writeFileSync(join(data, 'labels.tsv'), `${rows.join('\n')}\n`);
+  const text = readFileSync(join(ROOT, 'examples/mnist/lenet-300-100.squish'), 'utf8')
+    .replace(/steps \d+/, 'steps 4')
+    .replace(/batch \d+/, 'batch 8')
+    .replace(/samples \d+/, 'samples 16');
+  const recipeFile = join(dir, 'lenet.squish');
+  writeFileSync(recipeFile, text);
+  const original = exportModel(buildLeNet('lenet-300-100', 1));
+  const r = await compileModel(original, text, {
+    recipeFile,
+    host: nodeHost(),
+    trainRunner: ortRunner(ort as unknown as OrtLike, { threads: 1 }),
+    status: () => {},
+    warn: () => {},
+  });
+  expect(r.report.training?.steps).toBe(4);
+  const model = importAnyModel(r.model);
+  const sparsity: Record<string, number> = { 'ip1.weight': 0.92, 'ip2.weight': 0.92, 'ip3.weight': 0.75 };
+  for (const [name, s] of Object.entries(sparsity)) {
+    // clustered layers store a codebook and one index a weight (Gather before the Gemm)
+    const layer = name.replace('.weight', '');
+    const codebook = model.graph.initializers.get(`${layer}.codebook`)!.data as Float32Array;
+    const idx = model.graph.initializers.get(`${layer}.cluster_idx`)!.data as Uint8Array;
+    const values = Float32Array.from(idx, (k) => codebook[k]!);
+    const zeros = values.filter((v) => v === 0).length;
+    expect(Math.abs(zeros - s * values.length), name).toBeLessThanOrEqual(1);
+    expect(new Set(values.filter((v) => v !== 0)).size, name).toBeLessThanOrEqual(32);
+  }
+  const session = await ort.InferenceSession.create(exportModel(model));
+  const ex = await test.get(0);
+  const out = await session.run({
+    image: new ort.Tensor('float32', ex.inputs.image!.data as Float32Array, [1, 1, 28, 28]),
+  });
+  expect(out.logits!.dims).toEqual([1, 10]);
+  expect(Array.from(out.logits!.data as Float32Array).every(Number.isFinite)).toBe(true);
+  await session.release();
+}, 60_000);
