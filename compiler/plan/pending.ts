@@ -20,18 +20,6 @@ interface Pending {
 const REMOVE = 'remove it to compile with the rest of the recipe';
 
 const PENDING: Pending[] = [
-  {
-    statement: 'factorize',
-    option: 'method',
-    value: 'separable',
-    help: 'use svd, tucker, spatial or channel meanwhile',
-  },
-  {
-    statement: 'factorize',
-    option: 'method',
-    value: 'stacked',
-    help: 'use svd, tucker, spatial or channel meanwhile',
-  },
   { statement: 'target', metric: 'accuracy', help: `use target agreement meanwhile, or ${REMOVE}` },
 ];
 

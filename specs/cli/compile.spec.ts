@@ -184,13 +184,11 @@ describe('squish compile output', () => {
     expect(readFileSync(out).length).toBeGreaterThan(1000);
   });
 
-  it('what the compiler does not run yet fails at file:line:col (SQ501); ranges and missed targets fail clearly', async () => {
+  it('options that need data fail at file:line:col without it; ranges and missed targets fail clearly', async () => {
     const q = recipe('q.squish', 'recipe "q"\n\nfactorize conv { rank 50%  method separable }\n');
     const r = await runCli(['compile', MODELS.cls, '--recipe', q, '-o', join(dir, 'q.onnx')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      /q\.squish:3:35: error\[SQ501\]: factorize \{ method separable \} is not available yet/,
-    );
+    expect(r.stderr).toMatch(/q\.squish:3:35: error\[SQ322\]: 'method separable' needs calibration data/);
     expect(existsSync(join(dir, 'q.onnx'))).toBe(false);
     const range = recipe('range.squish', 'prune weights of conv {\n  sparsity 20%..60%\n}\n');
     const r2 = await runCli(['compile', MODELS.cls, '--recipe', range, '-o', join(dir, 'range.onnx')]);

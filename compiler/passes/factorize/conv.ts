@@ -11,6 +11,7 @@ import { channelDecompose, spatialDecompose } from '../../linalg/conv.ts';
 import type { Matrix } from '../../linalg/matrix.ts';
 import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
+import { separableFactors, stackedFactors } from './compact.ts';
 import type { Outcome } from './matmul.ts';
 import type { FactorizeSettings, FactorMethod } from './options.ts';
 import { spatialDataAware } from './spatial-data.ts';
@@ -20,8 +21,13 @@ import { tuckerDataAware } from './tucker-data.ts';
 export interface ConvStage {
   weight: Float32Array;
   dims: [number, number, number, number];
-  /** 'all': strides/pads/dilations as the original; 'h'/'w': only that axis's; 'none': 1×1 stride 1. */
-  geometry: 'all' | 'h' | 'w' | 'none';
+  /**
+   * 'all': strides/pads/dilations as the original; 'h'/'w': only that axis's; 'none': 1×1 stride 1;
+   * a stack of convs: 'first' pads and dilations, 'middle' dilations, 'last' strides and dilations.
+   */
+  geometry: 'all' | 'h' | 'w' | 'none' | 'first' | 'middle' | 'last';
+  /** Its own group count (a depthwise stage), else the original's. */
+  group?: number;
 }
 
 export interface ConvFactors {
@@ -225,6 +231,8 @@ export function convFactors(
     grams,
   };
   if (method === 'tucker') return tuckerFactors(c);
+  if (method === 'separable') return separableFactors(c);
+  if (method === 'stacked') return stackedFactors(c);
   return method === 'channel' ? channelFactors(c) : spatialFactors(c);
 }
 
@@ -245,6 +253,10 @@ function stageAttrs(n: Node, st: ConvStage, group: number): Record<string, Attri
     out.strides = [...sp];
     out.dilations = [...dl];
     if (!autoPad) out.pads = [...pd];
+  } else if (st.geometry === 'first' || st.geometry === 'middle' || st.geometry === 'last') {
+    out.dilations = [...dl];
+    out.strides = st.geometry === 'last' ? [...sp] : [1, 1];
+    if (st.geometry === 'first') out.pads = [...pd];
   } else if (st.geometry === 'h') {
     out.strides = [sp[0]!, 1];
     out.dilations = [dl[0]!, 1];
@@ -255,6 +267,26 @@ function stageAttrs(n: Node, st: ConvStage, group: number): Record<string, Attri
     if (!autoPad) out.pads = [0, pd[1]!, 0, pd[3]!];
   }
   return out;
+}
+
+/** Why this method does not apply to a conv with this kernel. */
+function compactUnfit(
+  method: FactorMethod,
+  n: Node,
+  cig: number,
+  kh: number,
+  kw: number,
+): string | undefined {
+  if (method === 'spatial' && (kh === 1 || kw === 1))
+    return `a ${kh}×${kw} kernel has nothing to split spatially`;
+  if (method === 'separable' && kh * kw === 1) return 'a 1×1 kernel has no spatial part to separate';
+  if (method === 'separable' && cig === 1) return 'it is already depthwise';
+  if (method !== 'stacked') return undefined;
+  if (kh !== kw || kh < 5 || kh % 2 === 0)
+    return `stacked turns a square odd kernel of 5×5 or more into 3×3 convs; this one is ${kh}×${kw}`;
+  const mode = String(n.attrs.auto_pad ?? 'NOTSET');
+  if (mode !== 'NOTSET') return `its auto_pad ${mode} cannot be split over a stack; write explicit pads`;
+  return undefined;
 }
 
 /** Why a conv cannot be factorized, or its weight. */
@@ -278,8 +310,8 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: M
   const stride = ((n.attrs.strides as number[] | undefined) ?? [1, 1]) as [number, number];
   const [co, cig, kh, kw] = dims as [number, number, number, number];
   const before = co * cig * kh * kw;
-  if (method === 'spatial' && (kh === 1 || kw === 1))
-    return { kind: 'skipped', reason: `a ${kh}×${kw} kernel has nothing to split spatially` };
+  const unfit = compactUnfit(method, n, cig, kh, kw);
+  if (unfit) return { kind: 'skipped', reason: unfit };
   const f = convFactors(W, dims, group, method, s.spec, s.roundTo, stride, grams);
   if ((f.params >= before || f.macs >= before) && !s.force) {
     return {
@@ -301,7 +333,7 @@ export function factorizeConv(g: Graph, n: Node, s: FactorizeSettings, grams?: M
         name: i === 0 ? n.name : `${base}.${method}${i}`,
         inputs: [x, wName, ...bias],
         outputs: [y],
-        attrs: stageAttrs(n, st, group),
+        attrs: stageAttrs(n, st, st.group ?? group),
       },
       { before: n },
     );

@@ -6,7 +6,7 @@ import type { RankSpec } from '../../linalg/rank.ts';
 import { numberOption, wordOption } from '../../plan/options.ts';
 import type { PlannedAction } from '../../plan/plan.ts';
 
-export type FactorMethod = 'svd' | 'tucker' | 'spatial' | 'channel';
+export type FactorMethod = 'svd' | 'tucker' | 'spatial' | 'channel' | 'separable' | 'stacked';
 
 export interface FactorizeSettings {
   spec: RankSpec;
@@ -26,6 +26,8 @@ export interface FactorizeSettings {
   rankFrom?: 'weights' | 'output';
 }
 
+const COMPACT = new Set(['separable', 'stacked']);
+
 /** Without `rank` or `energy` the default is `energy 95%`. */
 export function factorizeSettings(a: PlannedAction): FactorizeSettings {
   const st = a.statement;
@@ -38,7 +40,10 @@ export function factorizeSettings(a: PlannedAction): FactorizeSettings {
   return {
     spec,
     method: wordOption(st, 'method') as FactorMethod | undefined,
-    dataAware: wordOption(st, 'reconstruct') === 'least-squares',
+    // the compact designs are fitted on calibration data unless `reconstruct none` says otherwise
+    dataAware:
+      wordOption(st, 'reconstruct') === 'least-squares' ||
+      (COMPACT.has(wordOption(st, 'method') ?? '') && wordOption(st, 'reconstruct') !== 'none'),
     roundTo: round,
     from: a.from,
   };
