@@ -16,7 +16,7 @@
 
 import { choleskyDamped, choleskySolve } from './cholesky.ts';
 import { lowRank } from './lowrank.ts';
-import { type Matrix, matmul, matmulABt } from './matrix.ts';
+import { type Matrix, matmul, matmulABt, quadraticForm } from './matrix.ts';
 import { svd } from './svd.ts';
 
 export type Shape4 = readonly [number, number, number, number];
@@ -30,19 +30,7 @@ export interface CompactFit {
 }
 
 function energy(w: Float64Array, rows: number, g: Matrix | undefined): number {
-  if (!g) return w.reduce((s, x) => s + x * x, 0);
-  const n = g.rows;
-  let s = 0;
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < n; i++) {
-      const wi = w[o * n + i]!;
-      if (wi === 0) continue;
-      let t = 0;
-      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * w[o * n + j]!;
-      s += wi * t;
-    }
-  }
-  return s;
+  return g ? quadraticForm(w, rows, g) : w.reduce((s, x) => s + x * x, 0);
 }
 
 /**

@@ -241,3 +241,23 @@ export function randomNormal(rows: number, cols: number, seed: number): Matrix {
   for (let i = 0; i < m.data.length; i++) m.data[i] = g();
   return m;
 }
+
+/** tr(D·G·Dᵀ) for D (rows × n, row-major), G (n × n): the output energy of D on patches with Gram G. */
+export function quadraticForm(
+  d: ArrayLike<number>,
+  rows: number,
+  g: { rows: number; data: Float64Array },
+): number {
+  const n = g.rows;
+  let s = 0;
+  for (let o = 0; o < rows; o++) {
+    for (let i = 0; i < n; i++) {
+      const di = d[o * n + i]!;
+      if (di === 0) continue;
+      let t = 0;
+      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * d[o * n + j]!;
+      s += di * t;
+    }
+  }
+  return s;
+}

@@ -8,7 +8,7 @@ import type { Graph } from '../../../runtime/ir/graph.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32 } from '../../../runtime/ir/tensor.ts';
 import { channelDecompose, spatialDecompose } from '../../linalg/conv.ts';
-import type { Matrix } from '../../linalg/matrix.ts';
+import { type Matrix, quadraticForm } from '../../linalg/matrix.ts';
 import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
 import { separableFactors, stackedFactors } from './compact.ts';
@@ -44,23 +44,6 @@ export interface ConvFactors {
 function sumSq(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
-  return s;
-}
-
-/** Σ_o w_o·G·w_oᵀ over the rows of w (cout × n): ‖W·L‖² for G = L·Lᵀ. */
-function quadratic(w: ArrayLike<number>, g: Matrix): number {
-  const n = g.rows;
-  const rows = w.length / n;
-  let s = 0;
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < n; i++) {
-      const wi = w[o * n + i]!;
-      if (wi === 0) continue;
-      let t = 0;
-      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * w[o * n + j]!;
-      s += wi * t;
-    }
-  }
   return s;
 }
 
@@ -149,7 +132,7 @@ function channelFactors(c: ConvSlices): ConvFactors {
     const gram = grams?.[gi];
     const f = channelDecompose(w, gshape, fixed, gram ? { gram } : {});
     errSq += f.error ** 2;
-    if (gram) outSq += quadratic(w, gram);
+    if (gram) outSq += quadraticForm(w, cog, gram);
     return f;
   });
   const denom = grams ? Math.sqrt(outSq) : c.total;

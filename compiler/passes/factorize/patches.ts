@@ -56,22 +56,4 @@ export function dampedGram(g: { rows: number; cols: number; data: Float64Array }
   return { rows: n, cols: n, data };
 }
 
-/** tr(D·G·Dᵀ) for D (rows × n, row-major), G (n × n): the output energy of D on patches with Gram G. */
-export function quadraticForm(
-  d: Float64Array,
-  rows: number,
-  g: { rows: number; data: Float64Array },
-): number {
-  const n = g.rows;
-  let s = 0;
-  for (let o = 0; o < rows; o++) {
-    for (let i = 0; i < n; i++) {
-      const di = d[o * n + i]!;
-      if (di === 0) continue;
-      let t = 0;
-      for (let j = 0; j < n; j++) t += g.data[i * n + j]! * d[o * n + j]!;
-      s += di * t;
-    }
-  }
-  return s;
-}
+export { quadraticForm } from '../../linalg/matrix.ts';
