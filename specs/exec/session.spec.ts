@@ -51,6 +51,27 @@ describe('executor', () => {
     expect(s.backend).toBe(AUTO_ORDER.find((b) => avail.includes(b)));
   });
 
+  it('a MatMul whose left operand is a constant runs on every backend (training graphs make them)', async () => {
+    // found by bench:train: the Resize gradient's A_Hᵀ·dY stopped the webasm planner ("no shape for …")
+    const g = new Graph('const-left');
+    g.inputs = [{ name: 'x', type: { dtype: 'float32', shape: [2, 3, 2] } }];
+    g.addInitializer('a', float32([4, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    g.addNode({ op: 'MatMul', inputs: ['a', 'x'], outputs: ['y'] });
+    g.outputs = [{ name: 'y', type: { dtype: 'float32', shape: [2, 4, 2] } }];
+    const x = float32([2, 3, 2], [1, -1, 2, 0, 0.5, 3, -2, 1, 0, 4, 1, -1]);
+    const want = new Float32Array(16);
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 2; j++)
+          for (let k = 0; k < 3; k++)
+            want[(b * 4 + i) * 2 + j]! += (i * 3 + k + 1) * x.data[(b * 3 + k) * 2 + j]!;
+    for (const backend of await availableBackends()) {
+      const s = await createSession(new Model(g), { backend });
+      const out = await s.run({ x });
+      expect(Array.from(out.y!.data as Float32Array), backend).toEqual(Array.from(want));
+    }
+  });
+
   it('rejects an unknown or unavailable backend with a UserError', async () => {
     const e = await userError(createSession(chain(2), { backend: 'nope' as 'cpu' }));
     expect(e.message).toContain("unknown backend 'nope'");

@@ -187,6 +187,8 @@ function plan(node: GraphNode, io: PlanIO): Step[] | undefined {
   const y = node.outputs[0];
   if (!aName || !bName || !y) return undefined;
   if (gemm && Number(node.attrs.transA ?? 0) === 1) return undefined;
+  // a constant left operand (a training graph's Resize gradient) runs on the reference kernel
+  if (io.constant(aName)) return undefined;
   const transB = gemm && Number(node.attrs.transB ?? 0) === 1;
   const aShape = io.shape(aName);
   const bConst = io.constant(bName);
