@@ -64,7 +64,7 @@ describe('executor', () => {
       for (let i = 0; i < 4; i++)
         for (let j = 0; j < 2; j++)
           for (let k = 0; k < 3; k++)
-            want[(b * 4 + i) * 2 + j]! += (i * 3 + k + 1) * x.data[(b * 3 + k) * 2 + j]!;
+            want[(b * 4 + i) * 2 + j]! += (i * 3 + k + 1) * (x.data as Float32Array)[(b * 3 + k) * 2 + j]!;
     for (const backend of await availableBackends()) {
       const s = await createSession(new Model(g), { backend });
       const out = await s.run({ x });
