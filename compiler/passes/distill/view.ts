@@ -17,6 +17,8 @@ import type { Model } from '../../../runtime/ir/model.ts';
 import type { Node } from '../../../runtime/ir/node.ts';
 import { float32, makeTensor, type Tensor } from '../../../runtime/ir/tensor.ts';
 import { cloneModel } from '../../../runtime/onnx/clone.ts';
+import { gradRule } from '../../train/grad/registry.ts';
+import { differentiable } from '../../train/grad/rule.ts';
 import { writeWeights } from '../../train/weights.ts';
 import type { WeightSettings } from '../quantize/options.ts';
 import { qRange, roundHalfEven, scaleIndexer } from '../quantize/uniform.ts';
@@ -233,6 +235,9 @@ export function trainingView(model: Model, nodes: ReadonlyMap<string, TrainedNod
     node.inputs.forEach((v, slot) => {
       if (!v || frozenUse.has(v) || trainable.has(v)) return;
       if (slot === 0 && FLOAT_WEIGHT_OPS.has(node.opType) && !floatConstant(g, v)) return;
+      // slots no gradient flows through (Resize scales, Clip bounds, shapes) hold no weights
+      const rule = gradRule(node.opType, node.domain);
+      if (rule && !differentiable(rule, slot)) return;
       const weightSlot = FLOAT_WEIGHT_OPS.has(node.opType) && slot === 1;
       const direct = floatConstant(g, v);
       if (direct) {
