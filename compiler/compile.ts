@@ -15,6 +15,7 @@ import { calibrationFiles, type InputSpec, loadCalibration, type Sample } from '
 import type { Host } from './data/host.ts';
 import { runPasses } from './engine/pass.ts';
 import type { Runner } from './fidelity/compare.ts';
+import { heldApartLabels } from './fidelity/accuracy-labels.ts';
 import { heldApartFidelity, splitCalibration } from './fidelity/held-apart.ts';
 import type { Fidelity } from './fidelity/metrics.ts';
 import './passes/lossy.ts';
@@ -27,7 +28,8 @@ import { type LoadedRecipe, loadRecipe, RecipeError } from './plan/recipe.ts';
 import { planJson } from './plan/render.ts';
 import { measure } from './report/stats.ts';
 import { evaluateTargets, missedTargets } from './report/targets.ts';
-import type { LayerReport, Report } from './report/types.ts';
+import { layerReports } from './report/layers.ts';
+import type { Report } from './report/types.ts';
 import { skipSummary } from './report/warnings.ts';
 import { hasRanges, latencyTimer, searchEngine, searchPlan, searchSettings } from './search/index.ts';
 import { sha256Hex } from './sha256.ts';
@@ -100,50 +102,20 @@ function inputSpecs(model: Model, plan: ModelPlan): InputSpec[] {
     }));
 }
 
-function layerReports(
-  plan: ModelPlan,
-  before: ReturnType<typeof measure>,
-  after: ReturnType<typeof measure>,
-  errors: Record<string, number>,
-  parts: Map<string, string[]> = new Map(),
-): LayerReport[] {
-  const actions = new Map(plan.layers.map((l) => [l.name, l.actions.map((a) => `${a.action} (${a.from})`)]));
-  const partOf = new Map([...parts].flatMap(([layer, ps]) => ps.map((p) => [p, layer] as const)));
-  const out: LayerReport[] = [];
-  const names = new Set([...before.layers.keys(), ...after.layers.keys()]);
-  for (const name of names) {
-    const b = before.layers.get(name);
-    const a = after.layers.get(name);
-    if (!(b?.params || a?.params)) continue;
-    const parent = partOf.get(name);
-    out.push({
-      name,
-      op: (b ?? a)!.op,
-      actions: actions.get(parent ?? name) ?? [],
-      params_before: b?.params ?? 0,
-      params_after: a?.params ?? 0,
-      bytes_before: b?.bytes ?? 0,
-      bytes_after: a?.bytes ?? 0,
-      error: errors[name] ?? 0,
-      ...(parent ? { part_of: parent } : {}),
-    });
-  }
-  return out;
-}
-
-/** The calibration samples the recipe asks for (undefined without `calibrate`). */
+/** The calibration samples the recipe asks for, and the files they came from (undefined without `calibrate`). */
 async function calibrationSamples(
   model: Model,
   plan: ModelPlan,
   recipe: LoadedRecipe,
   host: Host | undefined,
-): Promise<Sample[] | undefined> {
+): Promise<{ samples: Sample[]; files?: string[] } | undefined> {
   const cal = plan.settings.calibration;
   if (!cal) return undefined;
   const files = cal.source === 'random' ? [] : await calibrationFiles(cal, host ?? (await noHost()));
   if (!Array.isArray(files) && files.span)
     throw new RecipeError([diag('SQ408', files.span, files.message, files.help)], recipe.render);
-  return loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
+  const samples = await loadCalibration(cal, inputSpecs(model, plan), host ?? (await noHost()));
+  return { samples, ...(cal.source !== 'random' && Array.isArray(files) ? { files } : {}) };
 }
 
 /** The recipe, its includes, the plan and both hashes, written into the output model's metadata. */
@@ -211,10 +183,14 @@ async function prepare(
 
   // calibration data first: its shapes fix the FLOPs where the recipe pins no input
   t = performance.now();
-  const samples = await calibrationSamples(model, plan, recipe, host);
+  const loaded = await calibrationSamples(model, plan, recipe, host);
+  const samples = loaded?.samples;
   if (samples) mark('calibration_data', t);
   // fitting steps (passes, the search) get split.fit; fidelity is measured on split.heldApart
   const { split, warnings } = splitCalibration(plan.settings.calibration, samples);
+  const heldApartFiles = new Set(split?.heldIndices.map((i) => loaded?.files?.[i] ?? '') ?? []);
+  const at = { files: loaded?.files, split, host: host ?? (await noHost()) };
+  const labels = await heldApartLabels(recipe, plan.settings.targets, at);
   for (const w of warnings) options.warn?.(w);
   const shapes: Record<string, Dim[]> = {};
   for (const [k, v] of Object.entries(samples?.[0] ?? {})) shapes[k] = [...v.dims];
@@ -225,7 +201,22 @@ async function prepare(
   const latency = latencyTarget
     ? await latencyTimer(engine, !!options.onnxruntime, load, samples)
     : undefined;
-  return { recipe, load, model, plan, samples, split, warnings, shapes, before, engine, latency, host };
+  return {
+    recipe,
+    load,
+    model,
+    plan,
+    samples,
+    split,
+    warnings,
+    shapes,
+    before,
+    engine,
+    latency,
+    host,
+    heldApartFiles,
+    labels,
+  };
 }
 
 type Prepared = Awaited<ReturnType<typeof prepare>>;
@@ -281,7 +272,7 @@ export async function compileModel(
   const timings: Record<string, number> = {};
   const t0 = performance.now();
   const prepared = await prepare(modelBytes, recipeText, options, timings);
-  const { recipe, load, plan, split, shapes, before, latency, host } = prepared;
+  const { recipe, load, plan, split, shapes, before, latency, host, heldApartFiles, labels } = prepared;
   const cal = plan.settings.calibration;
 
   /** The whole pipeline for a plan, written and measured: what compile returns, or one try of a search. */
@@ -297,6 +288,7 @@ export async function compileModel(
         options.log?.(line);
       },
       samples: split?.fit,
+      heldApartFiles,
       original: load,
       ...(host ? { host } : {}),
       ...(options.trainRunner ? { trainRunner: options.trainRunner } : {}),
@@ -331,6 +323,7 @@ export async function compileModel(
         split,
         cal,
         (done, total) => options.onProgress?.('fidelity', done, total),
+        labels,
       );
       ({ fidelity, warnings: fidelityWarnings } = judged);
       fidelityMs = performance.now() - tf;

@@ -187,10 +187,19 @@ export function checkTarget(out: Diagnostic[], s: Statement & { kind: 'target' }
       else if (!hasLabels(ctx))
         out.push(
           diag(
-            'SQ323',
+            'SQ328',
             s.metricSpan,
             'target accuracy needs labels',
-            'add finetune { labels "file.tsv" } (input file → label)',
+            'add finetune { labels "file.tsv" } (input file → label); it is measured on the held-apart calibration files',
+          ),
+        );
+      else if (randomCalibration(ctx))
+        out.push(
+          diag(
+            'SQ328',
+            s.metricSpan,
+            'target accuracy is measured on the calibration files, and random data has no labels',
+            'calibrate on labelled files: calibrate { images "…" } or { tensors "…" }',
           ),
         );
       return;
@@ -233,6 +242,12 @@ function untrustedRandom(ctx: CheckContext): boolean {
   if (!cal) return false;
   const o = cal.options;
   return !findOption(o, 'images') && !findOption(o, 'tensors') && !findOption(o, 'trust');
+}
+
+/** A calibrate block of random data (no images or tensors). */
+function randomCalibration(ctx: CheckContext): boolean {
+  const o = ctx.first('calibrate')?.options;
+  return !!ctx.first('calibrate') && !findOption(o, 'images') && !findOption(o, 'tensors');
 }
 
 function hasLabels(ctx: CheckContext): boolean {

@@ -48,6 +48,7 @@ export const CATALOG = {
   SQ325: { severity: 'error', title: 'include too large' },
   SQ326: { severity: 'error', title: 'name needs quotes' },
   SQ327: { severity: 'error', title: 'agreement target on random data' },
+  SQ328: { severity: 'error', title: 'accuracy target without labelled data' },
   SQ401: { severity: 'error', title: 'selector matches nothing' },
   SQ402: { severity: 'error', title: 'position out of range' },
   SQ403: { severity: 'warning', title: 'where matches nothing' },

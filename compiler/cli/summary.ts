@@ -38,6 +38,16 @@ function metricText(f: Fidelity): string {
   return `${METRIC_WORDS[f.metric]} ${showValue(f)} (${count}95% interval ${showInterval(f)})`;
 }
 
+/** `accuracy 98.0% (49/50, 95% interval …) against labels.tsv, original 100.0%`. */
+function accuracyText(f: Fidelity): string {
+  const a = f.accuracy;
+  if (!a) return '';
+  const i = a.interval ? `, 95% interval ${pct(a.interval.low)}–${pct(a.interval.high)}` : '';
+  return `; accuracy ${pct(a.value)} (${Math.round(a.value * a.answers)}/${a.answers}${i}) against ${a.labels}, original ${pct(a.original)}`;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
 /** The next thing a user could try, given how this compile went. */
 function nextStep(r: Report, model: string, recipe: string): string {
   const f = r.fidelity;
@@ -70,7 +80,7 @@ export function compileSummary(r: Report, c: SummaryContext): string {
   if (f) {
     const floor = belowFloor(f);
     parts.push(
-      `${metricText(f)} on ${measuredOnText(f)}${f.measured_on?.source === 'random' ? `, ${RANDOM_NOTE}` : ''}${floor.length ? `, BELOW THE FIDELITY FLOOR (${floor.join(', ')})` : ''}`,
+      `${metricText(f)} on ${measuredOnText(f)}${f.measured_on?.source === 'random' ? `, ${RANDOM_NOTE}` : ''}${floor.length ? `, BELOW THE FIDELITY FLOOR (${floor.join(', ')})` : ''}${accuracyText(f)}`,
     );
   }
   parts.push(`${c.seconds.toFixed(1)} s`);
@@ -89,6 +99,7 @@ export function fidelityLines(f: Fidelity): string {
     ['metric', `${f.metric} (task ${f.task})`],
     ['value', metricText(f)],
     ['samples', measuredOnText(f)],
+    ...(f.accuracy ? [['accuracy', accuracyText(f).slice('; accuracy '.length)] as [string, string]] : []),
     ['cosine min', f.cosine_min.toFixed(6)],
     ['cosine mean', f.cosine_mean.toFixed(6)],
     ['max abs', f.max_abs.toExponential(3)],

@@ -23,6 +23,8 @@ export interface PassContext {
   warn?: (line: string) => void;
   /** Calibration samples (model inputs by name) when the recipe has a calibrate block. */
   samples?: Sample[];
+  /** The calibration files held apart for fidelity (see data/split.ts): training never reads them. */
+  heldApartFiles?: ReadonlySet<string>;
   /**
    * Layers a pass split into several nodes (factorize: x·W → x·P·Q): layer name → the added nodes'
    * names. Later passes give each part the layer's actions (quantize, cluster, sparse pruning).

@@ -4,8 +4,11 @@
 import type { Tensor } from '../../runtime/ir/tensor.ts';
 import type { CalibrationSpec, Sample } from '../data/calibration.ts';
 import { DEFAULT_HOLDOUT, type HeldApartSplit, holdApart } from '../data/split.ts';
-import { measureFidelity, type Runner } from './compare.ts';
+import type { Label } from '../train/loop/data.ts';
+import { AccuracyMeter } from './accuracy.ts';
+import { measureFidelity, type Outputs, type Runner } from './compare.ts';
 import type { Fidelity, MeasuredOn } from './metrics.ts';
+import { taskOf } from './task.ts';
 import { judgeFidelity, randomDataWarning } from './verdict.ts';
 
 /** A calibrate block's samples split for fitting and measuring, and its warning when they are random. */
@@ -20,22 +23,48 @@ export function splitCalibration(
   };
 }
 
+/** Labels of the held-apart samples (in their order), from the labels file the recipe names. */
+export interface HeldApartLabels {
+  labels: Label[];
+  file: string;
+}
+
 /** The report's fidelity of `candidate` against `reference` (the calibrate block's task, threshold and
- * source), and the warnings compile prints. */
+ * source), with both models' accuracy when `labels` label the held-apart samples, and the warnings
+ * compile prints. */
 export async function heldApartFidelity(
   reference: Runner,
   candidate: Runner,
   split: HeldApartSplit<Record<string, Tensor>>,
   cal: Pick<CalibrationSpec, 'task' | 'threshold'> & { source: MeasuredOn['source'] },
   onSample?: (done: number, total: number) => void,
+  labels?: HeldApartLabels,
 ): Promise<{ fidelity: Fidelity; warnings: string[] }> {
   const held = split.heldApart.length > 0;
   const measured = held ? split.heldApart : split.fit;
-  const raw = await measureFidelity(reference, candidate, measured, {
+  // accuracy rests on held-apart samples only: labels come for nothing else
+  const meter = labels && held ? new AccuracyMeter(labels.labels, labels.file) : undefined;
+  let last: Outputs | undefined;
+  let n = 0;
+  const ref: Runner = async (feeds) => {
+    last = await reference(feeds);
+    return last;
+  };
+  const cand: Runner = async (feeds) => {
+    const out = await candidate(feeds);
+    if (meter && last) {
+      const first = Object.keys(last)[0]!;
+      meter.add(n, cal.task ?? taskOf(last[first]!), last, out);
+    }
+    n++;
+    return out;
+  };
+  const raw = await measureFidelity(ref, cand, measured, {
     task: cal.task,
     threshold: cal.threshold,
     onSample: (done) => onSample?.(done, measured.length),
   });
+  if (meter) raw.accuracy = meter.result();
   return judgeFidelity(raw, {
     samples: measured.length,
     of: split.fit.length + split.heldApart.length,

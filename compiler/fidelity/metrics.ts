@@ -3,6 +3,7 @@
 // interval, cosine with a t interval) on the first output, and cosine (min, mean), max abs difference and SNR over all.
 
 import type { Tensor } from '../../runtime/ir/tensor.ts';
+import type { Accuracy } from './accuracy.ts';
 import { ctcGreedy, mapIoU, numbersOf, top1 } from './answers.ts';
 import { boundedMeanInterval, type Interval, meanInterval, wilson } from './interval.ts';
 import { DEFAULT_MAP_THRESHOLD, METRIC_OF, type MetricName, type Task, taskOf } from './task.ts';
@@ -40,6 +41,8 @@ export interface Fidelity {
   max_abs: number;
   snr_db: number;
   measured_on?: MeasuredOn;
+  /** Both models' task accuracy against the recipe's labels (`target accuracy`), on the same samples. */
+  accuracy?: Accuracy;
   /** What the figures do not show (random inputs, a wide interval, in-sample figures, the floor). */
   notes?: string[];
 }

@@ -142,16 +142,25 @@ function settingsProblems(model: Model, plan: ModelPlan, outputs: Map<string, re
     if (p) out.push(diag('SQ407', p.span ?? calibration.span, p.message, p.help));
   }
   for (const t of targets) {
-    if (t.metric !== 'agreement') continue;
+    if (t.metric !== 'agreement' && t.metric !== 'accuracy') continue;
     const first = [...outputs.values()][0] ?? ['?'];
     const known = first.every((x) => typeof x === 'number');
     const task = calibration?.task ?? (known ? taskOfShape(first) : undefined);
+    if (t.metric === 'accuracy' && task === 'segment-map')
+      out.push(
+        diag(
+          'SQ410',
+          t.span,
+          `${t.text}: the model's first output [${first.join(', ')}] is a map, and labels are class indices or label sequences`,
+          'use target agreement (map IoU with the original) for this model, or name its task: calibrate { task classify|ctc-text }',
+        ),
+      );
     if (task === 'regress')
       out.push(
         diag(
           'SQ410',
           t.span,
-          `${t.text}: the model's first output [${first.join(', ')}] holds no answers (class scores, CTC scores, a map), so agreement is undefined`,
+          `${t.text}: the model's first output [${first.join(', ')}] holds no answers (class scores, CTC scores, a map), so ${t.metric} is undefined`,
           'use target cosine or target snr for this model, or name its task: calibrate { task classify|ctc-text|segment-map }',
         ),
       );

@@ -22,7 +22,7 @@ export type TargetMetric =
 export interface TargetSpec {
   metric: TargetMetric;
   op: '==' | '!=' | '<' | '<=' | '>' | '>=';
-  /** In the metric's unit: bytes, count, ratio 0..1 for agreement/cosine, dB for snr. */
+  /** In the metric's unit: bytes, count, ratio 0..1 for agreement/accuracy/cosine, dB for snr. */
   value: number;
   /** When the recipe gave a percentage of the original (size/params/flops ≤ 50%). */
   relative: boolean;
@@ -138,7 +138,8 @@ function target(s: StatementOf<'target'>): TargetSpec {
   const pct = v.kind === 'number' && v.unit === '%';
   let value = value0;
   let relative = false;
-  if (metric === 'agreement' || metric === 'cosine') value = pct ? value0 / 100 : value0;
+  if (metric === 'agreement' || metric === 'accuracy' || metric === 'cosine')
+    value = pct ? value0 / 100 : value0;
   else if (pct && (metric === 'size' || metric === 'params' || metric === 'flops' || metric === 'latency')) {
     value = value0 / 100;
     relative = true;

@@ -3,6 +3,7 @@
 // figure taken from report.json carries `data-field` (its path in the JSON) and `data-value` (the
 // number as written there), so a reader — or a spec — can tie what is shown to the report.
 
+import type { Accuracy } from '../fidelity/accuracy.ts';
 import { bytes, count, duration, esc, int, num, percent, share } from './html-format.ts';
 import { isObj, scalars } from './html-series.ts';
 import type { Report, TargetReport, Totals } from './types.ts';
@@ -50,7 +51,7 @@ function targetValue(t: TargetReport, v: number | null): string {
   if (v === null) return '—';
   if (['size', 'params', 'flops', 'latency'].includes(t.metric) && v <= 1) return percent(v, 1);
   if (t.metric === 'size') return bytes(v);
-  if (t.metric === 'agreement') return percent(v, 2);
+  if (t.metric === 'agreement' || t.metric === 'accuracy') return percent(v, 2);
   if (t.metric === 'snr') return `${num(v, 1)} dB`;
   if (t.metric === 'latency') return `${num(v, 2)} ms`;
   return ['params', 'flops'].includes(t.metric) ? count(v) : num(v, 6);
@@ -100,12 +101,19 @@ const FIDELITY_LABELS: Record<string, string> = {
   snr_db: 'SNR',
 };
 
+/** `98.4% (original 98.8%) on 250 labelled answers, 95% interval 95.9%–99.4%`. */
+function accuracyText(a: Accuracy): string {
+  const i = a.interval ? `, 95% interval ${percent(a.interval.low)}–${percent(a.interval.high)}` : '';
+  return `${percent(a.value)} (original ${percent(a.original)}) on ${int(a.answers)} answers labelled by ${esc(a.labels)}${i}`;
+}
+
 export function fidelityHtml(r: Report): string {
   const f = r.fidelity as unknown as Record<string, unknown> | undefined;
   if (!f) return '<p class="sub">No calibration data, so no fidelity was measured.</p>';
   const rows = Object.entries(f).map(([k, v]) => {
     let shown: string;
     if (k === 'agreement') shown = v === null ? 'n/a (outputs are not class scores)' : percent(v as number);
+    else if (k === 'accuracy') shown = accuracyText(v as Accuracy);
     else if (k === 'snr_db') shown = v === null ? '∞ (identical outputs)' : `${num(v as number, 1)} dB`;
     else if (typeof v === 'number') shown = k === 'samples' ? int(v) : num(v, 6);
     else if (typeof v === 'string' || typeof v === 'boolean' || v === null) shown = String(v);

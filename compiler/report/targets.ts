@@ -29,6 +29,10 @@ function achievedOf(
       return t.relative ? latency.ratio : latency.compiled_ms / 1000;
     default: {
       if (!fidelity) throw new Error(`${t.where}: ${t.text} without calibration data passed the checks`);
+      if (t.metric === 'accuracy') {
+        if (!fidelity.accuracy) throw new Error(`${t.where}: ${t.text} reached the report without labels`);
+        return fidelity.accuracy.value;
+      }
       if (t.metric === 'agreement') {
         if (fidelity.agreement === null) {
           const at = `${t.span.file}:${t.span.line}:${t.span.column}`;
@@ -45,7 +49,7 @@ function achievedOf(
 }
 
 function show(t: TargetSpec, v: number): string {
-  if (t.relative || t.metric === 'agreement') return `${(v * 100).toFixed(2)}%`;
+  if (t.relative || t.metric === 'agreement' || t.metric === 'accuracy') return `${(v * 100).toFixed(2)}%`;
   if (t.metric === 'size') return v >= 1e6 ? `${(v / 1e6).toFixed(3)} MB` : `${(v / 1e3).toFixed(1)} KB`;
   if (t.metric === 'snr') return `${v.toFixed(2)} dB`;
   if (t.metric === 'latency') return `${(v * 1000).toFixed(2)} ms`;

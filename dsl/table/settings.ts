@@ -111,7 +111,7 @@ target snr >= 30`,
     'target size <= 1.5MiB',
   ],
   notes:
-    'A metric with the same comparison twice is an error (SQ307). Fidelity metrics need calibration data (the reference examples assume a calibrate block), `accuracy` needs labels.',
+    'A metric with the same comparison twice is an error (SQ307). Fidelity metrics need calibration data (the reference examples assume a calibrate block), `accuracy` needs labels (SQ328) for the calibrate block’s files: the report gives the original’s accuracy beside the compiled model’s, each with a 95% interval, on the same held-apart files.',
 };
 
 /** Target metrics: which way they bound, what they compare with, what they need. */
@@ -142,7 +142,7 @@ export const TARGET_METRICS: MetricSpec[] = [
   {
     name: 'accuracy',
     bound: 'lower',
-    doc: 'top-1 (or text) accuracy against labels (`finetune { labels … }`): a percentage',
+    doc: 'top-1 (CTC models: whole decoded label sequence) accuracy against `finetune { labels … }` on the held-apart calibration files: a percentage',
     needsData: true,
   },
   {

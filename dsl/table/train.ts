@@ -118,7 +118,7 @@ export const finetune: StatementDef = {
     opt(
       'labels',
       str('a quoted .tsv path'),
-      'input file → label (a class index, or text for CTC models), one per line',
+      'input file → label (a class index; class indices separated by spaces for CTC models; a .npy tensor), one per line',
       'labels "data/lines.tsv"',
     ),
     opt(
@@ -139,6 +139,8 @@ export const finetune: StatementDef = {
     `finetune { labels "lines.tsv" }
 target accuracy >= 95%`,
   ],
+  notes:
+    'The data is the calibrate block’s files unless `data { … }` names others; calibration files held apart for fidelity (`calibrate { holdout … }`) never train. `target accuracy` is measured against these labels on those held-apart files, which therefore need labels too.',
   check: (s, ctx) => {
     if (!findOption(s.options, 'labels'))
       ctx.out.push(

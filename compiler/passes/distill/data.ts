@@ -38,10 +38,23 @@ function fail(code: Parameters<typeof diag>[0], span: Span, message: string, hel
   throw new DataProblem(diag(code, span, message, help));
 }
 
-/** Files of an images/tensors spec, read lazily. */
-async function lazyFiles(spec: CalibrationSpec, inputs: InputSpec[], host: Host): Promise<TrainingData> {
-  const files = await calibrationFiles(spec, host);
-  if (!Array.isArray(files)) fail('SQ408', files.span ?? spec.span!, files.message, files.help);
+/** Files of an images/tensors spec but those held apart, read lazily. */
+async function lazyFiles(
+  spec: CalibrationSpec,
+  inputs: InputSpec[],
+  host: Host,
+  heldApart: ReadonlySet<string>,
+): Promise<TrainingData> {
+  const found = await calibrationFiles(spec, host);
+  if (!Array.isArray(found)) fail('SQ408', found.span ?? spec.span!, found.message, found.help);
+  const files = found.filter((f) => !heldApart.has(f));
+  if (files.length === 0)
+    fail(
+      'SQ322',
+      spec.globSpan ?? spec.span!,
+      `every file of "${spec.glob}" is held apart from training to measure fidelity`,
+      'give the statement more files (data { … }), or hold fewer apart (calibrate { holdout … })',
+    );
   const load = sampleLoader(spec, inputs, host);
   const cache = new Map<number, Sample>();
   let bytes = 0;
@@ -66,7 +79,8 @@ async function lazyFiles(spec: CalibrationSpec, inputs: InputSpec[], host: Host)
 
 /**
  * The training samples of a statement: `data { … }`, else the calibration samples (read again from
- * the calibrate block's files when labels name them).
+ * the calibrate block's files when labels name them). Files held apart for fidelity (`heldApart`)
+ * never train, whichever spec names them.
  */
 export async function trainingData(
   settings: TrainingSettings,
@@ -74,6 +88,7 @@ export async function trainingData(
   inputs: InputSpec[],
   host: Host,
   calibrationSpec?: CalibrationSpec,
+  heldApart: ReadonlySet<string> = new Set(),
 ): Promise<TrainingData> {
   const labelled = settings.labels && calibrationSpec && calibrationSpec.source !== 'random';
   const spec = settings.data ?? (labelled ? calibrationSpec : undefined);
@@ -82,7 +97,7 @@ export async function trainingData(
       const samples = await loadCalibration(spec, inputs, host);
       return { source: { size: samples.length, get: (i) => ({ inputs: samples[i]! }) } };
     }
-    return lazyFiles(spec, inputs, host);
+    return lazyFiles(spec, inputs, host, heldApart);
   }
   if (!calibration?.length)
     fail(
@@ -103,26 +118,21 @@ async function parseLabel(text: string, resolve: () => Promise<Uint8Array>): Pro
   return undefined;
 }
 
-/**
- * Labels for the training files from a tab-separated file (input file → label; paths relative to
- * the labels file; a header row `file<TAB>…` is skipped). Every training file needs a label and every
- * row must name a file that exists.
- */
-export async function readLabels(
-  settings: TrainingSettings,
-  data: TrainingData,
+/** A labels file read: input file (resolved) → the label as written; the file's own path. */
+export interface LabelRows {
+  byFile: Map<string, string>;
+  path: string;
+}
+
+/** The rows of a labels file (tab-separated input file → label; paths relative to the labels file;
+ * a header row `file<TAB>…` is skipped). */
+export async function readLabelRows(
+  labels: { file: string; span: Span },
+  from: string,
   host: Host,
-): Promise<Label[]> {
-  const labels = settings.labels!;
+): Promise<LabelRows> {
   const span = labels.span;
-  if (!data.files)
-    fail(
-      'SQ412',
-      span,
-      'labels need training files to label',
-      'give the statement data { images "…" } (or a calibrate block with images or tensors)',
-    );
-  const path = host.resolve(settings.statement.span.file, labels.file);
+  const path = host.resolve(from, labels.file);
   let text: string;
   try {
     text = new TextDecoder().decode(await host.readFile(path));
@@ -139,8 +149,55 @@ export async function readLabels(
     if (k === 0 && /^(file|path|image|input)$/i.test(name)) continue;
     byFile.set(host.resolve(path, name), row.slice(tab + 1));
   }
+  return { byFile, path };
+}
+
+/** The label of each file, in order; `help` says why every one needs a label. */
+export async function labelsOf(
+  labels: { file: string; span: Span },
+  rows: LabelRows,
+  files: readonly string[],
+  host: Host,
+  help: string,
+): Promise<Label[]> {
+  const out: Label[] = [];
+  for (const file of files) {
+    const raw = rows.byFile.get(file);
+    if (raw === undefined) fail('SQ412', labels.span, `"${labels.file}" has no label for ${file}`, help);
+    const label = await parseLabel(raw, () => host.readFile(host.resolve(rows.path, raw.trim())));
+    if (label === undefined)
+      fail(
+        'SQ412',
+        labels.span,
+        `"${labels.file}": the label of ${file} is '${raw}'`,
+        'a label is a class index, class indices separated by spaces (ctc), or a .npy file',
+      );
+    out.push(label);
+  }
+  return out;
+}
+
+/**
+ * Labels for the training files from a tab-separated file (see readLabelRows). Every training file
+ * needs a label and every row must name a file that exists.
+ */
+export async function readLabels(
+  settings: TrainingSettings,
+  data: TrainingData,
+  host: Host,
+): Promise<Label[]> {
+  const labels = settings.labels!;
+  const span = labels.span;
+  if (!data.files)
+    fail(
+      'SQ412',
+      span,
+      'labels need training files to label',
+      'give the statement data { images "…" } (or a calibrate block with images or tensors)',
+    );
+  const rows = await readLabelRows(labels, settings.statement.span.file, host);
   const known = new Set(data.files);
-  for (const file of byFile.keys()) {
+  for (const file of rows.byFile.keys()) {
     if (known.has(file)) continue;
     const exists = await host.readFile(file).then(
       () => true,
@@ -154,20 +211,5 @@ export async function readLabels(
         'paths in a labels file are relative to the labels file',
       );
   }
-  const out: Label[] = [];
-  for (const file of data.files) {
-    const raw = byFile.get(file);
-    if (raw === undefined)
-      fail('SQ412', span, `"${labels.file}" has no label for ${file}`, 'give every training file a label');
-    const label = await parseLabel(raw, () => host.readFile(host.resolve(path, raw.trim())));
-    if (label === undefined)
-      fail(
-        'SQ412',
-        span,
-        `"${labels.file}": the label of ${file} is '${raw}'`,
-        'a label is a class index, class indices separated by spaces (ctc), or a .npy file',
-      );
-    out.push(label);
-  }
-  return out;
+  return labelsOf(labels, rows, data.files, host, 'give every training file a label');
 }

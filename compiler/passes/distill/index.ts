@@ -96,6 +96,7 @@ async function prepare(
     inputSpecs(model, plan),
     host,
     plan.settings.calibration,
+    ctx.heldApartFiles,
   );
   const labels = settings.labels ? await readLabels(settings, data, host) : undefined;
   if (teacher && data.source.size > 0) {
