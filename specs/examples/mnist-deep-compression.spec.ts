@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, expect, it } from 'vitest';
-import { compileModel } from '../../compiler/compile.ts';
+import { compileModel, TargetsMissedError } from '../../compiler/compile.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import '../../compiler/passes/lossy.ts';
 import { type OrtLike, ortRunner } from '../../compiler/train/runner.ts';
+import { compressLeNet } from '../../examples/mnist/compress.ts';
 import { loadMnist } from '../../examples/mnist/data.ts';
 import { buildLeNet } from '../../examples/mnist/lenet.ts';
 import { serializeNpy } from '../../runtime/npy.ts';
@@ -67,4 +68,30 @@ it('compiles LeNet-300-100 with the example recipe: exact sparsity, ≤ 32 clust
   expect(out.logits!.dims).toEqual([1, 10]);
   expect(Array.from(out.logits!.data as Float32Array).every(Number.isFinite)).toBe(true);
   await session.release();
+}, 60_000);
+
+it('a LeNet-5 compile that misses target size <= 40KB is an error (SQ502, the .sqz as written), not a quiet 46 KB file', async () => {
+  // deep-compression.ts used compileModel and never looked at `missed`: a 46,727 B .sqz came out of a
+  // 40KB target with exit code 0. compressLeNet (what the example runs now) rejects it, as squish compile.
+  const text = readFileSync(join(ROOT, 'examples/mnist/lenet-5.squish'), 'utf8')
+    .replace(/steps \d+/, 'steps 2')
+    .replace(/batch \d+/, 'batch 8')
+    .replace(/samples \d+/, 'samples 16')
+    .replace(/target size <= \d+KB/, 'target size <= 40KB');
+  const recipeFile = join(dir, 'lenet5.squish');
+  writeFileSync(recipeFile, text);
+  const original = exportModel(buildLeNet('lenet-5', 1));
+  const err = await compressLeNet(original, text, recipeFile).catch((e) => e);
+  expect(err).toBeInstanceOf(TargetsMissedError);
+  const report = (err as TargetsMissedError).report;
+  // measured on the .sqz bytes as written (pack), KB = 1000 B
+  expect(report.after.bytes).toBe(report.pack!.file_bytes);
+  expect(report.after.bytes).toBeGreaterThan(40_000);
+  expect(report.targets[0]).toMatchObject({ metric: 'size', value: 40_000, met: false });
+  expect((err as Error).message).toMatch(
+    /lenet5\.squish:\d+:8: error\[SQ502\]: target size <= 40KB missed: achieved 4\d\.\d KB, \d+\.\d KB over/,
+  );
+  console.log(
+    `LeNet-5 (untrained, 2 finetune steps): ${report.after.bytes} B .sqz against target size <= 40KB → SQ502`,
+  );
 }, 60_000);
