@@ -8,8 +8,8 @@ import type { Host } from '../data/host.ts';
 import type { HeldApartSplit } from '../data/split.ts';
 import { DataProblem, labelsOf, readLabelRows } from '../passes/distill/data.ts';
 import { trainingSettings } from '../passes/distill/options.ts';
-import type { TargetSpec } from '../plan/settings.ts';
 import { RecipeError } from '../plan/recipe.ts';
+import type { TargetSpec } from '../plan/settings.ts';
 import type { HeldApartLabels } from './held-apart.ts';
 
 /** The first finetune statement that names labels (what `squish check` requires for target accuracy). */
