@@ -10,11 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRecipe } from '../../compiler/api.ts';
 import { compileModel } from '../../compiler/compile.ts';
 import { DEFAULT_HOLDOUT, holdApart } from '../../compiler/data/split.ts';
+import { correctAnswers } from '../../compiler/fidelity/accuracy.ts';
 import { nodeHost } from '../../compiler/io/host.ts';
 import '../../compiler/passes/lossy.ts';
 import { type OrtLike, ortRunner } from '../../compiler/train/runner.ts';
 import { loadMnist } from '../../examples/mnist/data.ts';
 import { buildLeNet } from '../../examples/mnist/lenet.ts';
+import { float32 } from '../../runtime/ir/tensor.ts';
 import { serializeNpy } from '../../runtime/npy.ts';
 import { exportModel } from '../../runtime/onnx/export.ts';
 import { importAnyModel } from '../../runtime/sqz/read.ts';
@@ -36,6 +38,21 @@ describe('squish check', () => {
     expect(at('finetune { labels "l.tsv" }\ntarget accuracy >= 90%\n')).toContain(
       '2:8 SQ322 target accuracy needs calibration data (it is measured on it)',
     );
+  });
+});
+
+describe('correct answers', () => {
+  it('classify: top-1 of each row against the class index; ctc-text: the greedy decoding against the sequence', () => {
+    const scores = float32([2, 3], [0.1, 0.7, 0.2, 0.5, 0.1, 0.4]);
+    expect(correctAnswers(scores, 1, 'classify')).toEqual([1, 0]);
+    expect(correctAnswers(scores, [0], 'classify')).toEqual([0, 1]);
+    // [1, 5 steps, 3 classes]: arg-max 1 1 0 2 2 → repeats merged, blanks (0) dropped → [1, 2]
+    const steps = [1, 1, 0, 2, 2].flatMap((c) => [0, 1, 2].map((k) => (k === c ? 1 : 0)));
+    const ctc = float32([1, 5, 3], steps);
+    expect(correctAnswers(ctc, [1, 2], 'ctc-text')).toEqual([1]);
+    expect(correctAnswers(ctc, [1, 1, 2], 'ctc-text')).toEqual([0]);
+    expect(correctAnswers(ctc, 1, 'ctc-text')).toEqual([0]);
+    expect(() => correctAnswers(ctc, 1, 'regress')).toThrow(/accuracy against labels is undefined/);
   });
 });
 
@@ -131,12 +148,19 @@ describe('compile', () => {
     expect(r.report.training!.samples).toBe(FILES - held.length);
   }, 120_000);
 
-  it('a missed accuracy target exits 1 and writes no model', async () => {
+  it('a missed accuracy target exits 1 and writes no model; a met one prints both accuracies', async () => {
     const recipeFile = join(dir, 'miss.squish');
     writeFileSync(recipeFile, recipe('target accuracy >= 100%'));
     const out = join(dir, 'miss.onnx');
     const res = await runCli(['compile', modelPath, '--recipe', recipeFile, '-o', out]);
     expect(res.code).toBe(1);
+    const okFile = join(dir, 'ok.squish');
+    writeFileSync(okFile, recipe('target accuracy >= 1%'));
+    const ok = await runCli(['compile', modelPath, '--recipe', okFile, '-o', join(dir, 'ok.onnx')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(
+      /accuracy \d+\.\d% \(\d+\/10, 95% interval [\d.]+%–[\d.]+%\) against digits\/labels\.tsv, original \d+\.\d%/,
+    );
     expect(res.stderr).toMatch(
       /miss\.squish:8:8: error\[SQ502\]: target accuracy >= 100% missed: achieved \d+\.\d\d%/,
     );
