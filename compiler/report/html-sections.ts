@@ -4,6 +4,8 @@
 // number as written there), so a reader — or a spec — can tie what is shown to the report.
 
 import type { Accuracy } from '../fidelity/accuracy.ts';
+import type { Interval } from '../fidelity/interval.ts';
+import type { MeasuredOn } from '../fidelity/metrics.ts';
 import { bytes, count, duration, esc, int, num, percent, share } from './html-format.ts';
 import { isObj, scalars } from './html-series.ts';
 import type { Report, TargetReport, Totals } from './types.ts';
@@ -107,6 +109,20 @@ function accuracyText(a: Accuracy): string {
   return `${percent(a.value)} (original ${percent(a.original)}) on ${int(a.answers)} answers labelled by ${esc(a.labels)}${i}`;
 }
 
+/** `43.9%–100.0% (95%, wilson)` for shares, plain numbers for cosine means. */
+function intervalText(i: Interval, asShare: boolean): string {
+  const v = (x: number) => (asShare ? percent(x) : num(x, 4));
+  const at = (end: 'low' | 'high') => fig(`fidelity.interval.${end}`, i[end], v(i[end]));
+  return `${at('low')}–${at('high')} (${Math.round(i.level * 100)}%, ${esc(i.method)})`;
+}
+
+/** `3 of 12 samples, held apart from every fitting step (images)`. */
+function measuredOnText(m: MeasuredOn): string {
+  const held = m.held_apart ? 'held apart from every fitting step' : 'in-sample (none could be held apart)';
+  const n = (k: 'samples' | 'of') => fig(`fidelity.measured_on.${k}`, m[k], int(m[k]));
+  return `${n('samples')} of ${n('of')} samples, ${held} (${esc(m.source)})`;
+}
+
 export function fidelityHtml(r: Report): string {
   const f = r.fidelity as unknown as Record<string, unknown> | undefined;
   if (!f) return '<p class="sub">No calibration data, so no fidelity was measured.</p>';
@@ -117,7 +133,16 @@ export function fidelityHtml(r: Report): string {
     else if (k === 'snr_db') shown = v === null ? '∞ (identical outputs)' : `${num(v as number, 1)} dB`;
     else if (typeof v === 'number') shown = k === 'samples' ? int(v) : num(v, 6);
     else if (typeof v === 'string' || typeof v === 'boolean' || v === null) shown = String(v);
-    else return `<tr><th>${esc(k)}</th><td><code>${esc(JSON.stringify(v))}</code></td></tr>`;
+    else if (k === 'interval' || k === 'measured_on' || (k === 'notes' && Array.isArray(v))) {
+      const asShare = f.metric === 'top1' || f.metric === 'text' || f.metric === 'iou';
+      const text =
+        k === 'interval'
+          ? intervalText(v as Interval, asShare)
+          : k === 'measured_on'
+            ? measuredOnText(v as MeasuredOn)
+            : (v as string[]).map(esc).join('<br>');
+      return `<tr><th>${esc(k.replace('_', ' '))}</th><td>${text}</td></tr>`;
+    } else return `<tr><th>${esc(k)}</th><td><code>${esc(JSON.stringify(v))}</code></td></tr>`;
     const raw =
       v === null || ['number', 'string', 'boolean'].includes(typeof v) ? (v as string | number | null) : '';
     return `<tr><th>${esc(FIDELITY_LABELS[k] ?? k)}</th><td class="num">${fig(`fidelity.${k}`, raw, shown)}</td></tr>`;

@@ -129,6 +129,13 @@ describe('HTML report', () => {
       expect(shown).toContain(f);
     for (const f of ['fidelity.samples', 'fidelity.agreement', 'fidelity.cosine_min', 'fidelity.snr_db'])
       expect(shown).toContain(f);
+    // the interval and what it was measured on read as words, not JSON
+    for (const f of ['fidelity.interval.low', 'fidelity.interval.high', 'fidelity.measured_on.samples'])
+      expect(shown).toContain(f);
+    const tables = await page.$$eval('table', (ts) => ts.map((t) => t.textContent).join('\n'));
+    expect(tables).not.toMatch(/\{"(low|samples)"/);
+    expect(tables).toMatch(/interval\d+\.\d+%–100\.00% \(95%, wilson\)/);
+    expect(tables).toMatch(/measured on3 of 8 samples, held apart from every fitting step \(images\)/);
     report.targets.forEach((_, i) => {
       expect(shown).toContain(`targets.${i}.achieved`);
       expect(shown).toContain(`targets.${i}.met`);

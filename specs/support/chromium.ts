@@ -31,7 +31,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.SQUISH_SCREENSHOTS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
+  // A full-page capture resizes the viewport, and responsive charts clear and redraw on a resize:
+  // grow the viewport to the page first and let two frames pass, so the capture sees drawn charts.
+  const view = page.viewport() ?? { width: 1200, height: 900 };
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewport({ ...view, height: Math.max(view.height, height) });
+  await page.evaluate(
+    () => new Promise<void>((done) => requestAnimationFrame(() => requestAnimationFrame(() => done()))),
+  );
   await page.screenshot({ path: join(dir, `${name}.png`) as `${string}.png`, fullPage: true });
+  await page.setViewport(view);
 }
 
 /** How many pixels of a canvas are not transparent (a drawn chart has thousands). */
