@@ -198,4 +198,38 @@ export async function inPage(model: Uint8Array, picked: File[]): Promise<number>
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/ok \(0 errors, 0 warnings\)/);
   });
+
+  it("the installed package's gpu.js is the patched one: loop counters compile to i32 (the fast path)", () => {
+    // the same probe as specs/backends/gpujs-patch.spec.ts, on the copy bundled into the tarball:
+    // a consumer's install never runs patch-package, so only dist/vendor/gpu.js can carry the patch
+    writeFileSync(
+      join(app, 'gpujs-probe.mjs'),
+      `import * as g from './node_modules/squish/dist/vendor/gpu.js';
+const proto = g.WebAssemblyFunctionNode.prototype;
+const original = proto.setScalarLocal;
+const seen = [];
+proto.setScalarLocal = function (name, wtype, ...rest) {
+  if (!this._analysisPass && name === 'i') seen.push(wtype);
+  return original.call(this, name, wtype, ...rest);
+};
+const gpu = new g.GPU({ mode: 'webasm' });
+const k = gpu
+  .createKernel(function (a) {
+    let s = 0;
+    for (let i = 0; i < 8; i++) s += a[i * 8 + this.thread.x];
+    return s;
+  })
+  .setOutput([8]);
+const out = Array.from(k(Float32Array.from({ length: 64 }, (_, i) => i)));
+gpu.destroy();
+console.log(JSON.stringify({ seen, out }));
+`,
+    );
+    const r = spawnSync(process.execPath, ['gpujs-probe.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout);
+    expect(got.out).toEqual(Array.from({ length: 8 }, (_, x) => 8 * x + 8 * 28));
+    expect(got.seen.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(got.seen)).toEqual(new Set(['i32']));
+  });
 });
