@@ -13,29 +13,15 @@
 
 import {
   type CompactFit,
-  type Shape4,
   separableDecompose,
   separableFull,
   separableSpectra,
   stackedDecompose,
   stackedFull,
 } from '../../linalg/compact.ts';
-import type { Matrix } from '../../linalg/matrix.ts';
-import { type RankSpec, selectRank } from '../../linalg/rank.ts';
-import type { ConvFactors, ConvStage } from './conv.ts';
+import { selectRank } from '../../linalg/rank.ts';
+import type { ConvFactors, ConvSlices, ConvStage } from './conv.ts';
 import { dampedGram } from './patches.ts';
-
-export interface CompactInput {
-  slices: Float32Array[];
-  gshape: Shape4;
-  group: number;
-  stride: readonly [number, number];
-  spec: RankSpec;
-  roundTo: number | undefined;
-  grams: Matrix[] | undefined;
-  /** ‖W‖ over all groups. */
-  total: number;
-}
 
 function roundRank(r: number, full: number, roundTo: number | undefined): number {
   const q = roundTo ?? 1;
@@ -55,13 +41,13 @@ function concatStages(fits: CompactFit[], dims: (f: CompactFit, i: number) => Co
   });
 }
 
-function relativeError(fits: CompactFit[], c: CompactInput): number {
+function relativeError(fits: CompactFit[], c: ConvSlices): number {
   const errSq = fits.reduce((s, f) => s + f.errSq, 0);
   const denom = c.grams ? Math.sqrt(fits.reduce((s, f) => s + f.outSq, 0)) : c.total;
   return denom ? Math.sqrt(errSq) / denom : 0;
 }
 
-export function separableFactors(c: CompactInput): ConvFactors {
+export function separableFactors(c: ConvSlices): ConvFactors {
   const { gshape, group } = c;
   const [cog, cig, kh, kw] = gshape;
   const full = separableFull(gshape);
@@ -100,7 +86,7 @@ export function separableFactors(c: CompactInput): ConvFactors {
   };
 }
 
-export function stackedFactors(c: CompactInput): ConvFactors {
+export function stackedFactors(c: ConvSlices): ConvFactors {
   const { gshape, group, stride } = c;
   const full = stackedFull(gshape);
   let mid: number;

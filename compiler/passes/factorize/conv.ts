@@ -58,7 +58,7 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 /** One conv weight split per group, with what every method's factors need. */
-interface ConvSlices {
+export interface ConvSlices {
   slices: Float32Array[];
   gshape: ConvShape;
   group: number;
