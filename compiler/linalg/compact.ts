@@ -16,10 +16,9 @@
 
 import { choleskyDamped, choleskySolve } from './cholesky.ts';
 import { lowRank } from './lowrank.ts';
-import { type Matrix, matmul, matmulABt, quadraticForm } from './matrix.ts';
+import { type Matrix, matmul, matmulABt, quadraticForm, transpose } from './matrix.ts';
 import { svd } from './svd.ts';
-
-export type Shape4 = readonly [number, number, number, number];
+import type { ConvShape } from './tucker.ts';
 
 export interface CompactFit {
   /** Stage weights, first to last, with their dims. */
@@ -34,8 +33,8 @@ function energy(w: Float64Array, rows: number, g: Matrix | undefined): number {
 }
 
 /**
- * Y minimising ‖(W − Y·Φ)·L‖² + ridge·‖·‖ (G = L·Lᵀ, identity without a Gram): Y = W·G·Φᵀ·(Φ·G·Φᵀ)⁻¹.
- * W is rows × n, Φ is f × n.
+ * Y minimising ‖(W − Y·Φ)·L‖² (G = L·Lᵀ, identity without a Gram): Y = W·G·Φᵀ·(Φ·G·Φᵀ)⁻¹, with
+ * Φ·G·Φᵀ damped by 1e-10 of its mean diagonal. W is rows × n, Φ is f × n.
  */
 export function refit(W: Matrix, phi: Matrix, g?: Matrix): Matrix {
   const wg = g ? matmul(W, g) : W;
@@ -44,29 +43,22 @@ export function refit(W: Matrix, phi: Matrix, g?: Matrix): Matrix {
   const rhs = matmulABt(wg, phi); // rows × f
   const { L } = choleskyDamped(h, { damp: 1e-10 });
   // Y·H = rhs ⇔ H·Yᵀ = rhsᵀ (H symmetric)
-  const yt = choleskySolve(L, transposeOf(rhs));
-  return transposeOf(yt);
-}
-
-function transposeOf(a: Matrix): Matrix {
-  const out = new Float64Array(a.rows * a.cols);
-  for (let i = 0; i < a.rows; i++)
-    for (let j = 0; j < a.cols; j++) out[j * a.rows + i] = a.data[i * a.cols + j]!;
-  return { rows: a.cols, cols: a.rows, data: out };
+  const yt = choleskySolve(L, transpose(rhs));
+  return transpose(yt);
 }
 
 // ---------------------------------------------------------------- separable
 
-export function separableFull(shape: Shape4): number {
+export function separableFull(shape: ConvShape): number {
   return Math.min(shape[0], shape[2] * shape[3]);
 }
 
 /** Per input channel, the squared singular values of W[:, c] (Co × kh·kw), descending. */
-export function separableSpectra(W: ArrayLike<number>, shape: Shape4): Float64Array[] {
+export function separableSpectra(W: ArrayLike<number>, shape: ConvShape): Float64Array[] {
   return channelSlices(W, shape).map((m) => svd(m).S.map((s) => s * s));
 }
 
-function channelSlices(W: ArrayLike<number>, shape: Shape4): Matrix[] {
+function channelSlices(W: ArrayLike<number>, shape: ConvShape): Matrix[] {
   const [co, ci, kh, kw] = shape;
   const kk = kh * kw;
   return Array.from({ length: ci }, (_, c) => {
@@ -79,7 +71,7 @@ function channelSlices(W: ArrayLike<number>, shape: Shape4): Matrix[] {
 /** Depthwise [Ci·r, 1, kh, kw] and pointwise [Co, Ci·r] (row-major). */
 export function separableDecompose(
   W: ArrayLike<number>,
-  shape: Shape4,
+  shape: ConvShape,
   r: number,
   opts: { gram?: Matrix } = {},
 ): CompactFit {
@@ -122,9 +114,9 @@ export function separableDecompose(
 /** K [Co, Ci, a+b−1, …] of conv B [Co, m, b, b] applied after conv A [m, Ci, a, a] (stride 1). */
 export function composeKernels(
   A: ArrayLike<number>,
-  aShape: Shape4,
+  aShape: ConvShape,
   B: ArrayLike<number>,
-  bShape: Shape4,
+  bShape: ConvShape,
 ): Float64Array {
   const [m, ci, a] = aShape;
   const [co, , b] = bShape;
@@ -151,7 +143,7 @@ export function composeKernels(
 }
 
 /** Φ [(m, q), (c, p)] = A[m, c, p − q]: conv A's outputs at the b×b taps, from a k×k patch. */
-function tapMap(A: ArrayLike<number>, aShape: Shape4, b: number): Matrix {
+function tapMap(A: ArrayLike<number>, aShape: ConvShape, b: number): Matrix {
   const [m, ci, a] = aShape;
   const k = a + b - 1;
   const n = ci * k * k;
@@ -172,26 +164,18 @@ function tapMap(A: ArrayLike<number>, aShape: Shape4, b: number): Matrix {
   return phi;
 }
 
-/** Ψ [(m, q), (o, p)] = B[o, m, p − q] for solving A with B fixed (k = a + b − 1). */
-function kernelMap(B: ArrayLike<number>, bShape: Shape4, a: number): Matrix {
+/**
+ * Ψ [(m, q), (o, p)] = B[o, m, p − q] for solving A with B fixed (k = a + b − 1): the tap map of B
+ * with its two channel axes swapped (B read as [m, Co, b, b]).
+ */
+function kernelMap(B: ArrayLike<number>, bShape: ConvShape, a: number): Matrix {
   const [co, m, b] = bShape;
-  const k = a + b - 1;
-  const n = co * k * k;
-  const psi: Matrix = { rows: m * a * a, cols: n, data: new Float64Array(m * a * a * n) };
-  for (let mm = 0; mm < m; mm++) {
-    for (let qy = 0; qy < a; qy++) {
-      for (let qx = 0; qx < a; qx++) {
-        const row = ((mm * a + qy) * a + qx) * n;
-        for (let o = 0; o < co; o++) {
-          for (let y = 0; y < b; y++) {
-            for (let x = 0; x < b; x++)
-              psi.data[row + (o * k + y + qy) * k + x + qx] = B[((o * m + mm) * b + y) * b + x]!;
-          }
-        }
-      }
-    }
-  }
-  return psi;
+  const bb = b * b;
+  const swapped = new Float64Array(co * m * bb);
+  for (let o = 0; o < co; o++)
+    for (let mm = 0; mm < m; mm++)
+      for (let t = 0; t < bb; t++) swapped[(mm * co + o) * bb + t] = B[(o * m + mm) * bb + t]!;
+  return tapMap(swapped, [m, co, b, b], a);
 }
 
 /** The mid at which a pair (a×a then b×b) is exact by construction. */
@@ -299,7 +283,7 @@ function exactPair(K: Float64Array, co: number, ci: number, k: number, a: number
 }
 
 /** The largest mid any pair of a k×k stack needs to be exact. */
-export function stackedFull(shape: Shape4): number {
+export function stackedFull(shape: ConvShape): number {
   const [co, ci, k] = shape;
   let full = 0;
   let rows = co;
@@ -313,7 +297,7 @@ export function stackedFull(shape: Shape4): number {
 /** k×k (odd, ≥ 5) → (k−1)/2 stages of 3×3 with `mid` channels between them (each pair clamped to exact). */
 export function stackedDecompose(
   W: ArrayLike<number>,
-  shape: Shape4,
+  shape: ConvShape,
   mid: number,
   opts: { gram?: Matrix; sweeps?: number } = {},
 ): CompactFit {
@@ -335,7 +319,7 @@ export function stackedDecompose(
   // Refit the last stage against the chain before it (on the data when given), unless the chain is
   // exact by construction: nothing can improve it, and its repeated taps make the refit ill-posed.
   let front: Float64Array = stages[0]!.w;
-  let frontShape: Shape4 = stages[0]!.dims;
+  let frontShape: ConvShape = stages[0]!.dims;
   for (const st of stages.slice(1, -1)) {
     front = composeKernels(front, frontShape, st.w, st.dims);
     frontShape = [st.dims[0], ci, frontShape[2] + 2, frontShape[3] + 2];

@@ -169,6 +169,32 @@ describe('factorize method separable / stacked', () => {
     }, 120_000);
   }
 
+  it('energy 100% keeps the whole spectrum: exact in onnxruntime for both methods, and energy 50% is smaller', async () => {
+    for (const method of ['separable', 'stacked'] as const) {
+      const c = fitInput({
+        group: 1,
+        cog: 4,
+        cig: 3,
+        kh: method === 'separable' ? 3 : 5,
+        kw: method === 'separable' ? 3 : 0,
+        strides: [1, 1],
+        dilations: [1, 1],
+        pads: [1, 1, 1, 1],
+        autoPad: '',
+        bias: true,
+        seed: 11,
+      });
+      const x = input(c, 12);
+      const ref = (await ortRun(bytesOf(convModel(c)), { x })).y!;
+      const all = await factorized(c, settings(method, { kind: 'energy', p: 100 }, false), [], [x]);
+      expect(maxAbsDiff(ref, all.ys[0]!)).toBeLessThanOrEqual(1e-4 * range(ref) * Math.sqrt(c.cig * 25));
+      const half = await factorized(c, settings(method, { kind: 'energy', p: 50 }, false), [], [x]);
+      const params = (m: typeof half.model) =>
+        m.graph.nodes.reduce((s, n) => s + (m.graph.constant(n.inputs[1] ?? '')?.data.length ?? 0), 0);
+      expect(params(half.model), method).toBeLessThan(params(all.model));
+    }
+  });
+
   it('the weight error falls as the rank grows, to zero at full rank', () => {
     const sep = [1, 2, 3, 4, 6, 9].map((r) => separableDecompose(randn(8 * 4 * 9, 3), [8, 4, 3, 3], r).errSq);
     const stk = [1, 2, 4, 8, 45].map((m) => stackedDecompose(randn(6 * 5 * 25, 4), [6, 5, 5, 5], m).errSq);

@@ -19,26 +19,26 @@ import {
   stackedDecompose,
   stackedFull,
 } from '../../linalg/compact.ts';
-import { selectRank } from '../../linalg/rank.ts';
+import { type RankSpec, selectRank } from '../../linalg/rank.ts';
 import type { ConvFactors, ConvSlices, ConvStage } from './conv.ts';
 import { dampedGram } from './patches.ts';
 
-function roundRank(r: number, full: number, roundTo: number | undefined): number {
-  const q = roundTo ?? 1;
-  return Math.max(1, Math.min(full, q > 1 ? Math.ceil(r / q) * q : r));
+/** A stage weight of every group, one after the other (the conv's weight layout for `group`). */
+export function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 function concatStages(fits: CompactFit[], dims: (f: CompactFit, i: number) => ConvStage['dims']) {
-  return fits[0]!.stages.map((_, i) => {
-    const parts = fits.map((f) => f.stages[i]!.weight);
-    const w = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      w.set(p, o);
-      o += p.length;
-    }
-    return { weight: w, dims: dims(fits[0]!, i) };
-  });
+  return fits[0]!.stages.map((_, i) => ({
+    weight: concat(fits.map((f) => f.stages[i]!.weight)),
+    dims: dims(fits[0]!, i),
+  }));
 }
 
 function relativeError(fits: CompactFit[], c: ConvSlices): number {
@@ -51,21 +51,12 @@ export function separableFactors(c: ConvSlices): ConvFactors {
   const { gshape, group } = c;
   const [cog, cig, kh, kw] = gshape;
   const full = separableFull(gshape);
-  let r: number;
-  if (c.spec.kind === 'energy') {
-    // one rank for every channel of every group: the least whose leading σ² keep P% of them all
-    const spectra = c.slices.flatMap((w) => separableSpectra(w, gshape));
-    const total = spectra.reduce((s, sp) => s + sp.reduce((a, x) => a + x, 0), 0);
-    const kept = (k: number) => spectra.reduce((s, sp) => s + sp.slice(0, k).reduce((a, x) => a + x, 0), 0);
-    r = full;
-    for (let k = 1; k <= full; k++) {
-      if (kept(k) >= (c.spec.p / 100) * total * (1 - 1e-12)) {
-        r = k;
-        break;
-      }
-    }
-  } else r = selectRank([], c.spec, { full });
-  r = roundRank(r, full, c.roundTo);
+  // energy: one rank for every channel of every group, the least whose leading σ² keep P% of them all
+  const summed = new Float64Array(full);
+  if (c.spec.kind === 'energy')
+    for (const sp of c.slices.flatMap((w) => separableSpectra(w, gshape)))
+      for (let k = 0; k < full && k < sp.length; k++) summed[k]! += sp[k]!;
+  const r = selectRank(summed.map(Math.sqrt), c.spec, { full, roundTo: c.roundTo });
   const fits = c.slices.map((w, gi) => {
     const g = c.grams?.[gi];
     return separableDecompose(w, gshape, r, g ? { gram: dampedGram(g) } : {});
@@ -86,25 +77,27 @@ export function separableFactors(c: ConvSlices): ConvFactors {
   };
 }
 
+/** The least mid (binary search) whose plain stacked fit keeps P% of ‖W‖² over every group. */
+function leastMid(c: ConvSlices, p: number, full: number): number {
+  const goal = 1 - p / 100;
+  const lost = (m: number) =>
+    c.slices.reduce((s, w) => s + stackedDecompose(w, c.gshape, m, { sweeps: 6 }).errSq, 0) /
+    (c.total * c.total || 1);
+  let lo = 1;
+  let hi = full;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (lost(m) <= goal + 1e-12) hi = m;
+    else lo = m + 1;
+  }
+  return lo;
+}
+
 export function stackedFactors(c: ConvSlices): ConvFactors {
   const { gshape, group, stride } = c;
   const full = stackedFull(gshape);
-  let mid: number;
-  if (c.spec.kind === 'energy') {
-    const goal = 1 - c.spec.p / 100;
-    const fits = (m: number) =>
-      c.slices.reduce((s, w) => s + stackedDecompose(w, gshape, m, { sweeps: 6 }).errSq, 0) /
-      (c.total * c.total || 1);
-    let lo = 1;
-    let hi = full;
-    while (lo < hi) {
-      const m = (lo + hi) >> 1;
-      if (fits(m) <= goal + 1e-12) hi = m;
-      else lo = m + 1;
-    }
-    mid = lo;
-  } else mid = selectRank([], c.spec, { full });
-  mid = roundRank(mid, full, c.roundTo);
+  const spec: RankSpec = c.spec.kind === 'energy' ? { kind: 'rank', n: leastMid(c, c.spec.p, full) } : c.spec;
+  const mid = selectRank([], spec, { full, roundTo: c.roundTo });
   const fits = c.slices.map((w, gi) => {
     const g = c.grams?.[gi];
     return stackedDecompose(w, gshape, mid, g ? { gram: dampedGram(g) } : {});

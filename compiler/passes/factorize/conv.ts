@@ -11,7 +11,7 @@ import { channelDecompose, spatialDecompose } from '../../linalg/conv.ts';
 import { type Matrix, quadraticForm } from '../../linalg/matrix.ts';
 import type { RankSpec } from '../../linalg/rank.ts';
 import { type ConvShape, tucker2, tucker2ConvWeights, tucker2Ranks } from '../../linalg/tucker.ts';
-import { separableFactors, stackedFactors } from './compact.ts';
+import { concat, separableFactors, stackedFactors } from './compact.ts';
 import type { Outcome } from './matmul.ts';
 import type { FactorizeSettings, FactorMethod } from './options.ts';
 import { spatialDataAware } from './spatial-data.ts';
@@ -45,16 +45,6 @@ function sumSq(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * a[i]!;
   return s;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** One conv weight split per group, with what every method's factors need. */
