@@ -13,6 +13,8 @@ export type Runner = (feeds: Record<string, Tensor>) => Promise<Outputs>;
 export interface MeasureOptions extends MetricOptions {
   /** Called after each sample with how many are done. */
   onSample?: (done: number) => void;
+  /** Called with each sample's index and both models' outputs (e.g. to score them against labels). */
+  onPair?: (index: number, reference: Outputs, candidate: Outputs) => void;
 }
 
 /** A runner's outputs on every sample, in order (to score many candidates against one reference). */
@@ -44,7 +46,9 @@ export async function measureFidelity(
   for await (const feeds of samples) {
     const ref = typeof reference === 'function' ? await reference(feeds) : reference[n];
     if (!ref) throw new Error(`reference outputs for ${reference.length} samples, but sample ${n + 1} came`);
-    meter.add(ref, await candidate(feeds));
+    const cand = await candidate(feeds);
+    meter.add(ref, cand);
+    options.onPair?.(n, ref, cand);
     options.onSample?.(++n);
   }
   if (typeof reference !== 'function' && n !== reference.length)

@@ -6,7 +6,7 @@ import type { CalibrationSpec, Sample } from '../data/calibration.ts';
 import { DEFAULT_HOLDOUT, type HeldApartSplit, holdApart } from '../data/split.ts';
 import type { Label } from '../train/loop/data.ts';
 import { AccuracyMeter } from './accuracy.ts';
-import { measureFidelity, type Outputs, type Runner } from './compare.ts';
+import { measureFidelity, type Runner } from './compare.ts';
 import type { Fidelity, MeasuredOn } from './metrics.ts';
 import { taskOf } from './task.ts';
 import { judgeFidelity, randomDataWarning } from './verdict.ts';
@@ -44,25 +44,13 @@ export async function heldApartFidelity(
   const measured = held ? split.heldApart : split.fit;
   // accuracy rests on held-apart samples only: labels come for nothing else
   const meter = labels && held ? new AccuracyMeter(labels.labels, labels.file) : undefined;
-  let last: Outputs | undefined;
-  let n = 0;
-  const ref: Runner = async (feeds) => {
-    last = await reference(feeds);
-    return last;
-  };
-  const cand: Runner = async (feeds) => {
-    const out = await candidate(feeds);
-    if (meter && last) {
-      const first = Object.keys(last)[0]!;
-      meter.add(n, cal.task ?? taskOf(last[first]!), last, out);
-    }
-    n++;
-    return out;
-  };
-  const raw = await measureFidelity(ref, cand, measured, {
+  const raw = await measureFidelity(reference, candidate, measured, {
     task: cal.task,
     threshold: cal.threshold,
     onSample: (done) => onSample?.(done, measured.length),
+    onPair: meter
+      ? (i, ref, cand) => meter.add(i, cal.task ?? taskOf(Object.values(ref)[0]!), ref, cand)
+      : undefined,
   });
   if (meter) raw.accuracy = meter.result();
   return judgeFidelity(raw, {
