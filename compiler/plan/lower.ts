@@ -42,6 +42,20 @@ export function lossyPreviews(
 const PRE = new Map<ActionKind, LossyPassFactory>();
 
 /**
+ * A pass of action kind `kind` that runs just before the pass of kind `before`, where the factory
+ * returns one for the plan (training before clustering: plan/phases.ts).
+ */
+const EARLY: { kind: ActionKind; before: ActionKind; factory: (plan: Plan) => Pass | undefined }[] = [];
+
+export function registerEarlyPass(
+  kind: ActionKind,
+  before: ActionKind,
+  factory: (plan: Plan) => Pass | undefined,
+): void {
+  EARLY.push({ kind, before, factory });
+}
+
+/**
  * A pass a lossy family needs BEFORE the cleanups (e.g. reading BN scales before they are folded
  * into the conv); it runs first, only when the plan has actions of that kind, and must not change
  * the model's outputs unless the recipe asks for training before the cleanups (`prune … { slimming λ }`).
@@ -105,6 +119,11 @@ export function lowerStaged(plan: Plan, options: { training?: boolean } = {}): S
     if (options.training === false && TRAINING_KINDS.has(kind)) continue;
     const layers = plan.layers.filter((l) => l.actions.some((a) => a.kind === kind));
     if (!layers.length) continue;
+    for (const early of EARLY) {
+      if (early.before !== kind || (options.training === false && TRAINING_KINDS.has(early.kind))) continue;
+      const pass = early.factory(plan);
+      if (pass) passes.push({ pass, kind: early.kind });
+    }
     const factory = LOSSY.get(kind);
     if (!factory)
       throw new Error(`no pass is registered for ${kind} and compiler/plan/pending.ts does not list it`);

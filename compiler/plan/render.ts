@@ -2,6 +2,7 @@
 // table or JSON; --explain adds near-misses (why a layer was not selected).
 
 import type { ModelPlan } from './model-plan.ts';
+import { twoPhaseStatements } from './phases.ts';
 
 export interface PlanJson {
   recipe?: string;
@@ -18,6 +19,8 @@ export interface PlanJson {
   statements: ModelPlan['statements'];
   targets: { metric: string; op: string; value: number; relative: boolean; from: string }[];
   near_misses?: ModelPlan['nearMisses'];
+  /** Training statements that run half their steps before clustering (plan/phases.ts). */
+  two_phase_training?: { from: string; action: string; layers: string[] }[];
 }
 
 export function planJson(plan: ModelPlan, explain = false): PlanJson {
@@ -46,6 +49,7 @@ export function planJson(plan: ModelPlan, explain = false): PlanJson {
       from: t.where,
     })),
     ...(explain ? { near_misses: plan.nearMisses } : {}),
+    ...(twoPhaseStatements(plan).length ? { two_phase_training: twoPhaseStatements(plan) } : {}),
   };
 }
 
@@ -80,6 +84,10 @@ export function planText(plan: ModelPlan, explain = false): string {
   );
   for (const s of j.statements)
     lines.push(`  ${s.statement} (${s.from}): selects ${s.selected}, applies to ${s.applied}`);
+  for (const t of j.two_phase_training ?? [])
+    lines.push(
+      `  ${t.action} (${t.from}) trains in two phases: half its steps before clustering (each surviving weight), the rest after (the centroids)`,
+    );
   for (const t of j.targets)
     lines.push(
       `  target ${t.metric} ${t.op} ${t.value}${t.relative ? ' (of the original)' : ''} (${t.from})`,

@@ -74,6 +74,11 @@ export interface TrainingReport {
   kind: 'distill' | 'finetune';
   /** `file:line` of the statement. */
   from: string;
+  /**
+   * Set where the statement trains in two phases (its layers are weight-pruned and clustered):
+   * `before clustering` (each surviving weight) then `after clustering` (the shared centroids).
+   */
+  phase?: 'before clustering' | 'after clustering';
   /** `original` or the teacher file as the recipe names it; absent when training on labels alone. */
   teacher?: string;
   loss: string;

@@ -61,6 +61,10 @@ const TRAINING: OptionSpec[] = [
   ),
 ];
 
+/** Both training statements: Deep Compression's schedule (compiler/plan/phases.ts). */
+const PHASES =
+  'Where a trained layer is both weight-pruned and clustered, training runs in two phases as in Deep Compression (prune → retrain → cluster → retrain): the first half of the steps before clustering, each surviving weight on its own with pruned zeros kept, so the codebook is fitted to retrained weights; the rest after, training the shared centroids. The report lists both runs.';
+
 export const distill: StatementDef = {
   keyword: 'distill',
   id: 'distill',
@@ -104,8 +108,7 @@ export const distill: StatementDef = {
   steps 300  batch 16  optimizer sgd  lr 0.01  momentum 0.9  nesterov  clip 1
 }`,
   ],
-  notes:
-    'Without selectors every layer with weights trains; `keep` layers and layers outside `of …` stay frozen. The data is the calibrate block’s unless `data { … }` names other files (the calibrate data options: images or tensors, samples, resize, normalize, channels, layout, seed).',
+  notes: `Without selectors every layer with weights trains; \`keep\` layers and layers outside \`of …\` stay frozen. The data is the calibrate block’s unless \`data { … }\` names other files (the calibrate data options: images or tensors, samples, resize, normalize, channels, layout, seed). ${PHASES}`,
   check: (s, ctx) => checkTraining(s, ctx),
 };
 
@@ -139,8 +142,7 @@ export const finetune: StatementDef = {
     `finetune { labels "lines.tsv" }
 target accuracy >= 95%`,
   ],
-  notes:
-    'The data is the calibrate block’s files unless `data { … }` names others; calibration files held apart for fidelity (`calibrate { holdout … }`) never train. `target accuracy` is measured against these labels on those held-apart files, which therefore need labels too.',
+  notes: `The data is the calibrate block’s files unless \`data { … }\` names others; calibration files held apart for fidelity (\`calibrate { holdout … }\`) never train. \`target accuracy\` is measured against these labels on those held-apart files, which therefore need labels too. ${PHASES}`,
   check: (s, ctx) => {
     if (!findOption(s.options, 'labels'))
       ctx.out.push(

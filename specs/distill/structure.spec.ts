@@ -11,7 +11,7 @@ import { clsHeader, compileCls, floats, readModel, weightValue } from './support
 
 const LOSSY = `
 prune weights of "p2o.Conv.44" { sparsity 60% }
-prune weights of "p2o.Conv.45" { sparsity 50% }
+prune weights of "p2o.Conv.46" { sparsity 50% }
 cluster weights of "p2o.Conv.45" { clusters 8 }
 quantize weights of "p2o.Conv.49" { bits 4  per-channel  symmetric }
 quantize weights of "p2o.Conv.50" { ternary }

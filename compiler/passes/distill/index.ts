@@ -13,7 +13,13 @@ import { cloneModel } from '../../../runtime/onnx/clone.ts';
 import type { InputSpec } from '../../data/calibration.ts';
 import { NO_FILES } from '../../data/host.ts';
 import { type Pass, type PassContext, passData, passDataKey } from '../../engine/pass.ts';
-import { registerLossyCheck, registerLossyPass, registerLossyPrepass } from '../../plan/lower.ts';
+import {
+  registerEarlyPass,
+  registerLossyCheck,
+  registerLossyPass,
+  registerLossyPrepass,
+} from '../../plan/lower.ts';
+import { stepsBeforeClustering } from '../../plan/phases.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { RecipeError } from '../../plan/recipe.ts';
 import type { DataSource, Label } from '../../train/loop/data.ts';
@@ -141,8 +147,16 @@ function prepass(kind: TrainKind) {
   });
 }
 
-/** The trained nodes of a statement: its layers and their factorized parts, with what the plan says. */
-function trainedNodes(plan: Plan, layers: readonly string[], ctx: PassContext): Map<string, TrainedNode> {
+/**
+ * The trained nodes of a statement: its layers and their factorized parts, with what the plan says
+ * (before clustering nothing is quantized yet: every weight trains as a float, masks kept).
+ */
+function trainedNodes(
+  plan: Plan,
+  layers: readonly string[],
+  ctx: PassContext,
+  phase: Phase,
+): Map<string, TrainedNode> {
   const out = new Map<string, TrainedNode>();
   const byName = new Map(plan.layers.map((l) => [l.name, l]));
   for (const name of layers) {
@@ -150,7 +164,7 @@ function trainedNodes(plan: Plan, layers: readonly string[], ctx: PassContext): 
     const quant = l?.actions.find((a) => a.kind === 'quantize-weights');
     const node: TrainedNode = {
       masked: !!l?.actions.some((a) => a.kind === SPARSE),
-      ...(quant ? { quantized: weightSettings(quant) } : {}),
+      ...(quant && phase === 'end' ? { quantized: weightSettings(quant) } : {}),
     };
     for (const n of [name, ...(ctx.parts?.get(name) ?? [])]) out.set(n, node);
   }
@@ -170,19 +184,41 @@ function frozenCount(model: Model, trained: ReadonlyMap<string, TrainedNode>): n
   ).length;
 }
 
-function trainingPass(kind: TrainKind) {
+/** Where a training pass runs: once at the end, or also before clustering (plan/phases.ts). */
+type Phase = 'end' | 'before-clustering';
+
+/** The statement's settings for a phase: its steps split, or undefined when it does not train in it. */
+function phaseSettings(plan: Plan, statement: TableStatement, layers: string[], phase: Phase) {
+  const settings = trainingSettings(statement);
+  const early = stepsBeforeClustering(plan, layers, settings.steps);
+  if (phase === 'before-clustering')
+    return early
+      ? {
+          ...settings,
+          steps: early,
+          every: Math.min(settings.every, early),
+          phase: 'before clustering' as const,
+        }
+      : undefined;
+  return early
+    ? { ...settings, steps: settings.steps - early, phase: 'after clustering' as const }
+    : settings;
+}
+
+function trainingPass(kind: TrainKind, phase: Phase = 'end') {
   return (plan: Plan): Pass => ({
-    name: kind,
+    name: phase === 'end' ? kind : `${kind}:${phase}`,
     run: async (model, ctx) => {
       const augment = augmentOf(plan.settings.calibration?.augment, plan.settings.calibration?.layout);
       for (const { statement, layers } of statementsOf(plan, kind)) {
-        const settings = trainingSettings(statement);
+        const settings = phaseSettings(plan, statement, layers, phase);
+        if (!settings) continue;
         try {
           const state = passData(ctx, PREPARED);
           const original = state.original ?? ctx.original ?? (() => cloneModel(model));
           const prepared =
             state.byStatement.get(statement) ?? (await prepare(settings, model, plan, ctx, original));
-          const nodes = trainedNodes(plan, layers, ctx);
+          const nodes = trainedNodes(plan, layers, ctx, phase);
           const report = await trainStatement(model, settings, nodes, {
             data: prepared.data.source,
             ...(prepared.labels ? { labels: prepared.labels } : {}),
@@ -197,7 +233,7 @@ function trainingPass(kind: TrainKind) {
           report.frozen_layers = frozenCount(model, nodes);
           (ctx.training ??= []).push(report);
           ctx.log?.(
-            `${kind} (${settings.from}): ${report.steps} steps in ${(report.time_ms / 1000).toFixed(1)} s on ${report.runner}; top-1 agreement ${report.agreement.before.top1 ?? '-'} → ${report.agreement.after.top1 ?? '-'}`,
+            `${kind} (${settings.from})${report.phase ? `, ${report.phase}` : ''}: ${report.steps} steps in ${(report.time_ms / 1000).toFixed(1)} s on ${report.runner}; top-1 agreement ${report.agreement.before.top1 ?? '-'} → ${report.agreement.after.top1 ?? '-'}`,
           );
         } catch (e) {
           throw located(e, ctx);
@@ -271,5 +307,12 @@ function checkStatements(kind: TrainKind, model: Model, plan: Plan): Diagnostic[
 for (const kind of ['distill', 'finetune'] as const) {
   registerLossyPrepass(kind, prepass(kind));
   registerLossyPass(kind, trainingPass(kind));
+  registerEarlyPass(kind, 'cluster', (plan) =>
+    statementsOf(plan, kind).some(
+      ({ statement, layers }) => stepsBeforeClustering(plan, layers, trainingSettings(statement).steps) > 0,
+    )
+      ? trainingPass(kind, 'before-clustering')(plan)
+      : undefined,
+  );
   registerLossyCheck(kind, trainingChecks(kind));
 }

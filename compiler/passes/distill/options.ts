@@ -33,6 +33,8 @@ export interface TrainingSettings {
   temperature?: number;
   hints: HintLoss[];
   steps: number;
+  /** Set where the statement trains in two phases (plan/phases.ts): which one these settings run. */
+  phase?: 'before clustering' | 'after clustering';
   batch: number;
   optimizer: OptimizerSpec;
   schedule: ScheduleSpec;

@@ -150,6 +150,7 @@ export async function trainStatement(
   const terms = lossTerms(settings, view.model);
   let last = 0;
   const name = settings.kind;
+  const at = settings.phase ? `${settings.from}, ${settings.phase}` : settings.from;
   let result: Awaited<ReturnType<typeof train>>;
   try {
     result = await train(view.model, {
@@ -175,7 +176,7 @@ export async function trainStatement(
         last = p.step;
         const held = p.evalLoss === undefined ? '' : `  held-back ${p.evalLoss.toPrecision(4)}`;
         inputs.status?.(
-          `${name} (${settings.from}) step ${p.step}/${p.steps}  loss ${p.loss.toPrecision(4)}${held}  lr ${p.lr.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ${Math.round(p.secondsLeft)} s left`,
+          `${name} (${at}) step ${p.step}/${p.steps}  loss ${p.loss.toPrecision(4)}${held}  lr ${p.lr.toExponential(2)}  ${p.stepsPerSecond.toFixed(2)} steps/s  ${Math.round(p.secondsLeft)} s left`,
         );
       },
     });
@@ -190,6 +191,7 @@ export async function trainStatement(
   return {
     kind: settings.kind,
     from: settings.from,
+    ...(settings.phase ? { phase: settings.phase } : {}),
     ...(settings.teacher ? { teacher: settings.teacher.file ?? 'original' } : {}),
     loss: terms.length > 1 ? `${settings.loss} + ${terms.length - 1} hint term(s)` : settings.loss,
     steps: h.steps,
