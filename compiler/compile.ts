@@ -130,7 +130,8 @@ async function stampProvenance(
   // something happens to, each action by kind and statement (file:line); options are in the recipe.
   // Sources are named by file name only, so the output's bytes do not depend on where the recipe
   // lives (a recipe at a longer path must not make the model bigger or change its hash).
-  const full = planJson(plan);
+  // two_phase_training is derived from the actions (plan/phases.ts): not stored twice
+  const { two_phase_training: _, ...full } = planJson(plan);
   const planText = JSON.stringify(
     {
       ...full,

@@ -4,6 +4,13 @@
 // test digits with onnxruntime-node; prints a table against the paper's. A recipe target the compile
 // misses is printed as squish compile prints it (SQ502), no .sqz is written and the exit code is 1.
 //   npx tsx examples/mnist/deep-compression.ts [lenet-300-100|lenet-5|all] [--models DIR]
+//
+// The recipes (kept short: a recipe's text is stored in the .sqz it makes, comments included) train
+// as the paper did — half the steps retrain the surviving weights before clustering, half train the
+// shared centroids after (compiler/plan/phases.ts) — and distill the original's answers softened at
+// T = 4 on the 8,000 training digits instead of fitting their labels, which overfit: on LeNet-300-100
+// (kept-apart error, original 2.50%) one training after clustering gave 5.20%, the two phases with
+// labels 3.20%, with distillation 2.55%.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
