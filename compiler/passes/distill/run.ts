@@ -106,6 +106,49 @@ async function agreement(
   };
 }
 
+/**
+ * AdamW moves every element by about the learning rate a step, whatever its size: weights whose RMS
+ * is below the peak lr (a conv whose folded BatchNormalization scaled it down to ~1e-4, as det's head)
+ * change by more than their own size within a few steps and the model collapses. Names them.
+ */
+export function tinyWeights(view: TrainingView, settings: TrainingSettings): string | undefined {
+  if (settings.optimizer.kind !== 'adamw') return undefined;
+  const lr = settings.optimizer.lr;
+  const g = view.model.graph;
+  const layers = new Set(view.nodes);
+  /** The selected layer a weight feeds (through a codebook Gather or a fake quantizer). */
+  const layerOf = (value: string): string => {
+    let frontier = [value];
+    for (let depth = 0; depth < 8 && frontier.length; depth++) {
+      const next: string[] = [];
+      for (const v of frontier)
+        for (const n of g.consumers(v)) {
+          if (layers.has(n.name)) return n.name;
+          next.push(...n.outputs);
+        }
+      frontier = next;
+    }
+    return value;
+  };
+  const small: [string, number][] = [];
+  for (const name of view.trainable) {
+    const d = g.constant(name)?.data as Float32Array | undefined;
+    if (!d?.length) continue;
+    let sq = 0;
+    for (let i = 0; i < d.length; i++) sq += d[i]! * d[i]!;
+    const rms = Math.sqrt(sq / d.length);
+    if (rms > 0 && rms < lr) small.push([name, rms]);
+  }
+  if (!small.length) return undefined;
+  small.sort((a, b) => a[1] - b[1]);
+  const named = small
+    .slice(0, 3)
+    .map(([n, r]) => `${layerOf(n)} ('${n}', RMS ${r.toExponential(1)})`)
+    .join(', ');
+  const many = small.length > 1;
+  return `${small.length} trained weight${many ? 's are' : ' is'} smaller than lr ${lr}: ${named}${small.length > 3 ? ', …' : ''} — AdamW moves each element by about lr a step, so ${many ? 'they' : 'it'} can change by more than ${many ? 'their' : 'its'} own size within a few steps; leave ${many ? 'those layers' : 'that layer'} out of the statement (\`of … where name != "…"\`) or lower lr`;
+}
+
 /** One point every `every` steps: the mean loss of those steps, the rate, the held-back loss. */
 function lossCurve(h: TrainHistory, every: number): TrainingReport['loss_curve'] {
   const held = new Map(h.evals.map((e) => [e.step, e.loss]));
@@ -139,6 +182,8 @@ export async function trainStatement(
   const runner = inputs.runner ?? squishRunner();
   const view: TrainingView = trainingView(model, nodes);
   for (const line of view.skipped) inputs.warn?.(`${settings.kind} (${settings.from}): ${line}`);
+  const tiny = tinyWeights(view, settings);
+  if (tiny) inputs.warn?.(`${settings.kind} (${settings.from}): ${tiny}`);
   const data = withLabels(inputs.data, inputs.labels);
   const { held } = splitIndices(data.size, settings.holdout, settings.seed);
   const measuredOn = held.length ? 'held-back' : 'training';
