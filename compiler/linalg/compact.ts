@@ -240,7 +240,6 @@ function fitPair(
  * p − s inside the larger stage's window; the smaller stage then only shifts (one-hot taps).
  */
 function exactPair(K: Float64Array, co: number, ci: number, k: number, a: number, b: number) {
-  const tapOf = (p: number, size: number) => Math.min(p, size - 1);
   if (ci * a * a <= co * b * b) {
     // m = (c, s), s an a×a tap: A one-hot shifts per input channel, B the pieces of K.
     const m = ci * a * a;
@@ -248,18 +247,9 @@ function exactPair(K: Float64Array, co: number, ci: number, k: number, a: number
     const B = new Float64Array(co * m * b * b);
     for (let c = 0; c < ci; c++)
       for (let s = 0; s < a * a; s++) A[((c * a * a + s) * ci + c) * a * a + s] = 1;
-    for (let o = 0; o < co; o++) {
-      for (let c = 0; c < ci; c++) {
-        for (let py = 0; py < k; py++) {
-          for (let px = 0; px < k; px++) {
-            const sy = tapOf(py, a);
-            const sx = tapOf(px, a);
-            const mm = c * a * a + sy * a + sx;
-            B[((o * m + mm) * b + py - sy) * b + px - sx] = K[((o * ci + c) * k + py) * k + px]!;
-          }
-        }
-      }
-    }
+    eachPiece(K, co, ci, k, a, (o, c, sy, sx, y, x, v) => {
+      B[((o * m + c * a * a + sy * a + sx) * b + y) * b + x] = v;
+    });
     return { A, B, m };
   }
   // m = (o, s), s a b×b tap: A the pieces of K, B one-hot shifts per output channel.
@@ -267,19 +257,32 @@ function exactPair(K: Float64Array, co: number, ci: number, k: number, a: number
   const A = new Float64Array(m * ci * a * a);
   const B = new Float64Array(co * m * b * b);
   for (let o = 0; o < co; o++) for (let s = 0; s < b * b; s++) B[(o * m + o * b * b + s) * b * b + s] = 1;
-  for (let o = 0; o < co; o++) {
-    for (let c = 0; c < ci; c++) {
-      for (let py = 0; py < k; py++) {
-        for (let px = 0; px < k; px++) {
-          const sy = tapOf(py, b);
-          const sx = tapOf(px, b);
-          const mm = o * b * b + sy * b + sx;
-          A[((mm * ci + c) * a + py - sy) * a + px - sx] = K[((o * ci + c) * k + py) * k + px]!;
-        }
-      }
-    }
-  }
+  eachPiece(K, co, ci, k, b, (o, c, sy, sx, y, x, v) => {
+    A[(((o * b * b + sy * b + sx) * ci + c) * a + y) * a + x] = v;
+  });
   return { A, B, m };
+}
+
+/**
+ * Every element of the k×k kernel K with the tap (sy, sx) of the `size`×`size` stage it is assigned
+ * to and its position (y, x) = (py − sy, px − sx) in the other stage's window.
+ */
+function eachPiece(
+  K: Float64Array,
+  co: number,
+  ci: number,
+  k: number,
+  size: number,
+  visit: (o: number, c: number, sy: number, sx: number, y: number, x: number, v: number) => void,
+): void {
+  for (let o = 0; o < co; o++)
+    for (let c = 0; c < ci; c++)
+      for (let py = 0; py < k; py++)
+        for (let px = 0; px < k; px++) {
+          const sy = Math.min(py, size - 1);
+          const sx = Math.min(px, size - 1);
+          visit(o, c, sy, sx, py - sy, px - sx, K[((o * ci + c) * k + py) * k + px]!);
+        }
 }
 
 /** The largest mid any pair of a k×k stack needs to be exact. */
