@@ -24,9 +24,10 @@ export function stepsBeforeClustering(plan: Plan, layers: readonly string[], ste
 /** `file:line` of each training statement that trains in two phases, with its layers. */
 export function twoPhaseStatements(plan: Plan): { from: string; action: string; layers: string[] }[] {
   const out = new Map<string, { from: string; action: string; layers: string[] }>();
+  // `steps 1` does not split (stepsBeforeClustering gives the first phase floor(steps/2))
   for (const l of plan.layers)
     for (const a of l.actions)
-      if (a.kind === 'distill' || a.kind === 'finetune') {
+      if ((a.kind === 'distill' || a.kind === 'finetune') && Number(a.options.steps ?? 2) >= 2) {
         const s = out.get(a.from) ?? { from: a.from, action: a.kind, layers: [] };
         s.layers.push(l.name);
         out.set(a.from, s);

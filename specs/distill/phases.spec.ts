@@ -55,6 +55,12 @@ describe('training over pruned + clustered layers runs in two phases', () => {
       'distill:prepare',
       'distill',
     ]);
+    // one step does not split: no early pass, and the plan does not say two phases
+    expect(names(LOSSY + DISTILL.replace('steps 4', 'steps 1'))).toEqual([
+      'distill:prepare',
+      'cluster',
+      'distill',
+    ]);
     // squish plan says so
     const plan = planModel(readModel(clsBytes()), loadRecipe(clsHeader(8) + LOSSY + DISTILL, RECIPE_FILE));
     expect(planText(plan)).toMatch(

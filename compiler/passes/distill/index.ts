@@ -19,7 +19,7 @@ import {
   registerLossyPass,
   registerLossyPrepass,
 } from '../../plan/lower.ts';
-import { stepsBeforeClustering, trainsBeforeClustering } from '../../plan/phases.ts';
+import { stepsBeforeClustering, twoPhaseStatements } from '../../plan/phases.ts';
 import type { Plan } from '../../plan/plan.ts';
 import { RecipeError } from '../../plan/recipe.ts';
 import type { DataSource, Label } from '../../train/loop/data.ts';
@@ -308,7 +308,7 @@ for (const kind of ['distill', 'finetune'] as const) {
   registerLossyPrepass(kind, prepass(kind));
   registerLossyPass(kind, trainingPass(kind));
   registerEarlyPass(kind, 'cluster', (plan) =>
-    statementsOf(plan, kind).some(({ layers }) => trainsBeforeClustering(plan, layers))
+    twoPhaseStatements(plan).some((t) => t.action === kind)
       ? trainingPass(kind, 'before-clustering')(plan)
       : undefined,
   );
